@@ -1,0 +1,257 @@
+"""The command line: thin commands over the library, one exit code each (see README)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from intake import __version__
+from intake.config import Settings, default_config_path, load_settings
+from intake.errors import ExitCode, IntakeError
+from intake.ledger import Submission
+from intake.mailer import transport_for
+from intake.models import AWAITING_EDITORS, Status
+from intake.pipeline import Intake, RunReport
+from intake.runlock import run_lock
+from intake.sources.local import read_paths
+
+log = logging.getLogger("intake")
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose, args.quiet)
+    try:
+        return int(args.handler(args))
+    except IntakeError as exc:
+        print(f"intake: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("intake: interrupted; the next run continues where this one stopped",
+              file=sys.stderr)
+        return 130
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("intake: %(levelname)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Libraries speak only when something is wrong.
+    for noisy in ("mailparser", "imapclient"):
+        logging.getLogger(noisy).setLevel(logging.ERROR if not verbose else logging.DEBUG)
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, default=None,
+                        help="settings file (default: $INTAKE_CONFIG, then ./settings.toml)")
+    common.add_argument("-v", "--verbose", action="store_true", help="say more")
+    common.add_argument("-q", "--quiet", action="store_true", help="only problems")
+
+    parser = argparse.ArgumentParser(
+        prog="intake", parents=[common],
+        description="Turns emailed submissions into drafts for review and answers authors.")
+    parser.add_argument("--version", action="version", version=f"intake {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Command, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help, description=help)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("ingest", cmd_ingest, "process local .eml files, Maildir folders or mbox files")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--no-send", action="store_true", help="queue acknowledgements, send none")
+
+    add("send", cmd_send, "deliver pending outbox messages only")
+
+    p = add("queue", cmd_queue, "list submissions (by default, what awaits editors)")
+    p.add_argument("--status", default=None,
+                   help=f"one of {', '.join(s.value for s in Status)}, or all")
+    p.add_argument("--kind", default=None, help="only this kind")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    p = add("show", cmd_show, "one submission: metadata, warnings, files, history")
+    p.add_argument("reference")
+    p.add_argument("--json", action="store_true", help="as one JSON object")
+
+    p = add("convert", cmd_convert, "convert one document into a draft folder, no mail")
+    p.add_argument("file", type=Path)
+    p.add_argument("-o", "--output", type=Path, default=None,
+                   help="draft folder to write (default: FILE's name without extension)")
+
+    p = add("demo", cmd_demo, "a self-contained run on sample submissions, no server needed")
+    p.add_argument("--dir", type=Path, default=Path("intake-demo"),
+                   help="folder for the demo's settings and data (default: ./intake-demo)")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(args.config or default_config_path())
+
+
+def _finish(report: RunReport) -> int:
+    print(report.summary())
+    if report.delivery_problem:
+        print(f"intake: mail not delivered: {report.delivery_problem}", file=sys.stderr)
+    return int(report.exit_code())
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    report = RunReport()
+    with run_lock(settings.data_dir):
+        app = Intake(settings)
+        try:
+            for raw in read_paths(args.paths):
+                app.accept(raw, report)
+            app.process_pending(report)
+            if not args.no_send:
+                app.deliver(transport_for(settings), report)
+            else:
+                report.pending = app.ledger.outbox_counts().get("pending", 0)
+        finally:
+            app.close()
+    return _finish(report)
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    report = RunReport()
+    with run_lock(settings.data_dir):
+        app = Intake(settings)
+        try:
+            app.deliver(transport_for(settings), report)
+        finally:
+            app.close()
+    print(f"sent {report.sent} · pending {report.pending} · failed {report.failed}")
+    if report.delivery_problem:
+        print(f"intake: mail not delivered: {report.delivery_problem}", file=sys.stderr)
+        return int(ExitCode.TEMPORARY)
+    return int(ExitCode.NEEDS_ATTENTION if report.failed else ExitCode.OK)
+
+
+def cmd_queue(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    statuses: Sequence[Status] | None
+    if args.status is None:
+        statuses = AWAITING_EDITORS
+    elif args.status == "all":
+        statuses = None
+    else:
+        try:
+            statuses = [Status(args.status)]
+        except ValueError:
+            print(f"intake: --status {args.status!r}: expected one of "
+                  f"{', '.join(s.value for s in Status)}, or all", file=sys.stderr)
+            return int(ExitCode.USAGE)
+    app = Intake(settings)
+    try:
+        rows = app.ledger.submissions(statuses, args.kind)
+    finally:
+        app.close()
+    if args.json:
+        for row in rows:
+            print(json.dumps(row.as_json(), ensure_ascii=False))
+        return 0
+    if not rows:
+        print("nothing in the queue" if args.status is None else "no submissions")
+        return 0
+    print(_table(rows))
+    return 0
+
+
+def _table(rows: list[Submission]) -> str:
+    head = ("REFERENCE", "KIND", "STATUS", "RECEIVED", "WORDS", "WARN", "AUTHOR", "TITLE")
+    lines = [head]
+    for r in rows:
+        lines.append((r.reference, r.kind, r.status.value, r.received[:10], str(r.word_count),
+                      str(len(r.warnings)), _cut(r.author_email or "?", 28),
+                      _cut(r.title if r.status is not Status.QUARANTINED
+                           else f"{r.title} — {r.reason or ''}", 60)))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head) - 1)]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=False))
+                     + "  " + line[-1] for line in lines)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    app = Intake(settings)
+    try:
+        sub = app.ledger.submission(args.reference)
+        if sub is None:
+            print(f"intake: no submission {args.reference!r} (see intake queue --status all)",
+                  file=sys.stderr)
+            return int(ExitCode.USAGE)
+        events = app.ledger.events_of(sub.id)
+        outbox = app.ledger.outbox_of(sub.id)
+        messages = app.ledger.messages_of(sub.id)
+    finally:
+        app.close()
+    draft = settings.data_dir / sub.draft_dir if sub.draft_dir else None
+    if args.json:
+        data = sub.as_json()
+        data["draft"] = str(draft) if draft else None
+        data["raw"] = [str(settings.data_dir / m.raw_path) for m in messages]
+        data["outbox"] = [{"purpose": o.purpose, "template": o.template, "to": o.recipient,
+                           "subject": o.subject, "state": o.state, "attempts": o.attempts,
+                           "error": o.last_error, "sent_at": o.sent_at} for o in outbox]
+        data["history"] = [{"at": e.at, "actor": e.actor, "event": e.event, **e.detail}
+                           for e in events]
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    out = [f"{sub.reference}  {sub.title}",
+           f"  kind:      {sub.kind} (score {sub.classification.get('score', 0)}: "
+           f"{'; '.join(sub.classification.get('signals', [])) or 'no signals'})",
+           f"  status:    {sub.status.value}" + (f" — {sub.reason}" if sub.reason else ""),
+           f"  author:    {sub.author_name} <{sub.author_email}>",
+           f"  subject:   {sub.subject}",
+           f"  received:  {sub.received}",
+           f"  message:   {sub.message_id or '(no Message-ID)'}",
+           f"  words:     {sub.word_count}"]
+    if draft:
+        out.append(f"  draft:     {draft / 'draft.md'}")
+    out.extend(f"  raw:       {settings.data_dir / m.raw_path}" for m in messages)
+    if sub.warnings:
+        out.append("  warnings:")
+        out.extend(f"    - {w}" for w in sub.warnings)
+    if outbox:
+        out.append("  email:")
+        out.extend(f"    - {o.purpose} to {o.recipient}: {o.state}"
+                   + (f" ({o.last_error})" if o.last_error else "") for o in outbox)
+    out.append("  history:")
+    for e in events:
+        detail = ", ".join(f"{k}={v}" for k, v in e.detail.items() if v not in (None, "", []))
+        out.append(f"    {e.at}  {e.actor}: {e.event}" + (f" ({detail})" if detail else ""))
+    print("\n".join(out))
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from intake.convert_cli import convert_to_folder
+
+    return convert_to_folder(args.file, args.output)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from intake.demo import run_demo
+
+    return run_demo(args.dir)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,418 @@
+"""settings.toml → frozen, validated settings.
+
+Each section is a frozen dataclass; a field's metadata carries its help text,
+which is also what an error says was expected. Validation happens once, at
+start, and every problem names the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import os
+import re
+import shlex
+import subprocess
+import tomllib
+import types
+import typing
+from dataclasses import MISSING, dataclass, field, fields
+from email.headerregistry import Address
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any, Literal, TypeVar, get_args, get_origin
+
+from intake.errors import SettingsError
+
+Security = Literal["tls", "starttls", "plain"]
+Transport = Literal["smtp", "file"]
+
+
+def _opt(help: str, default: Any = MISSING, key: str | None = None) -> Any:
+    """A settings field: help text, optional default, optional TOML key name."""
+    meta = {"help": help, "key": key}
+    if default is MISSING:
+        return field(metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Credentials:
+    """Where a password comes from; none of these puts the secret in the file."""
+
+    username: str | None
+    password_env: str | None
+    password_file: Path | None
+    password_command: str | None
+    section: str
+
+    @property
+    def configured(self) -> bool:
+        return any((self.password_env, self.password_file, self.password_command))
+
+    def password(self) -> str:
+        """Read the secret now (at connect time, never at start-up)."""
+        where = f"[{self.section}]"
+        if self.password_env:
+            value = os.environ.get(self.password_env)
+            if value is None:
+                raise SettingsError(
+                    f"{where} password_env names ${self.password_env}, which is not set"
+                )
+            return value
+        if self.password_file:
+            try:
+                return self.password_file.read_text(encoding="utf-8").rstrip("\r\n")
+            except OSError as exc:
+                raise SettingsError(
+                    f"{where} password_file {self.password_file} cannot be read: {exc.strerror}"
+                ) from exc
+        if self.password_command:
+            return _run_secret_command(self.password_command, f"{where} password_command")
+        raise SettingsError(f"{where} has a username but no password_env, password_file "
+                            "or password_command")
+
+
+def _run_secret_command(command: str, what: str) -> str:
+    try:
+        done = subprocess.run(
+            shlex.split(command), capture_output=True, text=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SettingsError(f"{what} could not run: {exc}") from exc
+    if done.returncode != 0:
+        # stderr may be useful ("gpg: decryption failed") and holds no secret.
+        detail = done.stderr.strip().splitlines()[-1:] or ["no message"]
+        raise SettingsError(f"{what} exited with {done.returncode}: {detail[0]}")
+    return done.stdout.rstrip("\r\n")
+
+
+@dataclass(frozen=True, kw_only=True)
+class IntakeSection:
+    data_dir: Path = _opt("folder for the ledger, raw messages and drafts", Path("var"))
+    reference_prefix: str = _opt(
+        "2 to 10 capital letters or digits; references look like PREFIX-2026-0001", "JPMS"
+    )
+    publication: str = _opt("the publication's name, as authors know it", "our publication")
+    templates_dir: Path | None = _opt(
+        "folder of Jinja2 templates; the bundled templates when unset", None
+    )
+    max_message_bytes: int = _opt(
+        "largest message processed, in bytes; larger ones are kept and quarantined",
+        30 * 1024 * 1024,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerSection:
+    """What IMAP and SMTP share: where the server is and how to log in."""
+
+    host: str = _opt("the server's host name")
+    port: int = _opt("TCP port, 1 to 65535")
+    security: Security = _opt('"tls", "starttls", or "plain" (loopback only)', "tls")
+    username: str | None = _opt("login name; no login when unset", None)
+    password_env: str | None = _opt("environment variable that holds the password", None)
+    password_file: Path | None = _opt("file whose first line is the password", None)
+    password_command: str | None = _opt("command that prints the password", None)
+    ca_file: Path | None = _opt("PEM file of CA certificates to trust instead of the system's",
+                                None)
+    timeout: float = _opt("seconds to wait for the server before giving up", 30.0)
+
+    def credentials(self, section: str) -> Credentials:
+        return Credentials(username=self.username, password_env=self.password_env,
+                           password_file=self.password_file,
+                           password_command=self.password_command, section=section)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImapSection(ServerSection):
+    port: int = _opt("TCP port, 1 to 65535", 993)
+    folder: str = _opt("folder to read submissions from", "INBOX")
+    processed_folder: str = _opt("folder processed messages are moved to", "Intake/Processed")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmtpSection(ServerSection):
+    transport: Transport = _opt('"smtp", or "file" to write .eml files (demo, dry runs)',
+                                "smtp")
+    host: str = _opt("the server's host name", "localhost")
+    port: int = _opt("TCP port, 1 to 65535", 465)
+    sender: str = _opt('the From address, e.g. "Editorial team <submissions@example.org>"',
+                       key="from")
+    reply_to: str | None = _opt("Reply-To address; replies go to From when unset", None)
+    file_dir: Path | None = _opt('folder for .eml files when transport = "file"', None)
+    max_attempts: int = _opt("delivery attempts before a message is marked failed", 8)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DraftsSection:
+    min_body_words: int = _opt(
+        "a message body at least this long is taken as the manuscript when nothing is attached",
+        250,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class KindRule:
+    """One kind of submission and the signals that point to it."""
+
+    name: str
+    label: str = _opt("how the kind is named to authors and editors")
+    addresses: tuple[str, ...] = _opt("receiving addresses that mean this kind", ())
+    subject: tuple[str, ...] = _opt("phrases in the subject that point to this kind", ())
+    body: tuple[str, ...] = _opt("phrases in the body that point to this kind", ())
+    attachments: tuple[str, ...] = _opt(
+        "words in attachment file names that point to this kind (cv, resume)", ()
+    )
+    needs_manuscript: bool = _opt("whether a missing manuscript is asked for", False)
+    acknowledge: bool = _opt("whether the author gets an acknowledgement", True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    path: Path
+    intake: IntakeSection
+    smtp: SmtpSection
+    imap: ImapSection | None
+    drafts: DraftsSection
+    kinds: tuple[KindRule, ...]
+    default_kind: str
+
+    def kind(self, name: str) -> KindRule:
+        for rule in self.kinds:
+            if rule.name == name:
+                return rule
+        raise KeyError(name)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.intake.data_dir
+
+
+DEFAULT_KINDS: dict[str, dict[str, Any]] = {
+    "guest_post": {
+        "label": "Guest post",
+        "subject": ["guest post", "article submission", "submission", "manuscript", "blog post"],
+        "body": ["guest post", "submit my article", "submit an article", "attached my article",
+                 "please find attached my", "for your consideration"],
+        "needs_manuscript": True,
+    },
+    "sponsored": {
+        "label": "Sponsored article",
+        "subject": ["sponsored", "paid article", "advertorial", "partnership", "collaboration"],
+        "body": ["sponsored", "paid article", "advertorial", "our rates", "your rates",
+                 "pricing", "budget", "backlink", "on behalf of our client"],
+    },
+    "application": {
+        "label": "Application to join",
+        "subject": ["application", "join the team", "editor position", "contributor position",
+                    "volunteer"],
+        "body": ["my cv", "my resume", "curriculum vitae", "cover letter", "join your team",
+                 "apply for", "position of"],
+        "attachments": ["cv", "resume", "curriculum", "cover"],
+    },
+    "contest": {
+        "label": "Contest entry",
+        "subject": ["contest", "competition", "essay prize", "entry"],
+        "body": ["contest", "competition", "my entry", "essay prize"],
+        "needs_manuscript": True,
+    },
+    "other": {
+        "label": "Message",
+    },
+}
+
+_T = TypeVar("_T")
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+_PREFIX = re.compile(r"[A-Z0-9]{2,10}")
+_KIND_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+def default_config_path() -> Path:
+    return Path(os.environ.get("INTAKE_CONFIG") or "settings.toml")
+
+
+def load_settings(path: Path) -> Settings:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: no such settings file (pass --config PATH or set "
+                            "INTAKE_CONFIG)") from None
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot be read: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+    return settings_from_dict(data, path)
+
+
+def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
+    """Validate a parsed settings table; relative paths are taken from path's folder."""
+    base = path.resolve().parent
+    ctx = _Context(path, base)
+    ctx.check_keys(data, {"intake", "imap", "smtp", "drafts", "triage", "kinds"}, "")
+    intake = ctx.build(IntakeSection, ctx.table(data, "intake"), "intake")
+    if not _PREFIX.fullmatch(intake.reference_prefix):
+        ctx.fail("intake", "reference_prefix", "2 to 10 capital letters or digits",
+                 intake.reference_prefix)
+    if intake.max_message_bytes < 1024:
+        ctx.fail("intake", "max_message_bytes", "at least 1024", intake.max_message_bytes)
+
+    if "smtp" not in data:
+        raise SettingsError(f"{path}: [smtp] is missing: intake needs somewhere to send "
+                            "acknowledgements (see the example settings.toml)")
+    smtp = ctx.build(SmtpSection, ctx.table(data, "smtp"), "smtp")
+    ctx.check_server(smtp, "smtp")
+    if "@" not in parseaddr(smtp.sender)[1]:
+        ctx.fail("smtp", "from", "an address such as \"Editorial team <ed@example.org>\"",
+                 smtp.sender)
+    if smtp.transport == "file" and smtp.file_dir is None:
+        raise SettingsError(f'{path}: [smtp] file_dir is missing: transport = "file" writes '
+                            ".eml files there")
+    if smtp.max_attempts < 1:
+        ctx.fail("smtp", "max_attempts", "at least 1", smtp.max_attempts)
+
+    imap = None
+    if "imap" in data:
+        imap = ctx.build(ImapSection, ctx.table(data, "imap"), "imap")
+        ctx.check_server(imap, "imap")
+
+    drafts = ctx.build(DraftsSection, ctx.table(data, "drafts"), "drafts")
+    if drafts.min_body_words < 1:
+        ctx.fail("drafts", "min_body_words", "at least 1", drafts.min_body_words)
+
+    kinds_table = ctx.table(data, "kinds") if "kinds" in data else DEFAULT_KINDS
+    kinds: list[KindRule] = []
+    for name, table in kinds_table.items():
+        if not _KIND_NAME.fullmatch(name):
+            raise SettingsError(f"{path}: [kinds.{name}]: a kind's name is lower-case letters, "
+                                "digits and _ (such as guest_post)")
+        if not isinstance(table, dict):
+            ctx.fail("kinds", name, "a table of signals", table)
+        kinds.append(ctx.build(KindRule, {**table, "name": name}, f"kinds.{name}"))
+
+    triage = ctx.table(data, "triage")
+    ctx.check_keys(triage, {"default_kind"}, "triage")
+    default_kind = triage.get("default_kind", "other")
+    if default_kind not in {k.name for k in kinds}:
+        ctx.fail("triage", "default_kind", "one of the kinds declared under [kinds]",
+                 default_kind)
+
+    return Settings(
+        path=path,
+        intake=intake,
+        smtp=smtp,
+        imap=imap,
+        drafts=drafts,
+        kinds=tuple(kinds),
+        default_kind=default_kind,
+    )
+
+
+@dataclass
+class _Context:
+    path: Path
+    base: Path
+
+    def fail(self, section: str, key: str, expected: str, got: Any) -> typing.NoReturn:
+        raise SettingsError(f"{self.path}: [{section}] {key}: expected {expected}, "
+                            f"got {got!r}")
+
+    def table(self, data: dict[str, Any], name: str) -> dict[str, Any]:
+        value = data.get(name, {})
+        if not isinstance(value, dict):
+            raise SettingsError(f"{self.path}: {name} must be a table ([{name}]), "
+                                f"got {value!r}")
+        return value
+
+    def check_keys(self, table: dict[str, Any], known: set[str], section: str) -> None:
+        for key in table:
+            if key in known:
+                continue
+            near = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            where = f"[{section}] " if section else ""
+            raise SettingsError(
+                f"{self.path}: {where}unknown key '{key}'{hint}; known keys: "
+                f"{', '.join(sorted(known))}"
+            )
+
+    def build(self, cls: type[_T], table: dict[str, Any], section: str) -> _T:
+        hints = typing.get_type_hints(cls)
+        spec = {(f.metadata.get("key") or f.name): f for f in fields(cls)}  # type: ignore[arg-type]
+        self.check_keys(table, set(spec), section)
+        values: dict[str, Any] = {}
+        for key, f in spec.items():
+            if key in table:
+                values[f.name] = self.convert(table[key], hints[f.name], section, key,
+                                              f.metadata.get("help", ""))
+            elif f.default is MISSING and f.name != "name":
+                raise SettingsError(f"{self.path}: [{section}] {key} is missing: "
+                                    f"{f.metadata.get('help', 'required')}")
+        return cls(**values)
+
+    def convert(self, value: Any, hint: Any, section: str, key: str, help: str) -> Any:
+        origin = get_origin(hint)
+        if origin in (types.UnionType, typing.Union):
+            inner = [a for a in get_args(hint) if a is not type(None)]
+            return self.convert(value, inner[0], section, key, help)
+        if origin is Literal:
+            if value not in get_args(hint):
+                self.fail(section, key, help, value)
+            return value
+        if origin is tuple:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                self.fail(section, key, f"a list of strings ({help})", value)
+            return tuple(value)
+        if hint is bool:
+            if not isinstance(value, bool):
+                self.fail(section, key, "true or false", value)
+            return value
+        if hint is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                self.fail(section, key, f"a whole number ({help})", value)
+            return value
+        if hint is float:
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                self.fail(section, key, f"a positive number ({help})", value)
+            return float(value)
+        if hint is str:
+            if not isinstance(value, str) or not value.strip():
+                self.fail(section, key, f"a non-empty string ({help})", value)
+            return value
+        if hint is Path:
+            if not isinstance(value, str) or not value.strip():
+                self.fail(section, key, f"a path ({help})", value)
+            return self.base / Path(value).expanduser()
+        raise TypeError(f"no conversion for {hint!r}")  # a programming error, not a user's
+
+    def check_server(self, section: ServerSection, name: str) -> None:
+        if not 1 <= section.port <= 65535:
+            self.fail(name, "port", "a TCP port from 1 to 65535", section.port)
+        sources = [k for k in ("password_env", "password_file", "password_command")
+                   if getattr(section, k)]
+        if len(sources) > 1:
+            raise SettingsError(f"{self.path}: [{name}] set only one of {', '.join(sources)}")
+        if sources and not section.username:
+            raise SettingsError(f"{self.path}: [{name}] username is missing: a password "
+                                "is configured but no login name")
+        if section.security == "plain" and not _is_loopback(section.host):
+            raise SettingsError(
+                f"{self.path}: [{name}] security = \"plain\" is allowed only for a loopback "
+                f"host (127.0.0.1, localhost), not {section.host!r}: use \"tls\" or \"starttls\""
+            )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def sender_address(settings: Settings) -> Address:
+    name, addr = parseaddr(settings.smtp.sender)
+    user, _, domain = addr.partition("@")
+    return Address(display_name=name, username=user, domain=domain)

@@ -1,0 +1,55 @@
+"""Documents → Markdown. One entry point, chosen by what the bytes are."""
+
+from __future__ import annotations
+
+from intake.convert.safety import ConversionError
+from intake.convert.word import convert_docx
+from intake.htmltext import html_to_text
+from intake.models import Converted, FileType
+
+__all__ = ["ConversionError", "convert_document", "is_convertible"]
+
+_KEPT_AS_IS = {
+    FileType.PDF: "PDF",
+    FileType.ODT: "OpenDocument (.odt)",
+    FileType.RTF: "RTF",
+    FileType.OLE: "legacy Word (.doc)",
+}
+
+
+def is_convertible(file_type: FileType) -> bool:
+    return file_type in {FileType.DOCX, FileType.TEXT, FileType.HTML}
+
+
+def convert_document(name: str, data: bytes, file_type: FileType) -> Converted:
+    """Convert one document; raise ConversionError when it cannot or must not be read."""
+    if file_type is FileType.DOCX:
+        return convert_docx(data)
+    if file_type is FileType.TEXT:
+        return Converted(markdown=_decode(data).strip() + "\n")
+    if file_type is FileType.HTML:
+        return Converted(markdown=html_to_text(_decode(data)) + "\n")
+    if file_type is FileType.DOCM:
+        raise ConversionError(f"{name} is a Word file with macros, which we do not open",
+                              "Please save it as an ordinary .docx (without macros) and "
+                              "send it again.")
+    if file_type is FileType.ENCRYPTED_OFFICE:
+        raise ConversionError(f"{name} is password-protected",
+                              "Please send it again without a password.")
+    if file_type in _KEPT_AS_IS:
+        return Converted(
+            markdown="",
+            warnings=(f"{name} ({_KEPT_AS_IS[file_type]}) is kept as received in original/; "
+                      "it was not converted and needs converting by hand.",),
+        )
+    raise ConversionError(f"{name} is not a document we can read ({file_type.value})",
+                          "Please send the article as a .docx file or a PDF.")
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", "replace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")  # what Windows editors write

@@ -1,0 +1,87 @@
+"""Checks a document package must pass before any library opens it.
+
+python-docx reads every related part into memory when a document opens, so a
+small zip bomb costs gigabytes unless the zip is checked first.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+
+
+class ConversionError(Exception):
+    """A document that cannot be turned into a draft.
+
+    reason is for editors ("the Word file is password-protected"); advice is for
+    the author, in the acknowledgement ("send it again without a password").
+    """
+
+    def __init__(self, reason: str, advice: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.advice = advice
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    max_members: int = 2_000
+    max_member_bytes: int = 200 * 1024 * 1024
+    max_total_bytes: int = 400 * 1024 * 1024
+    max_ratio: int = 150  # uncompressed / compressed, for members over 1 MiB
+
+
+LIMITS = ZipLimits()
+_DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+_SEND_AGAIN = "Please send the article again as an ordinary .docx file or as a PDF."
+
+
+def check_package(data: bytes, what: str = "Word file", limits: ZipLimits = LIMITS) -> None:
+    """Raise ConversionError unless data is a zip that is safe to open in full."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ConversionError(f"the {what} is damaged or incomplete ({exc})",
+                              _SEND_AGAIN) from exc
+    with zf:
+        members = zf.infolist()
+        if len(members) > limits.max_members:
+            raise ConversionError(
+                f"the {what} has {len(members)} parts, more than the {limits.max_members} "
+                "a document needs (a possible zip bomb)", _SEND_AGAIN)
+        total = 0
+        for info in members:
+            if info.flag_bits & 0x1:
+                raise ConversionError(f"the {what} is password-protected",
+                                      "Please send it again without a password.")
+            if info.filename.lower().endswith("vbaproject.bin"):
+                raise ConversionError(f"the {what} contains macros, which we do not open",
+                                      "Please save it as an ordinary .docx (without macros) "
+                                      "and send it again.")
+            total += info.file_size
+            ratio = info.file_size / max(info.compress_size, 1)
+            if (info.file_size > limits.max_member_bytes
+                    or (info.file_size > 1024 * 1024 and ratio > limits.max_ratio)):
+                raise ConversionError(
+                    f"the {what} has a part ({info.filename[:80]}) that expands to "
+                    f"{info.file_size:,} bytes (a possible zip bomb)", _SEND_AGAIN)
+        if total > limits.max_total_bytes:
+            raise ConversionError(f"the {what} expands to {total:,} bytes, more than the "
+                                  f"{limits.max_total_bytes:,} allowed", _SEND_AGAIN)
+        for info in members:
+            name = info.filename.lower()
+            if not name.endswith((".xml", ".rels")):
+                continue
+            try:
+                with zf.open(info) as fh:
+                    head = fh.read(4096)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError,
+                    NotImplementedError) as exc:
+                raise ConversionError(f"the {what} is damaged ({info.filename[:80]}: {exc})",
+                                      _SEND_AGAIN) from exc
+            if _DOCTYPE.search(head):
+                raise ConversionError(
+                    f"the {what} has XML with a DOCTYPE or entity declarations "
+                    f"({info.filename[:80]}), which Word never writes", _SEND_AGAIN)

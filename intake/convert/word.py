@@ -1,0 +1,489 @@
+""".docx → Markdown: python-docx opens the package, an lxml walk reads the body.
+
+python-docx's own paragraph API drops text inside tracked insertions, content
+controls, smart tags and simple fields, and knows nothing of list kinds, so the
+walk goes over the XML itself and asks python-docx only for parts and styles.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import docx
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from lxml import etree
+
+from intake.convert.markdown import escape, escape_line_start, tidy
+from intake.convert.safety import ConversionError, check_package
+from intake.models import Asset, Converted
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+V = "urn:schemas-microsoft-com:vml"
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+
+
+def w(tag: str) -> str:
+    return f"{{{W}}}{tag}"
+
+
+_OFF = {"0", "false", "off", "none"}
+_SAFE_SCHEMES = ("http://", "https://", "mailto:", "ftp://", "#")
+_HEADING_NAME = re.compile(r"^(heading|überschrift|titre|título|titolo|kop)\s*(\d)$", re.I)
+_IMAGE_EXT = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif",
+              "image/bmp": ".bmp", "image/tiff": ".tif", "image/x-emf": ".emf",
+              "image/x-wmf": ".wmf", "image/webp": ".webp", "image/svg+xml": ".svg"}
+# Containers whose children are read as if they stood in their place.
+_TRANSPARENT = {w("ins"), w("smartTag"), w("customXml"), w("fldSimple"), w("moveTo"),
+                w("bdo"), w("dir")}
+_DROPPED = {w("del"), w("moveFrom"), w("commentRangeStart"), w("commentRangeEnd"),
+            w("proofErr"), w("bookmarkEnd"), w("rPr"), w("pPr"), w("permStart"),
+            w("permEnd"), w("lastRenderedPageBreak")}
+
+
+@dataclass(frozen=True)
+class _Style:
+    name: str
+    outline: int | None  # 0-based outline level, as Word stores it
+    num: tuple[str, int] | None  # numId, level
+
+
+@dataclass
+class _Run:
+    text: str
+    fmt: frozenset[str] = frozenset()
+    raw: bool = False  # already Markdown (links, images, breaks)
+
+
+@dataclass
+class _State:
+    assets: list[Asset] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    after: list[str] = field(default_factory=list)  # text-box paragraphs, after their anchor
+    linked_images: int = 0
+    objects: int = 0
+    footnote_refs: int = 0
+
+
+def convert_docx(data: bytes) -> Converted:
+    check_package(data)
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors…
+        raise ConversionError(
+            f"the Word file could not be opened ({type(exc).__name__}: {exc})",
+            "Please open it in Word, save it again as .docx, and send it again.",
+        ) from exc
+    return _Walker(document).run()
+
+
+class _Walker:
+    def __init__(self, document: Any) -> None:
+        self.doc = document
+        self.part = document.part
+        self.state = _State()
+        self.styles = self._read_styles()
+        self.numbering = self._read_numbering()
+        self.title: str | None = None
+
+    # -- package reading ---------------------------------------------------
+
+    def _read_styles(self) -> dict[str, _Style]:
+        found: dict[str, tuple[str, int | None, tuple[str, int] | None, str | None]] = {}
+        try:
+            root = self.part.styles.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return {}
+        for style in root.iter(w("style")):
+            sid = style.get(w("styleId"))
+            if not sid:
+                continue
+            name_el = style.find(w("name"))
+            name = name_el.get(w("val"), sid) if name_el is not None else sid
+            ppr = style.find(w("pPr"))
+            outline = _int(ppr.find(w("outlineLvl")).get(w("val"))) if (
+                ppr is not None and ppr.find(w("outlineLvl")) is not None) else None
+            num = _num_pr(ppr)
+            based = style.find(w("basedOn"))
+            found[sid] = (name, outline, num, based.get(w("val")) if based is not None else None)
+
+        resolved: dict[str, _Style] = {}
+
+        def resolve(sid: str, depth: int = 0) -> _Style:
+            if sid in resolved:
+                return resolved[sid]
+            name, outline, num, based = found[sid]
+            if based in found and depth < 20:  # inherit what this style leaves unset
+                parent = resolve(based, depth + 1)
+                outline = parent.outline if outline is None else outline
+                num = parent.num if num is None else num
+            resolved[sid] = _Style(name, outline, num)
+            return resolved[sid]
+
+        for sid in found:
+            resolve(sid)
+        return resolved
+
+    def _read_numbering(self) -> dict[tuple[str, int], str]:
+        """(numId, level) → numFmt ("bullet", "decimal", …)."""
+        try:
+            root = self.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return {}
+        abstract: dict[str, dict[int, str]] = {}
+        for node in root.iter(w("abstractNum")):
+            levels = {}
+            for lvl in node.iter(w("lvl")):
+                fmt = lvl.find(w("numFmt"))
+                levels[_int(lvl.get(w("ilvl"))) or 0] = (
+                    fmt.get(w("val"), "decimal") if fmt is not None else "decimal")
+            abstract[node.get(w("abstractNumId"), "")] = levels
+        formats: dict[tuple[str, int], str] = {}
+        for num in root.iter(w("num")):
+            ref = num.find(w("abstractNumId"))
+            levels = abstract.get(ref.get(w("val"), "") if ref is not None else "", {})
+            for level, fmt in levels.items():
+                formats[(num.get(w("numId"), ""), level)] = fmt
+        return formats
+
+    # -- blocks -------------------------------------------------------------
+
+    def run(self) -> Converted:
+        blocks = list(self._blocks(self.doc.element.body))
+        body = _join_blocks(blocks)
+        self._package_warnings()
+        title = self.title or _core_title(self.doc)
+        return Converted(markdown=tidy(body), title=title, assets=tuple(self.state.assets),
+                         warnings=tuple(self.state.warnings))
+
+    def _blocks(self, parent: Any) -> Iterator[tuple[str, str]]:
+        """(kind, markdown) per block: kind is "p", or "li" for list items."""
+        for child in parent:
+            if child.tag == w("p"):
+                yield from self._paragraph(child)
+            elif child.tag == w("tbl"):
+                yield "p", self._table(child)
+            elif child.tag == w("sdt"):
+                content = child.find(w("sdtContent"))
+                if content is not None:
+                    yield from self._blocks(content)
+            elif child.tag in _TRANSPARENT:
+                yield from self._blocks(child)
+
+    def _paragraph(self, p: Any) -> Iterator[tuple[str, str]]:
+        ppr = p.find(w("pPr"))
+        style = self._style_of(ppr)
+        text = _render(self._inline(p)).strip()
+        after, self.state.after = self.state.after, []
+        heading = self._heading_level(ppr, style)
+        if text:
+            if style and style.name.lower() == "title":
+                if self.title is None:
+                    self.title = _plain(text)
+                else:
+                    yield "p", "# " + text
+            elif style and style.name.lower() == "subtitle":
+                yield "p", f"*{text}*"
+            elif heading:
+                yield "p", "#" * heading + " " + text.replace("\\\n", " ")
+            elif (num := self._list_of(ppr, style)) is not None:
+                fmt, level = num
+                marker = "-" if fmt in {"bullet", "none"} else "1."
+                yield "li", "    " * level + marker + " " + text.replace("\\\n", "\\\n    ")
+            else:
+                yield "p", escape_line_start(text)
+        for extra in after:
+            yield "p", extra
+
+    def _style_of(self, ppr: Any) -> _Style | None:
+        if ppr is None:
+            return self.styles.get("Normal")
+        ref = ppr.find(w("pStyle"))
+        return self.styles.get(ref.get(w("val"), "") if ref is not None else "Normal")
+
+    def _heading_level(self, ppr: Any, style: _Style | None) -> int:
+        own = ppr.find(w("outlineLvl")) if ppr is not None else None
+        outline = _int(own.get(w("val"))) if own is not None else None
+        if outline is None and style is not None:
+            named = _HEADING_NAME.match(style.name)
+            if named:
+                return min(int(named.group(2)), 6)
+            outline = style.outline
+        if outline is not None and 0 <= outline <= 8:
+            return min(outline + 1, 6)
+        return 0
+
+    def _list_of(self, ppr: Any, style: _Style | None) -> tuple[str, int] | None:
+        num = _num_pr(ppr) or (style.num if style else None)
+        if num is None or num[0] in {"", "0"}:
+            return None
+        fmt = self.numbering.get(num, self.numbering.get((num[0], 0), "bullet"))
+        return fmt, min(num[1], 8)
+
+    def _table(self, tbl: Any) -> str:
+        rows: list[list[str]] = []
+        for tr in tbl.iter(w("tr")):
+            if tr.getparent() is not tbl and _nearest_table(tr) is not tbl:
+                continue  # a nested table's rows: their text is in the outer cell
+            cells: list[str] = []
+            for tc in tr.iter(w("tc")):
+                if _nearest_table(tc) is not tbl:
+                    continue
+                parts = [escape_line_start(_render(self._inline(p)).strip())
+                         for p in tc.iter(w("p"))]
+                text = "<br>".join(t.replace("\\\n", "<br>") for t in parts if t)
+                cells.append(text.replace("|", "\\|"))
+                span = tc.find(f"{w('tcPr')}/{w('gridSpan')}")
+                cells.extend([""] * ((_int(span.get(w("val"))) or 1) - 1 if span is not None
+                                     else 0))
+            rows.append(cells)
+        if not rows:
+            return ""
+        width = max(len(r) for r in rows)
+        rows = [r + [""] * (width - len(r)) for r in rows]
+        lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * width]
+        lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+        return "\n".join(lines)
+
+    # -- inline ------------------------------------------------------------
+
+    def _inline(self, node: Any, fmt: frozenset[str] = frozenset()) -> list[_Run]:
+        runs: list[_Run] = []
+        for child in node:
+            tag = child.tag
+            if tag == w("r"):
+                runs.extend(self._run(child))
+            elif tag == w("hyperlink"):
+                runs.append(self._hyperlink(child))
+            elif tag in _TRANSPARENT:
+                runs.extend(self._inline(child, fmt))
+            elif tag == w("sdt"):
+                content = child.find(w("sdtContent"))
+                if content is not None:
+                    runs.extend(self._inline(content, fmt))
+            elif tag == f"{{{MC}}}AlternateContent":
+                choice = child.find(f"{{{MC}}}Choice")
+                if choice is None:
+                    choice = child.find(f"{{{MC}}}Fallback")
+                if choice is not None:
+                    runs.extend(self._inline(choice, fmt))
+        return runs
+
+    def _run(self, r: Any) -> list[_Run]:
+        fmt = self._run_format(r.find(w("rPr")))
+        out: list[_Run] = []
+        for child in r:
+            tag = child.tag
+            if tag == w("t"):
+                out.append(_Run(child.text or "", fmt))
+            elif tag in (w("tab"), w("ptab")):
+                out.append(_Run(" ", fmt))
+            elif tag in (w("br"), w("cr")):
+                if child.get(w("type")) not in ("page", "column"):
+                    out.append(_Run("\\\n", raw=True))
+            elif tag == w("noBreakHyphen"):
+                out.append(_Run("-", fmt))
+            elif tag == w("sym"):
+                code = _int(child.get(w("char")), 16)
+                if code:
+                    out.append(_Run(chr(code - 0xF000 if code >= 0xF000 else code), fmt))
+            elif tag in (w("drawing"), w("pict")):
+                out.extend(self._drawing(child))
+            elif tag == f"{{{MC}}}AlternateContent":
+                out.extend(self._inline(child, fmt))
+            elif tag == w("object"):
+                self.state.objects += 1
+            elif tag in (w("footnoteReference"), w("endnoteReference")):
+                self.state.footnote_refs += 1
+        return out
+
+    def _run_format(self, rpr: Any) -> frozenset[str]:
+        if rpr is None:
+            return frozenset()
+        fmt = set()
+        for tag, mark in (("b", "b"), ("i", "i"), ("strike", "s"), ("dstrike", "s")):
+            el = rpr.find(w(tag))
+            if el is not None and el.get(w("val"), "true").lower() not in _OFF:
+                fmt.add(mark)
+        style = rpr.find(w("rStyle"))
+        if style is not None:
+            name = self.styles.get(style.get(w("val"), ""), _Style("", None, None)).name.lower()
+            if name in {"strong", "strong emphasis"}:
+                fmt.add("b")
+            elif name in {"emphasis", "intense emphasis"}:
+                fmt.add("i")
+        valign = rpr.find(w("vertAlign"))
+        if valign is not None and valign.get(w("val")) in ("superscript", "subscript"):
+            fmt.add("sup" if valign.get(w("val")) == "superscript" else "sub")
+        return frozenset(fmt)
+
+    def _hyperlink(self, link: Any) -> _Run:
+        text = _render(self._inline(link)).strip()
+        rid = link.get(f"{{{R}}}id")
+        anchor = link.get(w("anchor"))
+        target = ""
+        if rid and rid in self.part.rels:
+            rel = self.part.rels[rid]
+            target = rel.target_ref if rel.is_external else ""
+        if anchor:
+            target = f"{target}#{anchor}"
+        if not target or not text:
+            return _Run(text, raw=True)
+        if not target.lower().startswith(_SAFE_SCHEMES):
+            self.state.warnings.append(
+                f"A link to {target[:80]!r} was kept as plain text: only web and mail "
+                "links are carried into drafts.")
+            return _Run(text, raw=True)
+        return _Run(f"[{text}]({quote(target, safe=':/?#[]@!$&*+,;=%~.-_')})", raw=True)
+
+    def _drawing(self, node: Any) -> list[_Run]:
+        out: list[_Run] = []
+        docpr = next(node.iter(f"{{{WP}}}docPr"), None)
+        alt = ""
+        if docpr is not None:
+            alt = docpr.get("descr") or docpr.get("title") or ""
+        for blip in node.iter(f"{{{A}}}blip"):
+            embed, link = blip.get(f"{{{R}}}embed"), blip.get(f"{{{R}}}link")
+            if embed:
+                out.append(self._image(embed, alt))
+            elif link:
+                self.state.linked_images += 1
+        for img in node.iter(f"{{{V}}}imagedata"):
+            rid = img.get(f"{{{R}}}id")
+            if rid:
+                out.append(self._image(rid, img.get(f"{{{V}}}title") or alt))
+        for box in node.iter(w("txbxContent")):
+            self.state.after.extend(text for kind, text in self._blocks(box) if text)
+            break  # Choice and Fallback carry the same box; one is enough
+        return out
+
+    def _image(self, rid: str, alt: str) -> _Run:
+        rel = self.part.rels.get(rid)
+        if rel is None or rel.is_external:
+            self.state.linked_images += 1
+            return _Run("")
+        part = rel.target_part
+        ext = _IMAGE_EXT.get(part.content_type, ".bin")
+        name = f"image-{len(self.state.assets) + 1:03d}{ext}"
+        self.state.assets.append(Asset(name=name, data=part.blob))
+        if ext in (".emf", ".wmf"):
+            self.state.warnings.append(
+                f"Image {name} is a Windows metafile ({ext}); browsers cannot show it, "
+                "so it needs converting before publication.")
+        alt_text = " ".join(alt.split()).replace("[", "(").replace("]", ")")
+        return _Run(f"![{alt_text}](assets/{name})", raw=True)
+
+    def _package_warnings(self) -> None:
+        body = self.doc.element.body
+        warnings = self.state.warnings
+        if next(body.iter(w("ins"), w("del"), w("moveFrom"), w("moveTo")), None) is not None:
+            warnings.append("The document still has tracked changes: the draft shows them "
+                            "as if accepted (insertions kept, deletions left out).")
+        comments = [r for r in self.part.rels.values()
+                    if not r.is_external and r.reltype == RT.COMMENTS]
+        if comments:
+            count = len(etree.fromstring(comments[0].target_part.blob).findall(w("comment")))
+            if count:
+                warnings.append(f"The document has {count} comment(s); they are not part of "
+                                "the draft, see the original file.")
+        if self.state.footnote_refs:
+            warnings.append(f"The document has {self.state.footnote_refs} footnote or endnote "
+                            "reference(s); the notes are not in the draft yet, see the "
+                            "original file.")
+        if self.state.linked_images:
+            warnings.append(f"{self.state.linked_images} image(s) are linked, not embedded, "
+                            "and were not fetched: ask the author for the image files.")
+        if self.state.objects:
+            warnings.append(f"{self.state.objects} embedded object(s) (charts, equations or "
+                            "other files) are not in the draft, see the original file.")
+
+
+def _render(runs: list[_Run]) -> str:
+    """Runs → Markdown, merging neighbours of the same format before wrapping them."""
+    merged: list[_Run] = []
+    for run in runs:
+        if not run.text:
+            continue
+        last = merged[-1] if merged else None
+        if last and not last.raw and not run.raw and last.fmt == run.fmt:
+            last.text += run.text
+        else:
+            merged.append(_Run(run.text, run.fmt, run.raw))
+    return "".join(r.text if r.raw else _wrap(escape(r.text), r.fmt) for r in merged)
+
+
+def _wrap(text: str, fmt: frozenset[str]) -> str:
+    core = text.strip()
+    if not core or not fmt:
+        return text
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()):]
+    if "sup" in fmt:
+        core = f"<sup>{core}</sup>"
+    if "sub" in fmt:
+        core = f"<sub>{core}</sub>"
+    if "s" in fmt:
+        core = f"~~{core}~~"
+    marks = ("**" if "b" in fmt else "") + ("*" if "i" in fmt else "")
+    return f"{lead}{marks}{core}{marks[::-1]}{trail}"
+
+
+def _join_blocks(blocks: list[tuple[str, str]]) -> str:
+    out: list[str] = []
+    previous = ""
+    for kind, text in blocks:
+        if not text:
+            continue
+        out.append("\n" if kind == "li" and previous == "li" else "\n\n")
+        out.append(text)
+        previous = kind
+    return "".join(out)
+
+
+def _num_pr(ppr: Any) -> tuple[str, int] | None:
+    if ppr is None:
+        return None
+    num = ppr.find(w("numPr"))
+    if num is None:
+        return None
+    num_id = num.find(w("numId"))
+    level = num.find(w("ilvl"))
+    if num_id is None:
+        return None
+    return num_id.get(w("val"), ""), (_int(level.get(w("val"))) or 0) if level is not None else 0
+
+
+def _nearest_table(node: Any) -> Any:
+    parent = node.getparent()
+    while parent is not None and parent.tag != w("tbl"):
+        parent = parent.getparent()
+    return parent
+
+
+def _int(value: str | None, base: int = 10) -> int | None:
+    try:
+        return int(value, base) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _plain(markdown: str) -> str:
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", markdown)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"</?su[pb]>|[*~]{1,3}|\\\n", "", text)
+    return " ".join(re.sub(r"\\(.)", r"\1", text).split())
+
+
+def _core_title(document: Any) -> str | None:
+    try:
+        title = document.core_properties.title
+    except Exception:  # a damaged core.xml must not cost the whole draft
+        return None
+    return " ".join(title.split()) or None if title else None

@@ -1,0 +1,48 @@
+"""`intake convert FILE -o DIR`: the draft converter on one file, with no mail involved."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+from intake.convert import ConversionError, convert_document
+from intake.convert.markdown import count_words
+from intake.errors import ExitCode, IntakeError
+from intake.filenames import safe_filename
+from intake.models import Attachment
+from intake.sniff import sniff
+from intake.store import write_draft_folder
+
+
+def convert_to_folder(source: Path, output: Path | None) -> int:
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise IntakeError(f"{source}: cannot be read: {exc.strerror}") from exc
+    file_type = sniff(data)
+    name = safe_filename(source.name, "document")
+    target = output or source.with_suffix("")
+    if target.resolve() == source.resolve():
+        target = source.with_name(source.name + ".draft")
+    try:
+        converted = convert_document(name, data, file_type)
+    except ConversionError as exc:
+        print(f"intake: {source}: {exc.reason}", file=sys.stderr)
+        return int(ExitCode.NEEDS_ATTENTION)
+    front = {
+        "title": converted.title or source.stem,
+        "source_files": [{"name": name, "role": "manuscript", "type": file_type.value,
+                          "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}],
+        "word_count": count_words(converted.markdown),
+        "warnings": list(converted.warnings),
+    }
+    original = Attachment(filename=name, original_name=source.name, declared_type="",
+                          file_type=file_type, data=data)
+    folder = write_draft_folder(target, front, converted.markdown, converted.assets,
+                                [original])
+    for warning in converted.warnings:
+        print(f"intake: warning: {warning}", file=sys.stderr)
+    print(f"{folder / 'draft.md'} · {front['word_count']} words · "
+          f"{len(converted.assets)} images · {len(converted.warnings)} warnings")
+    return int(ExitCode.OK)

@@ -1,0 +1,138 @@
+"""A parsed message and its documents → the draft editors review.
+
+The rule for the manuscript: the best-ranked document attachment (Word first,
+then other documents), preferring files not named like a CV; without one, a body
+of at least [drafts] min_body_words words. Nothing is dropped: every attachment
+is kept under original/ and listed with the role it was given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from intake.config import KindRule
+from intake.convert import ConversionError, convert_document, is_convertible
+from intake.convert.markdown import count_words, escape, tidy
+from intake.models import Asset, Attachment, Converted, Draft, FileType, ParsedMessage, SourceFile
+
+_RANK = {FileType.DOCX: 0, FileType.ODT: 1, FileType.PDF: 2, FileType.RTF: 3, FileType.OLE: 4,
+         FileType.DOCM: 5, FileType.ENCRYPTED_OFFICE: 5, FileType.HTML: 6, FileType.TEXT: 7}
+_CV_NAME = re.compile(r"(^|[^a-z])(cv|resume|résumé|curriculum|lebenslauf)([^a-z]|$)", re.I)
+_HEADING = re.compile(r"^#{1,6} +(.+)$", re.MULTILINE)
+
+
+def choose_manuscript(attachments: tuple[Attachment, ...]) -> Attachment | None:
+    documents = [a for a in attachments if a.file_type in _RANK and not
+                 (a.inline and a.file_type in (FileType.HTML, FileType.TEXT))]
+    if not documents:
+        return None
+    return min(documents, key=lambda a: (_RANK[a.file_type], bool(_CV_NAME.search(a.filename)),
+                                         -len(a.data)))
+
+
+def build_draft(msg: ParsedMessage, rule: KindRule, min_body_words: int) -> Draft:
+    manuscript = choose_manuscript(msg.attachments)
+    warnings: list[str] = []
+    assets: list[Asset] = []
+    problem: str | None = None
+    advice: str | None = None
+    markdown = ""
+    title: str | None = None
+
+    if manuscript is not None:
+        try:
+            converted = convert_document(manuscript.filename, manuscript.data,
+                                         manuscript.file_type)
+        except ConversionError as exc:
+            problem, advice = exc.reason, exc.advice
+            converted = Converted(markdown="")
+        markdown = converted.markdown
+        # A CV's title is the applicant's name: the subject says more about the message.
+        title = None if _CV_NAME.search(manuscript.filename) else converted.title
+        assets.extend(converted.assets)
+        warnings.extend(converted.warnings)
+        if not is_convertible(manuscript.file_type) and msg.text.strip():
+            markdown = _body_markdown(msg.text)  # the body is better than nothing to read
+
+    body_words = count_words(msg.text)
+    missing = False
+    if manuscript is None:
+        markdown = _body_markdown(msg.text)
+        if rule.needs_manuscript and body_words < min_body_words:
+            missing = True
+            warnings.append(f"No manuscript: nothing is attached and the message has only "
+                            f"{body_words} words; the author was asked to send it.")
+        elif rule.needs_manuscript:
+            warnings.append("No file was attached: the message body was taken as the "
+                            "manuscript.")
+
+    taken_assets = {a.name.lower() for a in assets}
+    sources: list[SourceFile] = []
+    images: list[str] = []
+    for att in msg.attachments:
+        if att is manuscript:
+            role = "manuscript"
+        elif att.file_type.is_image and not att.inline:
+            role = "image"
+            name = att.filename
+            while name.lower() in taken_assets:
+                name = "attached-" + name
+            taken_assets.add(name.lower())
+            assets.append(Asset(name=name, data=att.data))
+            images.append(f"![{escape(att.filename)}](assets/{name})")
+        elif att.inline and att.file_type.is_image:
+            role = "inline image"
+        else:
+            role = "attachment"
+            if att.file_type.is_document:
+                warnings.append(f"{att.filename} was attached too; it is kept in original/ "
+                                "and was not converted.")
+        if att.file_type.value != _expected_type(att.filename) and _expected_type(att.filename):
+            warnings.append(f"{att.filename} is named like a {_expected_type(att.filename)} "
+                            f"file but is really {att.file_type.value}.")
+        sources.append(SourceFile(name=att.filename, role=role, file_type=att.file_type.value,
+                                  size=len(att.data),
+                                  sha256=hashlib.sha256(att.data).hexdigest()))
+    if images:
+        markdown = markdown.rstrip("\n") + "\n\n## Images attached to the email\n\n" + \
+            "\n\n".join(images) + "\n"
+    if problem:
+        warnings.insert(0, f"The manuscript could not be converted: {problem}.")
+
+    markdown = tidy(markdown)
+    return Draft(
+        title=_title(title, markdown, msg.subject),
+        markdown=markdown,
+        assets=tuple(assets),
+        originals=msg.attachments,
+        source_files=tuple(sources),
+        word_count=count_words(markdown) if not missing else 0,
+        warnings=tuple(warnings),
+        missing_manuscript=missing,
+        problem=problem,
+        advice=advice,
+    )
+
+
+def _body_markdown(text: str) -> str:
+    return tidy(text.replace("\r\n", "\n"))
+
+
+def _title(found: str | None, markdown: str, subject: str) -> str:
+    if found:
+        return found
+    heading = _HEADING.search(markdown)
+    if heading:
+        return re.sub(r"\\(.)", r"\1", heading.group(1)).strip("*_ ")
+    subject = re.sub(r"^\s*((re|fwd?|aw|tr|sv)\s*:\s*)+", "", subject, flags=re.I).strip()
+    return subject or "(untitled)"
+
+
+_EXTENSIONS = {".docx": "docx", ".docm": "docm", ".pdf": "pdf", ".odt": "odt", ".rtf": "rtf",
+               ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".gif": "gif"}
+
+
+def _expected_type(filename: str) -> str:
+    dot = filename.rfind(".")
+    return _EXTENSIONS.get(filename[dot:].lower(), "") if dot >= 0 else ""

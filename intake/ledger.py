@@ -1,0 +1,395 @@
+"""The ledger: SQLite (WAL), the one truth about what arrived and what was done.
+
+Schema changes are numbered migrations, applied in order and recorded in
+PRAGMA user_version. Writes happen inside `transaction()`; everything one step
+does (a submission, its events, its acknowledgement) commits together.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from intake.errors import IntakeError
+from intake.models import MessageState, Status
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema
+    """
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        raw_path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        message_id TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL,
+        reason TEXT,
+        submission_id INTEGER REFERENCES submissions(id),
+        fetched_at TEXT NOT NULL,
+        processed_at TEXT
+    );
+    CREATE INDEX messages_state ON messages(state);
+    CREATE INDEX messages_message_id ON messages(message_id);
+
+    CREATE TABLE reference_counters (
+        prefix TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        last INTEGER NOT NULL,
+        PRIMARY KEY (prefix, year)
+    );
+
+    CREATE TABLE submissions (
+        id INTEGER PRIMARY KEY,
+        reference TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        title TEXT NOT NULL,
+        author_name TEXT NOT NULL,
+        author_email TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        received TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        word_count INTEGER NOT NULL,
+        warnings TEXT NOT NULL,
+        classification TEXT NOT NULL,
+        reason TEXT,
+        draft_dir TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX submissions_status ON submissions(status, received);
+
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        purpose TEXT NOT NULL,
+        template TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        body BLOB NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_attempt_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        UNIQUE (submission_id, purpose)
+    );
+    CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        submission_id INTEGER REFERENCES submissions(id),
+        message_row INTEGER REFERENCES messages(id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        event TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX events_submission ON events(submission_id, id);
+    """,
+)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: int
+    sha256: str
+    source: str
+    origin: str
+    raw_path: str
+    size: int
+    message_id: str
+    state: MessageState
+    reason: str | None
+    submission_id: int | None
+    fetched_at: str
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: int
+    reference: str
+    kind: str
+    status: Status
+    title: str
+    author_name: str
+    author_email: str
+    subject: str
+    received: str
+    message_id: str
+    word_count: int
+    warnings: tuple[str, ...]
+    classification: dict[str, Any]
+    reason: str | None
+    draft_dir: str | None
+    created_at: str
+    updated_at: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference, "kind": self.kind, "status": self.status.value,
+            "title": self.title, "author_name": self.author_name,
+            "author_email": self.author_email, "subject": self.subject,
+            "received": self.received, "message_id": self.message_id,
+            "word_count": self.word_count, "warnings": list(self.warnings),
+            "reason": self.reason, "draft_dir": self.draft_dir,
+            "classification": self.classification,
+        }
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    submission_id: int
+    purpose: str
+    template: str
+    recipient: str
+    subject: str
+    message_id: str
+    body: bytes
+    state: str  # pending, sent, failed
+    attempts: int
+    last_error: str | None
+    next_attempt_at: str
+    created_at: str
+    sent_at: str | None
+
+
+@dataclass(frozen=True)
+class Event:
+    at: str
+    actor: str
+    event: str
+    detail: dict[str, Any]
+
+
+class LedgerError(IntakeError):
+    pass
+
+
+class Ledger:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        # Autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE.
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")  # a committed row survives power loss
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise LedgerError(
+                f"{self.path}: the ledger is at schema {version}, newer than this intake "
+                f"understands ({len(MIGRATIONS)}): upgrade intake")
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- messages ------------------------------------------------------------
+
+    def message_by_sha(self, sha256: str) -> StoredMessage | None:
+        row = self.db.execute("SELECT * FROM messages WHERE sha256 = ?", (sha256,)).fetchone()
+        return _message(row) if row else None
+
+    def add_message(self, *, sha256: str, source: str, origin: str, raw_path: str,
+                    size: int, state: MessageState = MessageState.FETCHED,
+                    reason: str | None = None) -> int:
+        cur = self.db.execute(
+            "INSERT INTO messages (sha256, source, origin, raw_path, size, state, reason, "
+            "fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (sha256, source, origin, raw_path, size, state.value, reason, now_iso()))
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def messages_in_state(self, state: MessageState, limit: int | None = None
+                          ) -> list[StoredMessage]:
+        rows = self.db.execute("SELECT * FROM messages WHERE state = ? ORDER BY id LIMIT ?",
+                               (state.value, -1 if limit is None else limit)).fetchall()
+        return [_message(r) for r in rows]
+
+    def message_with_id(self, message_id: str, other_than: int) -> StoredMessage | None:
+        """An earlier message with this Message-ID that was already dealt with."""
+        row = self.db.execute(
+            "SELECT * FROM messages WHERE message_id = ? AND id != ? AND state IN (?, ?, ?) "
+            "ORDER BY id LIMIT 1",
+            (message_id, other_than, MessageState.PROCESSED.value, MessageState.IGNORED.value,
+             MessageState.QUARANTINED.value)).fetchone()
+        return _message(row) if row else None
+
+    def finish_message(self, message: int, state: MessageState, *, message_id: str = "",
+                       reason: str | None = None, submission_id: int | None = None) -> None:
+        self.db.execute(
+            "UPDATE messages SET state = ?, message_id = ?, reason = ?, submission_id = ?, "
+            "processed_at = ? WHERE id = ?",
+            (state.value, message_id, reason, submission_id, now_iso(), message))
+
+    def messages_of(self, submission_id: int) -> list[StoredMessage]:
+        rows = self.db.execute("SELECT * FROM messages WHERE submission_id = ? ORDER BY id",
+                               (submission_id,)).fetchall()
+        return [_message(r) for r in rows]
+
+    # -- submissions ---------------------------------------------------------
+
+    def next_reference(self, prefix: str, year: int) -> str:
+        """PREFIX-YEAR-NNNN; the counter only ever grows, so no reference is reused."""
+        row = self.db.execute(
+            "INSERT INTO reference_counters (prefix, year, last) VALUES (?, ?, 1) "
+            "ON CONFLICT (prefix, year) DO UPDATE SET last = last + 1 RETURNING last",
+            (prefix, year)).fetchone()
+        return f"{prefix}-{year}-{row[0]:04d}"
+
+    def add_submission(self, *, reference: str, kind: str, status: Status, title: str,
+                       author_name: str, author_email: str, subject: str, received: str,
+                       message_id: str, word_count: int, warnings: Sequence[str],
+                       classification: dict[str, Any], reason: str | None,
+                       draft_dir: str | None) -> int:
+        stamp = now_iso()
+        cur = self.db.execute(
+            "INSERT INTO submissions (reference, kind, status, title, author_name, "
+            "author_email, subject, received, message_id, word_count, warnings, "
+            "classification, reason, draft_dir, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (reference, kind, status.value, title, author_name, author_email, subject,
+             received, message_id, word_count, json.dumps(list(warnings)),
+             json.dumps(classification), reason, draft_dir, stamp, stamp))
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def submission(self, reference: str) -> Submission | None:
+        row = self.db.execute("SELECT * FROM submissions WHERE reference = ?",
+                              (reference.strip().upper(),)).fetchone()
+        return _submission(row) if row else None
+
+    def submissions(self, statuses: Sequence[Status] | None = None,
+                    kind: str | None = None) -> list[Submission]:
+        sql, args = "SELECT * FROM submissions WHERE 1=1", list[str]()
+        if statuses is not None:
+            sql += f" AND status IN ({', '.join('?' * len(statuses))})"
+            args.extend(s.value for s in statuses)
+        if kind:
+            sql += " AND kind = ?"
+            args.append(kind)
+        sql += " ORDER BY received, id"
+        return [_submission(r) for r in self.db.execute(sql, args).fetchall()]
+
+    # -- events --------------------------------------------------------------
+
+    def add_event(self, event: str, *, submission_id: int | None = None,
+                  message_row: int | None = None, actor: str = "intake",
+                  **detail: Any) -> None:
+        self.db.execute(
+            "INSERT INTO events (submission_id, message_row, at, actor, event, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (submission_id, message_row, now_iso(), actor, event,
+             json.dumps(detail, default=str)))
+
+    def events_of(self, submission_id: int) -> list[Event]:
+        rows = self.db.execute("SELECT * FROM events WHERE submission_id = ? ORDER BY id",
+                               (submission_id,)).fetchall()
+        return [Event(r["at"], r["actor"], r["event"], json.loads(r["detail"])) for r in rows]
+
+    # -- outbox --------------------------------------------------------------
+
+    def add_outbox(self, *, submission_id: int, purpose: str, template: str, recipient: str,
+                   subject: str, message_id: str, body: bytes) -> int | None:
+        """Queue one email; None when this submission already has one for this purpose."""
+        stamp = now_iso()
+        cur = self.db.execute(
+            "INSERT INTO outbox (submission_id, purpose, template, recipient, subject, "
+            "message_id, body, state, next_attempt_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) "
+            "ON CONFLICT (submission_id, purpose) DO NOTHING",
+            (submission_id, purpose, template, recipient, subject, message_id, body, stamp,
+             stamp))
+        return cur.lastrowid if cur.rowcount else None
+
+    def due_outbox(self, now: str) -> list[OutboxItem]:
+        rows = self.db.execute(
+            "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id",
+            (now,)).fetchall()
+        return [_outbox(r) for r in rows]
+
+    def outbox_of(self, submission_id: int) -> list[OutboxItem]:
+        rows = self.db.execute("SELECT * FROM outbox WHERE submission_id = ? ORDER BY id",
+                               (submission_id,)).fetchall()
+        return [_outbox(r) for r in rows]
+
+    def outbox_counts(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def outbox_sent(self, item: int) -> None:
+        self.db.execute("UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1,"
+                        " last_error = NULL WHERE id = ?", (now_iso(), item))
+
+    def outbox_retry(self, item: int, error: str, next_attempt_at: str) -> None:
+        self.db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?, "
+                        "next_attempt_at = ? WHERE id = ?", (error, next_attempt_at, item))
+
+    def outbox_failed(self, item: int, error: str) -> None:
+        self.db.execute("UPDATE outbox SET state = 'failed', attempts = attempts + 1, "
+                        "last_error = ? WHERE id = ?", (error, item))
+
+
+def _message(row: sqlite3.Row) -> StoredMessage:
+    return StoredMessage(
+        id=row["id"], sha256=row["sha256"], source=row["source"], origin=row["origin"],
+        raw_path=row["raw_path"], size=row["size"], message_id=row["message_id"],
+        state=MessageState(row["state"]), reason=row["reason"],
+        submission_id=row["submission_id"], fetched_at=row["fetched_at"])
+
+
+def _submission(row: sqlite3.Row) -> Submission:
+    return Submission(
+        id=row["id"], reference=row["reference"], kind=row["kind"],
+        status=Status(row["status"]), title=row["title"], author_name=row["author_name"],
+        author_email=row["author_email"], subject=row["subject"], received=row["received"],
+        message_id=row["message_id"], word_count=row["word_count"],
+        warnings=tuple(json.loads(row["warnings"])),
+        classification=json.loads(row["classification"]), reason=row["reason"],
+        draft_dir=row["draft_dir"], created_at=row["created_at"],
+        updated_at=row["updated_at"])
+
+
+def _outbox(row: sqlite3.Row) -> OutboxItem:
+    return OutboxItem(
+        id=row["id"], submission_id=row["submission_id"], purpose=row["purpose"],
+        template=row["template"], recipient=row["recipient"], subject=row["subject"],
+        message_id=row["message_id"], body=bytes(row["body"]), state=row["state"],
+        attempts=row["attempts"], last_error=row["last_error"],
+        next_attempt_at=row["next_attempt_at"], created_at=row["created_at"],
+        sent_at=row["sent_at"])

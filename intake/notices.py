@@ -1,0 +1,135 @@
+"""Jinja2 templates → the emails authors receive.
+
+Templates are files editors may change, so they run in Jinja2's immutable
+sandbox with StrictUndefined (a misspelt variable is an error, not a blank), and
+HTML is autoescaped while plain text is not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from intake.config import Settings, sender_address
+from intake.errors import SettingsError
+from intake.triage.automatic import LOOP_HEADER
+
+PARTS = ("subject.txt", "txt", "html")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_MAX_SUBJECT = 200
+MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}>")  # printable ASCII, no < > or spaces
+
+
+def bundled_templates() -> Path:
+    """templates/ of a checkout, or the copy a wheel carries inside the package."""
+    packaged = Path(str(resources.files("intake"))) / "_templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def templates_dir(settings: Settings) -> Path:
+    return settings.intake.templates_dir or bundled_templates()
+
+
+def clean_header_text(value: str, limit: int = _MAX_SUBJECT) -> str:
+    """One safe header line from untrusted text: no control characters, no line breaks."""
+    text = " ".join(_CONTROL.sub(" ", value).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+class Notices:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        folder = templates_dir(settings)
+        if not folder.is_dir():
+            raise SettingsError(f"{settings.path}: [intake] templates_dir {folder} is not a "
+                                "folder")
+        self.env = ImmutableSandboxedEnvironment(
+            loader=jinja2.FileSystemLoader(folder),
+            undefined=jinja2.StrictUndefined,
+            autoescape=jinja2.select_autoescape(["html"], default_for_string=False,
+                                                default=False),
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["thousands"] = lambda n: f"{int(n):,}"
+
+    def has(self, name: str) -> bool:
+        return f"{name}.subject.txt" in self.env.list_templates()
+
+    def names(self) -> list[str]:
+        """Every complete template (subject, text and HTML present)."""
+        found = set(self.env.list_templates())
+        return sorted(n[: -len(".subject.txt")] for n in found if n.endswith(".subject.txt")
+                      and not n.startswith("_")
+                      and {n.replace("subject.txt", p) for p in PARTS} <= found)
+
+    def render(self, name: str, context: dict[str, Any]) -> Rendered:
+        ctx = {"publication": self.settings.intake.publication, **context}
+        try:
+            subject, text, html = (self.env.get_template(f"{name}.{part}").render(ctx)
+                                   for part in PARTS)
+        except jinja2.TemplateNotFound as exc:
+            raise SettingsError(f"template {exc.name} is missing from "
+                                f"{templates_dir(self.settings)}") from exc
+        except jinja2.TemplateError as exc:
+            where = getattr(exc, "filename", None) or name
+            line = getattr(exc, "lineno", None)
+            raise SettingsError(f"template {where}{f':{line}' if line else ''}: "
+                                f"{exc.message or exc}") from exc
+        return Rendered(clean_header_text(subject), text, html)
+
+    def compose(self, rendered: Rendered, *, to_name: str, to_email: str,
+                in_reply_to: str = "", references: tuple[str, ...] = (),
+                reference: str = "") -> EmailMessage:
+        """An auto-reply in the thread of the author's message (RFC 3834)."""
+        sender = sender_address(self.settings)
+        msg = EmailMessage(policy=SMTP)
+        msg["From"] = sender
+        msg["To"] = _address(to_name, to_email)
+        if self.settings.smtp.reply_to:
+            msg["Reply-To"] = self.settings.smtp.reply_to
+        msg["Subject"] = rendered.subject
+        msg["Date"] = format_datetime(datetime.now(UTC))
+        msg["Message-ID"] = make_msgid(domain=sender.domain or None)
+        if MESSAGE_ID.fullmatch(in_reply_to):
+            msg["In-Reply-To"] = in_reply_to
+            # The thread's latest ten ids are enough to keep it together; a hostile
+            # References header must not make our reply huge.
+            thread = [r for r in references if MESSAGE_ID.fullmatch(r)][-9:]
+            msg["References"] = " ".join([*thread, in_reply_to])
+        msg["Auto-Submitted"] = "auto-replied"
+        msg["X-Auto-Response-Suppress"] = "All"  # no out-of-office answers to us
+        msg[LOOP_HEADER] = sender.addr_spec
+        if reference:
+            msg["X-Intake-Reference"] = reference
+        msg.set_content(rendered.text)
+        msg.add_alternative(rendered.html, subtype="html")
+        return msg
+
+
+def _address(name: str, email: str) -> Address:
+    user, _, domain = email.partition("@")
+    return Address(display_name=clean_header_text(name, 100), username=user, domain=domain)
+
+

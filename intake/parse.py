@@ -1,0 +1,139 @@
+"""Raw bytes → ParsedMessage, with mail-parser; attachments decoded and sniffed."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import UTC, datetime
+from email.header import decode_header, make_header
+from email.message import Message
+from typing import Any
+
+import mailparser
+
+from intake.filenames import safe_filename, unique
+from intake.htmltext import html_to_text
+from intake.models import Attachment, ParsedMessage
+from intake.sniff import EXTENSIONS, sniff
+
+_MSGID = re.compile(r"<[^<>\s]+>")
+
+
+class ParseError(Exception):
+    """The bytes cannot be read as an email; the reason is for an editor."""
+
+
+def parse_message(data: bytes) -> ParsedMessage:
+    try:
+        mail = mailparser.parse_from_bytes(data)
+    except Exception as exc:  # mail-parser raises many kinds on broken input
+        raise ParseError(f"the message could not be read as email ({type(exc).__name__}: "
+                         f"{exc})") from exc
+    message: Message | None = mail.message
+    if message is None or len(message.keys()) == 0:
+        raise ParseError("the message has no headers: it is not an email")
+    headers = {k.lower(): _header_str(v) for k, v in reversed(message.items())}
+
+    sender_name, sender_email = _first_address(mail.from_)
+    if not sender_email:
+        sender_name, sender_email = _first_address(getattr(mail, "reply_to", None) or [])
+    recipients = tuple(
+        dict.fromkeys(
+            addr.lower()
+            for header in ("to", "cc", "delivered-to", "x-original-to")
+            for _, addr in _addresses(mail, header)
+            if addr
+        )
+    )
+    text = "\n\n".join(t.strip("\r\n") for t in mail.text_plain).strip()
+    html = "\n".join(mail.text_html)
+    if not text and html:
+        text = html_to_text(html)
+    return ParsedMessage(
+        sender_name=_clean(sender_name),
+        sender_email=sender_email.strip().lower(),
+        recipients=recipients,
+        subject=_clean(mail.subject or ""),
+        date=_utc(mail.date),
+        message_id=_msgid(headers.get("message-id", "")),
+        in_reply_to=_msgid(headers.get("in-reply-to", "")),
+        references=tuple(_MSGID.findall(headers.get("references", ""))),
+        text=text,
+        html=html,
+        attachments=_attachments(mail.attachments),
+        headers=headers,
+        content_type=message.get_content_type(),
+        defects=tuple(sorted(mail.defects_categories)),
+    )
+
+
+def _header_str(value: Any) -> str:
+    try:
+        return str(make_header(decode_header(str(value))))
+    except Exception:  # an undecodable encoded-word: keep it as written
+        return str(value)
+
+
+def _clean(value: str) -> str:
+    """One line of display text: no control characters, white space folded."""
+    return " ".join("".join(c if c.isprintable() else " " for c in value).split())
+
+
+def _msgid(value: str) -> str:
+    found = _MSGID.search(value)
+    return found.group(0) if found else value.strip()[:250]
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # mail-parser gives UTC
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _addresses(mail: Any, header: str) -> list[tuple[str, str]]:
+    try:
+        value = getattr(mail, header.replace("-", "_"))
+    except Exception:
+        return []
+    return [(str(n), str(a)) for n, a in value] if isinstance(value, list) else []
+
+
+def _first_address(pairs: list[tuple[str, str]]) -> tuple[str, str]:
+    for name, addr in pairs:
+        if addr and "@" in addr:
+            return str(name or ""), str(addr)
+    return "", ""
+
+
+def _attachments(items: list[dict[str, Any]]) -> tuple[Attachment, ...]:
+    taken: set[str] = set()
+    found: list[Attachment] = []
+    for index, item in enumerate(items, start=1):
+        payload = item.get("payload") or ""
+        if item.get("binary"):
+            try:
+                data = base64.b64decode(payload)
+            except (binascii.Error, ValueError):
+                data = payload.encode("utf-8", "surrogateescape")
+        else:
+            data = payload.encode("utf-8", "surrogateescape")
+        file_type = sniff(data)
+        original = _clean(str(item.get("filename") or ""))
+        fallback = f"attachment-{index}{EXTENSIONS.get(file_type, '.bin')}"
+        name = unique(safe_filename(item.get("safe_filename") or original, fallback), taken)
+        disposition = str(item.get("content-disposition") or "").lower()
+        found.append(
+            Attachment(
+                filename=name,
+                original_name=original or name,
+                declared_type=str(item.get("mail_content_type") or "application/octet-stream"),
+                file_type=file_type,
+                data=data,
+                inline=disposition.startswith("inline"),
+                content_id=str(item.get("content-id") or "").strip("<>"),
+            )
+        )
+    return tuple(found)

@@ -1,0 +1,1 @@
+"""Where raw messages come from: local files and folders, or an IMAP mailbox."""

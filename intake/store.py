@@ -1,0 +1,135 @@
+"""Files people open: raw messages and draft folders, written atomically under data_dir.
+
+Every write is tmp → fsync → rename → fsync(dir), so a crash leaves either the
+old state or the new one, never half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from intake.models import Asset, Attachment
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with tmp.open("xb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+class Store:
+    def __init__(self, data_dir: Path) -> None:
+        self.root = data_dir
+        self.raw_dir = data_dir / "raw"
+        self.drafts_dir = data_dir / "drafts"
+
+    def raw_path(self, sha256: str) -> Path:
+        return self.raw_dir / sha256[:2] / f"{sha256}.eml"
+
+    def keep_raw(self, sha256: str, data: bytes) -> Path:
+        """Write the message as received; content-addressed, so a rewrite is harmless."""
+        path = self.raw_path(sha256)
+        if not path.exists() or path.stat().st_size != len(data):
+            write_atomic(path, data)
+        return path
+
+    def read_raw(self, relpath: str) -> bytes:
+        return (self.root / relpath).read_bytes()
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def draft_dir(self, reference: str) -> Path:
+        return self.drafts_dir / reference
+
+    def write_draft(
+        self,
+        reference: str,
+        front_matter: dict[str, Any],
+        markdown: str,
+        assets: Iterable[Asset],
+        originals: Iterable[Attachment],
+        email_text: str,
+    ) -> Path:
+        return write_draft_folder(self.draft_dir(reference), front_matter, markdown, assets,
+                                  originals, email_text)
+
+
+def write_draft_folder(
+    final: Path,
+    front_matter: dict[str, Any],
+    markdown: str,
+    assets: Iterable[Asset],
+    originals: Iterable[Attachment],
+    email_text: str = "",
+) -> Path:
+    """Build the whole folder beside its place, then swap it in with one rename."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f".{final.name}.{uuid.uuid4().hex}.tmp"
+    (tmp / "assets").mkdir(parents=True)
+    (tmp / "original").mkdir()
+    try:
+        _write_synced(tmp / "draft.md", render_draft(front_matter, markdown).encode())
+        for asset in assets:
+            _write_synced(tmp / "assets" / asset.name, asset.data)
+        for att in originals:
+            _write_synced(tmp / "original" / att.filename, att.data)
+        if email_text.strip():
+            _write_synced(tmp / "email.txt", email_text.encode("utf-8"))
+        for folder in (tmp / "assets", tmp / "original", tmp):
+            _fsync_dir(folder)
+        if final.exists():
+            # Left by a run that crashed before its ledger commit (the ledger never saw
+            # it), or an earlier `intake convert` of the same file: replaced whole.
+            shutil.rmtree(final)
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _fsync_dir(final.parent)
+    return final
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with path.open("xb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def render_draft(front_matter: dict[str, Any], markdown: str) -> str:
+    header = yaml.safe_dump(front_matter, sort_keys=False, allow_unicode=True, width=100)
+    return f"---\n{header}---\n\n{markdown}"
+
+
+def read_front_matter(path: Path) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    if not text.startswith("---\n"):
+        return {}
+    end = text.find("\n---\n", 4)
+    loaded = yaml.safe_load(text[4:end]) if end > 0 else None
+    return loaded if isinstance(loaded, dict) else {}
