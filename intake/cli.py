@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("intake: %(levelname)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -51,21 +51,40 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.ERROR if not verbose else logging.DEBUG)
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time, as print(file=sys.stderr) does."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", type=Path, default=None,
-                        help="settings file (default: $INTAKE_CONFIG, then ./settings.toml)")
-    common.add_argument("-v", "--verbose", action="store_true", help="say more")
-    common.add_argument("-q", "--quiet", action="store_true", help="only problems")
+    def common_options(suppress: bool) -> argparse.ArgumentParser:
+        # Allowed before or after the command; a subcommand's copy must not reset a value
+        # given before it, so its defaults are SUPPRESS.
+        def default(value: object) -> object:
+            return argparse.SUPPRESS if suppress else value
+
+        common = argparse.ArgumentParser(add_help=False)
+        common.add_argument("--config", type=Path, default=default(None),
+                            help="settings file (default: $INTAKE_CONFIG, then "
+                                 "./settings.toml)")
+        common.add_argument("-v", "--verbose", action="store_true", default=default(False),
+                            help="say more")
+        common.add_argument("-q", "--quiet", action="store_true", default=default(False),
+                            help="only problems")
+        return common
 
     parser = argparse.ArgumentParser(
-        prog="intake", parents=[common],
+        prog="intake", parents=[common_options(suppress=False)],
         description="Turns emailed submissions into drafts for review and answers authors.")
     parser.add_argument("--version", action="version", version=f"intake {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, handler: Command, help: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, parents=[common], help=help, description=help)
+        p = sub.add_parser(name, parents=[common_options(suppress=True)], help=help,
+                           description=help)
         p.set_defaults(handler=handler)
         return p
 

@@ -48,8 +48,7 @@ def build_draft(msg: ParsedMessage, rule: KindRule, min_body_words: int) -> Draf
             problem, advice = exc.reason, exc.advice
             converted = Converted(markdown="")
         markdown = converted.markdown
-        # A CV's title is the applicant's name: the subject says more about the message.
-        title = None if _CV_NAME.search(manuscript.filename) else converted.title
+        title = converted.title
         assets.extend(converted.assets)
         warnings.extend(converted.warnings)
         if not is_convertible(manuscript.file_type) and msg.text.strip():
@@ -102,7 +101,7 @@ def build_draft(msg: ParsedMessage, rule: KindRule, min_body_words: int) -> Draf
 
     markdown = tidy(markdown)
     return Draft(
-        title=_title(title, markdown, msg.subject),
+        title=_title(title, markdown, msg.subject, manuscript),
         markdown=markdown,
         assets=tuple(assets),
         originals=msg.attachments,
@@ -119,10 +118,13 @@ def _body_markdown(text: str) -> str:
     return tidy(text.replace("\r\n", "\n"))
 
 
-def _title(found: str | None, markdown: str, subject: str) -> str:
-    if found:
+def _title(found: str | None, markdown: str, subject: str,
+           manuscript: Attachment | None) -> str:
+    # A CV's title and headings are a name and "Education": the subject says more.
+    from_document = manuscript is not None and not _CV_NAME.search(manuscript.filename)
+    if found and from_document:
         return found
-    heading = _HEADING.search(markdown)
+    heading = _HEADING.search(markdown) if from_document else None
     if heading:
         return re.sub(r"\\(.)", r"\1", heading.group(1)).strip("*_ ")
     subject = re.sub(r"^\s*((re|fwd?|aw|tr|sv)\s*:\s*)+", "", subject, flags=re.I).strip()

@@ -1,0 +1,130 @@
+"""settings.toml: validated once, every error names the file, the key and what was expected."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from intake.config import load_settings
+from intake.errors import SettingsError
+from tests.conftest import REPO, CliResult
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "settings.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+MINIMAL = '[smtp]\nfrom = "Ed <ed@example.org>"\nhost = "smtp.example.org"\n'
+
+
+def test_the_documented_example_is_valid() -> None:
+    settings = load_settings(REPO / "settings.toml")
+    assert settings.imap is not None and settings.imap.host
+    assert settings.intake.reference_prefix == "JPMS"
+    assert {k.name for k in settings.kinds} >= {"guest_post", "sponsored", "application",
+                                                 "contest", "other"}
+
+
+def test_relative_paths_are_taken_from_the_settings_folder(tmp_path: Path) -> None:
+    settings = load_settings(_write(tmp_path, MINIMAL + '[intake]\ndata_dir = "store"\n'))
+    assert settings.data_dir == tmp_path.resolve() / "store"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (MINIMAL + "[smtp.extra]\n", "[smtp] unknown key 'extra'"),
+    (MINIMAL.replace("host", "hots"), "unknown key 'hots' (did you mean 'host'?)"),
+    (MINIMAL + "port = \"smtp\"\n", "[smtp] port: expected a whole number"),
+    (MINIMAL + "port = 70000\n", "[smtp] port: expected a TCP port from 1 to 65535, got 70000"),
+    (MINIMAL + 'security = "ssl"\n', "[smtp] security: expected \"tls\", \"starttls\""),
+    (MINIMAL.replace('from = "Ed <ed@example.org>"\n', ""), "[smtp] from is missing"),
+    ('[intake]\ndata_dir = "var"\n', "[smtp] is missing"),
+    (MINIMAL + '[intake]\nreference_prefix = "jp"\n',
+     "[intake] reference_prefix: expected 2 to 10 capital letters or digits, got 'jp'"),
+    (MINIMAL + 'security = "plain"\n', 'security = "plain" is allowed only for a loopback'),
+    (MINIMAL + 'password_env = "X"\n', "[smtp] username is missing"),
+    (MINIMAL + 'username = "u"\npassword_env = "X"\npassword_file = "f"\n',
+     "set only one of password_env, password_file"),
+    (MINIMAL + "[imap]\nport = 993\n", "[imap] host is missing"),
+    (MINIMAL + "[kinds.Guest]\nlabel = \"x\"\n", "[kinds.Guest]: a kind's name is lower-case"),
+    (MINIMAL + "[kinds.essay]\nlabel = \"Essay\"\nsubjects = [\"x\"]\n",
+     "[kinds.essay] unknown key 'subjects' (did you mean 'subject'?)"),
+    (MINIMAL + "[kinds.essay]\nlabel = \"Essay\"\n", "[triage] default_kind: expected one of"),
+    (MINIMAL + "[drafts]\nmin_body_words = true\n", "[drafts] min_body_words: expected a whole"),
+    ("[smtp\n", "not valid TOML"),
+])
+def test_errors_name_file_key_and_expectation(tmp_path: Path, text: str, expected: str) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path)
+    assert str(path) in str(caught.value)
+    assert expected in str(caught.value)
+
+
+def test_cli_reports_settings_errors_with_exit_2(tmp_path: Path,
+                                                 cli: Callable[..., CliResult]) -> None:
+    path = _write(tmp_path, MINIMAL.replace("host", "hots"))
+    result = cli("--config", path, "queue")
+    assert result.code == 2
+    assert "did you mean 'host'" in result.err
+    assert "Traceback" not in result.err
+    missing = cli("--config", tmp_path / "nope.toml", "queue")
+    assert missing.code == 2 and "no such settings file" in missing.err
+
+
+def test_config_from_environment(tmp_path: Path, cli: Callable[..., CliResult],
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _write(tmp_path, MINIMAL)
+    monkeypatch.setenv("INTAKE_CONFIG", str(path))
+    result = cli("queue")
+    assert result.code == 0 and "nothing in the queue" in result.out
+
+
+def test_secrets_are_read_only_when_needed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                           ) -> None:
+    secret = tmp_path / "secret"
+    secret.write_text("s3cret\n")
+    settings = load_settings(_write(tmp_path, MINIMAL + 'username = "u"\n'
+                                    'password_file = "secret"\n'))
+    assert settings.smtp.credentials("smtp").password() == "s3cret"
+
+    settings = load_settings(_write(tmp_path, MINIMAL + 'username = "u"\n'
+                                    'password_env = "INTAKE_NOT_SET"\n'))
+    monkeypatch.delenv("INTAKE_NOT_SET", raising=False)
+    with pytest.raises(SettingsError, match=r"\$INTAKE_NOT_SET, which is not set"):
+        settings.smtp.credentials("smtp").password()
+
+    settings = load_settings(_write(tmp_path, MINIMAL + 'username = "u"\n'
+                                    'password_command = "printf from-command"\n'))
+    assert settings.smtp.credentials("smtp").password() == "from-command"
+    settings = load_settings(_write(tmp_path, MINIMAL + 'username = "u"\n'
+                                    'password_command = "false"\n'))
+    with pytest.raises(SettingsError, match="password_command exited with 1"):
+        settings.smtp.credentials("smtp").password()
+
+
+def test_example_matches_the_built_in_kinds_and_documents_every_key() -> None:
+    """The example is the documentation: every setting appears in it, and its kinds
+    are the defaults that apply when [kinds] is left out."""
+    from dataclasses import fields
+
+    from intake.config import (DEFAULT_KINDS, DraftsSection, ImapSection, IntakeSection,
+                               KindRule, SmtpSection, settings_from_dict)
+
+    text = (REPO / "settings.toml").read_text(encoding="utf-8")
+    for section in (IntakeSection, ImapSection, SmtpSection, DraftsSection, KindRule):
+        for f in fields(section):
+            key = f.metadata.get("key") or f.name
+            if key != "name":
+                assert f"{key} =" in text, f"{section.__name__}.{key} is not documented"
+    example = load_settings(REPO / "settings.toml")
+    built_in = settings_from_dict(
+        {"smtp": {"from": "a@b.example", "host": "h"}, "kinds": DEFAULT_KINDS},
+        REPO / "settings.toml")
+    assert [(k.name, k.subject, k.body, k.attachments, k.needs_manuscript)
+            for k in example.kinds] == \
+        [(k.name, k.subject, k.body, k.attachments, k.needs_manuscript)
+         for k in built_in.kinds]
