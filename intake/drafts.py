@@ -12,7 +12,7 @@ import hashlib
 import re
 
 from intake.config import KindRule
-from intake.convert import ConversionError, convert_document, is_convertible
+from intake.convert import ConversionError, convert_document, is_convertible, names_word
 from intake.convert.markdown import count_words, escape, tidy
 from intake.models import Asset, Attachment, Converted, Draft, FileType, ParsedMessage, SourceFile
 
@@ -22,13 +22,20 @@ _CV_NAME = re.compile(r"(^|[^a-z])(cv|resume|résumé|curriculum|lebenslauf)([^a
 _HEADING = re.compile(r"^#{1,6} +(.+)$", re.MULTILINE)
 
 
+def _rank(att: Attachment) -> int | None:
+    if att.file_type is FileType.ZIP and names_word(att.filename):
+        return _RANK[FileType.DOCX]  # a damaged Word file is still the manuscript
+    if att.inline and att.file_type in (FileType.HTML, FileType.TEXT):
+        return None  # a body part with a name, not a document
+    return _RANK.get(att.file_type)
+
+
 def choose_manuscript(attachments: tuple[Attachment, ...]) -> Attachment | None:
-    documents = [a for a in attachments if a.file_type in _RANK and not
-                 (a.inline and a.file_type in (FileType.HTML, FileType.TEXT))]
-    if not documents:
+    ranked = [(rank, a) for a in attachments if (rank := _rank(a)) is not None]
+    if not ranked:
         return None
-    return min(documents, key=lambda a: (_RANK[a.file_type], bool(_CV_NAME.search(a.filename)),
-                                         -len(a.data)))
+    return min(ranked, key=lambda ra: (ra[0], bool(_CV_NAME.search(ra[1].filename)),
+                                       -len(ra[1].data)))[1]
 
 
 def build_draft(msg: ParsedMessage, rule: KindRule, min_body_words: int) -> Draft:

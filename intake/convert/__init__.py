@@ -7,7 +7,7 @@ from intake.convert.word import convert_docx
 from intake.htmltext import html_to_text
 from intake.models import Converted, FileType
 
-__all__ = ["ConversionError", "convert_document", "is_convertible"]
+__all__ = ["ConversionError", "convert_document", "is_convertible", "names_word"]
 
 _KEPT_AS_IS = {
     FileType.PDF: "PDF",
@@ -17,13 +17,19 @@ _KEPT_AS_IS = {
 }
 
 
+def names_word(name: str) -> bool:
+    return name.lower().endswith((".docx", ".docm", ".dotx"))
+
+
 def is_convertible(file_type: FileType) -> bool:
     return file_type in {FileType.DOCX, FileType.TEXT, FileType.HTML}
 
 
 def convert_document(name: str, data: bytes, file_type: FileType) -> Converted:
     """Convert one document; raise ConversionError when it cannot or must not be read."""
-    if file_type is FileType.DOCX:
+    if file_type is FileType.DOCX or (file_type is FileType.ZIP and names_word(name)):
+        # A zip named .docx that is not a readable Word package: let the Word converter
+        # say what is wrong with it ("damaged or incomplete"), not "not a document".
         return convert_docx(data)
     if file_type is FileType.TEXT:
         return Converted(markdown=_decode(data).strip() + "\n")

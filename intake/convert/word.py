@@ -37,6 +37,7 @@ def w(tag: str) -> str:
 _OFF = {"0", "false", "off", "none"}
 _SAFE_SCHEMES = ("http://", "https://", "mailto:", "ftp://", "#")
 _HEADING_NAME = re.compile(r"^(heading|überschrift|titre|título|titolo|kop)\s*(\d)$", re.I)
+_LIST_STYLE = re.compile(r"^List (?:Bullet|Number|Paragraph) (\d)$")
 _IMAGE_EXT = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif",
               "image/bmp": ".bmp", "image/tiff": ".tif", "image/x-emf": ".emf",
               "image/x-wmf": ".wmf", "image/webp": ".webp", "image/svg+xml": ".svg"}
@@ -225,7 +226,12 @@ class _Walker:
         if num is None or num[0] in {"", "0"}:
             return None
         fmt = self.numbering.get(num, self.numbering.get((num[0], 0), "bullet"))
-        return fmt, min(num[1], 8)
+        level = num[1]
+        # Word's "List Bullet 2" styles nest by their own numbering, not by ilvl.
+        named = _LIST_STYLE.match(style.name) if style else None
+        if named and level == 0:
+            level = int(named.group(1)) - 1
+        return fmt, min(level, 8)
 
     def _table(self, tbl: Any) -> str:
         rows: list[list[str]] = []

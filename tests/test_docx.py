@@ -1,0 +1,181 @@
+"""The .docx converter: what authors write comes out as Markdown, nothing silently lost."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import docx
+import pytest
+
+from intake.convert import ConversionError, convert_document
+from intake.convert.word import convert_docx
+from intake.models import FileType
+from intake.samples import add_hyperlink, article_docx, tiny_png
+from intake.sniff import sniff
+from tests.docgen import docx_from_body, para, run
+
+
+def _save(document: object) -> bytes:
+    out = io.BytesIO()
+    document.save(out)  # type: ignore[attr-defined]
+    return out.getvalue()
+
+
+def test_generated_article_converts_to_expected_markdown() -> None:
+    result = convert_docx(article_docx("Surviving your first rotation", paragraphs=1))
+    assert result.title == "Surviving your first rotation"
+    expected = (
+        "Every year, thousands of medical students **struggle** with the move from lectures "
+        "to the wards. This piece looks at *what actually helps*.\n\n"
+        "# Why the first weeks are hard\n\n"
+        "Paragraph 1: the ward round moves quickly, and the vocabulary of the team is new. "
+        "Students who prepare a short list of questions before each round report feeling "
+        "more involved, and their supervisors notice the difference. Small habits, repeated "
+        "daily, matter more than long evenings with textbooks.\n\n"
+        "# Three habits that help\n\n"
+        "1. Read the notes of two patients before the round\n"
+        "1. Ask one question a day, and write the answer down\n"
+        "1. Review the day for ten minutes before leaving\n\n"
+        "## Further reading\n\n"
+        "The guidance from [the national school board](https://www.example.org/guidance) is "
+        "a good place to start.\n\n"
+        "![Students on a ward round](assets/image-001.png)\n\n"
+        "## About the author\n\n"
+        "Sam Okafor is a fourth-year medical student.\n"
+    )
+    assert result.markdown == expected
+    assert [a.name for a in result.assets] == ["image-001.png"]
+    assert result.assets[0].data == tiny_png(64, 32)
+    assert result.warnings == ()
+
+
+def test_nested_bullets_and_numbers() -> None:
+    doc = docx.Document()
+    doc.add_paragraph("Top bullet", style="List Bullet")
+    doc.add_paragraph("Nested bullet", style="List Bullet 2")
+    doc.add_paragraph("First step", style="List Number")
+    doc.add_paragraph("After the list")
+    md = convert_docx(_save(doc)).markdown
+    assert md == ("- Top bullet\n    - Nested bullet\n1. First step\n\nAfter the list\n")
+
+
+def test_formatting_breaks_and_markdown_characters() -> None:
+    doc = docx.Document()
+    p = doc.add_paragraph()
+    p.add_run("bold italic").bold = True
+    p.runs[0].italic = True
+    p.add_run(" then ")
+    struck = p.add_run("gone")
+    struck.font.strike = True
+    p.add_run(" H")
+    p.add_run("2").font.subscript = True
+    p.add_run("O and x")
+    p.add_run("2").font.superscript = True
+    line = doc.add_paragraph("first line")
+    line.add_run().add_break()
+    line.add_run("second line")
+    doc.add_paragraph("# not a heading, 5 * 3 = [15] <b>")
+    md = convert_docx(_save(doc)).markdown
+    assert md == ("***bold italic*** then ~~gone~~ H<sub>2</sub>O and x<sup>2</sup>\n\n"
+                  "first line\\\nsecond line\n\n"
+                  "\\# not a heading, 5 \\* 3 = \\[15\\] \\<b>\n")
+
+
+def test_table_becomes_gfm() -> None:
+    doc = docx.Document()
+    table = doc.add_table(rows=2, cols=2)
+    table.cell(0, 0).text = "Drug"
+    table.cell(0, 1).text = "Dose | route"
+    table.cell(1, 0).text = "Paracetamol"
+    table.cell(1, 1).text = "1 g oral"
+    md = convert_docx(_save(doc)).markdown
+    assert md == ("| Drug | Dose \\| route |\n| --- | --- |\n| Paracetamol | 1 g oral |\n")
+
+
+def test_text_python_docx_would_drop_is_kept() -> None:
+    """Tracked insertions, content controls, smart tags and simple fields keep their text;
+    tracked deletions are left out, with a warning that changes are still tracked."""
+    body = (
+        para(run("Kept "),
+             f'<w:ins w:id="1" w:author="A">{run("inserted ")}</w:ins>',
+             f'<w:del w:id="2" w:author="A"><w:r><w:delText>deleted </w:delText></w:r></w:del>',
+             f"<w:sdt><w:sdtContent>{run('in a control ')}</w:sdtContent></w:sdt>",
+             f'<w:smartTag w:uri="u" w:element="place">{run("Leeds ")}</w:smartTag>',
+             f'<w:fldSimple w:instr=" DATE ">{run("1 May")}</w:fldSimple>'))
+    result = convert_docx(docx_from_body(body))
+    assert result.markdown == "Kept inserted in a control Leeds 1 May\n"
+    assert any("tracked changes" in w for w in result.warnings)
+
+
+def test_block_content_control_and_outline_level_heading() -> None:
+    body = (f"<w:sdt><w:sdtContent>{para(run('Inside a block control'))}</w:sdtContent>"
+            "</w:sdt>" + para(run("Outlined"), ppr='<w:outlineLvl w:val="1"/>'))
+    assert convert_docx(docx_from_body(body)).markdown == ("Inside a block control\n\n"
+                                                           "## Outlined\n")
+
+
+def test_links_only_to_safe_schemes() -> None:
+    doc = docx.Document()
+    add_hyperlink(doc.add_paragraph("See "), "https://example.org/a b", "this")
+    add_hyperlink(doc.add_paragraph("Run "), "javascript:alert(1)", "that")
+    result = convert_docx(_save(doc))
+    assert "See [this](https://example.org/a%20b)" in result.markdown
+    assert "Run that" in result.markdown and "javascript" not in result.markdown
+    assert any("javascript:alert(1)" in w for w in result.warnings)
+
+
+def _zip(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return out.getvalue()
+
+
+def test_hostile_and_broken_packages_are_refused_with_reasons() -> None:
+    good = article_docx("x", paragraphs=1, image=False)
+    with pytest.raises(ConversionError, match="damaged or incomplete"):
+        convert_docx(good[: len(good) // 2])
+    bomb = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<" + b" " * 5_000_000})
+    with pytest.raises(ConversionError, match="zip bomb"):
+        convert_docx(bomb)
+    entities = docx_from_body(para(run("x"))).replace(b"", b"")
+    with zipfile.ZipFile(io.BytesIO(entities)) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts["word/document.xml"] = (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">]>'
+                                  + parts["word/document.xml"].split(b"?>", 1)[1])
+    with pytest.raises(ConversionError, match="DOCTYPE"):
+        convert_docx(_zip(parts))
+    macro = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<x/>",
+                  "word/vbaProject.bin": b"\x00" * 10})
+    assert sniff(macro) is FileType.DOCM
+    with pytest.raises(ConversionError, match="macros"):
+        convert_document("m.docm", macro, FileType.DOCM)
+    encrypted = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500
+                 + "EncryptedPackage".encode("utf-16-le"))
+    assert sniff(encrypted) is FileType.ENCRYPTED_OFFICE
+    with pytest.raises(ConversionError, match="password-protected"):
+        convert_document("secret.docx", encrypted, FileType.ENCRYPTED_OFFICE)
+    not_word = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<nope/>"})
+    with pytest.raises(ConversionError, match="could not be opened"):
+        convert_docx(not_word)
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (b"%PDF-1.7\n", FileType.PDF), (b"{\\rtf1\\ansi", FileType.RTF),
+    (tiny_png(), FileType.PNG), (b"\xff\xd8\xff\xe0", FileType.JPEG),
+    (b"<!DOCTYPE html><p>x", FileType.HTML), (b"Plain words.\n", FileType.TEXT),
+    (b"\x00\x01\x02\x03", FileType.BINARY), (b"", FileType.EMPTY),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, FileType.OLE),
+])
+def test_sniffing_reads_bytes_not_names(data: bytes, expected: FileType) -> None:
+    assert sniff(data) is expected
+
+
+def test_sniffing_tells_word_from_other_zips() -> None:
+    assert sniff(article_docx("t", image=False)) is FileType.DOCX
+    odt = _zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b""},
+               zipfile.ZIP_STORED)
+    assert sniff(odt) is FileType.ODT
+    assert sniff(_zip({"a.txt": b"x"})) is FileType.ZIP

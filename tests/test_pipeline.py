@@ -1,0 +1,192 @@
+"""The whole pipeline through `intake ingest`: drafts, quarantine, ignoring, no duplicates."""
+
+from __future__ import annotations
+
+import email
+import json
+import mailbox
+from collections.abc import Callable
+from email import policy
+from pathlib import Path
+
+import pytest
+
+from intake.samples import DOCX, article_docx, cv_docx, demo_messages
+from intake.samples import email as make_email
+from intake.store import read_front_matter
+from tests.conftest import CliResult
+
+
+def _inbox(tmp_path: Path, messages: dict[str, bytes], name: str = "inbox") -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    for filename, data in messages.items():
+        (folder / filename).write_bytes(data)
+    return folder
+
+
+def _queue(cli: Callable[..., CliResult], config: Path, *extra: str) -> list[dict[str, object]]:
+    result = cli("--config", config, "queue", "--json", *extra)
+    assert result.code == 0, result.err
+    return [json.loads(line) for line in result.out.splitlines()]
+
+
+def _sent(config: Path) -> list[email.message.EmailMessage]:
+    return [email.message_from_bytes(p.read_bytes(), policy=policy.default)  # type: ignore[misc]
+            for p in sorted((config.parent / "sent").glob("*.eml"))]
+
+
+def test_each_kind_gets_a_draft_and_one_acknowledgement(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Callable[..., CliResult]) -> None:
+    config = make_config()
+    result = cli("--config", config, "ingest", _inbox(tmp_path, demo_messages()))
+    assert result.code == 0, result.err
+    assert result.out.strip() == ("fetched 5 · new 4 · revisions 0 · ignored 1 · "
+                                  "quarantined 0 · sent 4 · pending 0")
+    rows = {r["author_email"]: r for r in _queue(cli, config, "--status", "all")}
+    assert {e: r["kind"] for e, r in rows.items()} == {
+        "sam.okafor@uni.example.ac.uk": "guest_post",
+        "claire@medsupply.example.com": "sponsored",
+        "priya.raman@uni.example.edu": "application",
+        "j.weber@hospital.example.de": "other",
+        "tomas.ortega@mail.example.com": "guest_post",
+    }
+    assert rows["j.weber@hospital.example.de"]["status"] == "ignored"
+    guest = rows["sam.okafor@uni.example.ac.uk"]
+    assert guest["reference"] == "JPMS-2026-0001" or str(guest["reference"]).startswith("JPMS-")
+    folder = config.parent / "var" / str(guest["draft_dir"])
+    front = read_front_matter(folder / "draft.md")
+    for key in ("reference", "kind", "status", "title", "author", "received", "message_id",
+                "source_files", "word_count", "warnings"):
+        assert key in front, key
+    assert front["title"] == "Surviving your first clinical rotation"
+    assert front["author"] == {"name": "Sam Okafor", "email": "sam.okafor@uni.example.ac.uk"}
+    assert front["source_files"][0]["role"] == "manuscript"
+    assert (folder / "original" / "First rotation - final.docx").is_file()
+    assert (folder / "assets" / "image-001.png").is_file()
+    assert front["word_count"] > 300
+    forgot = rows["tomas.ortega@mail.example.com"]
+    assert any("No manuscript" in str(w) for w in forgot["warnings"])  # type: ignore[union-attr]
+
+    sent = _sent(config)
+    assert sorted(str(m["To"]) for m in sent) == sorted([
+        "Sam Okafor <sam.okafor@uni.example.ac.uk>", "Claire Dubois <claire@medsupply.example.com>",
+        "Priya Raman <priya.raman@uni.example.edu>",
+        "Tomás Ortega <tomas.ortega@mail.example.com>"])
+    by_to = {m["To"].addresses[0].addr_spec: m for m in sent}
+    ack = by_to["sam.okafor@uni.example.ac.uk"]
+    assert ack["In-Reply-To"] == "<demo-guest-post@uni.example.ac.uk>"
+    assert ack["Auto-Submitted"] == "auto-replied"
+    # Unfolding may leave the space that followed "Subject:"; readers strip it.
+    assert str(ack["Subject"]).strip().startswith(f"[{guest['reference']}]")
+    text = ack.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "First rotation - final.docx" in text and "taken as manuscript" in text
+    assert "did not arrive" in str(by_to["tomas.ortega@mail.example.com"]["Subject"])
+
+
+def test_reingesting_creates_nothing_new(tmp_path: Path, make_config: Callable[..., Path],
+                                        cli: Callable[..., CliResult]) -> None:
+    config = make_config()
+    inbox = _inbox(tmp_path, demo_messages())
+    cli("--config", config, "ingest", inbox)
+    again = cli("--config", config, "ingest", inbox)
+    assert again.out.strip().startswith("fetched 5 · new 0")
+    assert "already had 5" in again.out
+    # Same Message-ID, different bytes (a resend through another server): still one.
+    resent = {"resent.eml": b"Received: by relay.example\r\n"
+              + demo_messages()["01-guest-post.eml"]}
+    third = cli("--config", config, "ingest", _inbox(tmp_path, resent, "resent"))
+    assert "new 0" in third.out and "already had 1" in third.out
+    assert len(_queue(cli, config, "--status", "all")) == 5
+    assert len(_sent(config)) == 4
+    shown = cli("--config", config, "show", "JPMS-2026-0001")
+    assert "duplicate received" in shown.out
+
+
+def test_broken_documents_and_malformed_mail_are_quarantined_and_the_run_goes_on(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Callable[..., CliResult]) -> None:
+    good = article_docx("Fine article")
+    messages = {
+        "1-broken.eml": make_email("Ana <ana@uni.example>", "Guest post: broken",
+                                   "Attached my guest post.",
+                                   attachments=(("article.docx", DOCX, good[:3000]),)),
+        "2-not-mail.eml": b"\x00\x01\x02 this is not an email at all",
+        "3-good.eml": make_email("Ben <ben@uni.example>", "Guest post: fine",
+                                 "Attached my guest post.",
+                                 attachments=(("fine.docx", DOCX, good),)),
+        "4-no-sender.eml": b"Subject: who am I\r\n\r\nA message with no From at all.\r\n",
+    }
+    config = make_config()
+    result = cli("--config", config, "ingest", _inbox(tmp_path, messages))
+    assert result.code == 1  # done, but a person must look
+    assert "new 1" in result.out and "quarantined 3" in result.out
+    quarantined = _queue(cli, config, "--status", "quarantined")
+    reasons = sorted(str(r["reason"]) for r in quarantined)
+    assert any("damaged or incomplete" in r for r in reasons)
+    assert any("no headers" in r for r in reasons)
+    assert any("no sender address" in r for r in reasons)
+    # The broken Word file's author is told what to send instead; nobody else is.
+    sent = _sent(config)
+    assert sorted(m["To"].addresses[0].addr_spec for m in sent) == ["ana@uni.example",
+                                                                     "ben@uni.example"]
+    ana = next(m for m in sent if m["To"].addresses[0].addr_spec == "ana@uni.example")
+    assert "could not open" in str(ana["Subject"])
+    # Quarantined is what awaits editors too, so the default queue shows it.
+    assert len(_queue(cli, config)) == 4
+    # Nothing lost: every raw message is kept.
+    assert len(list((config.parent / "var" / "raw").rglob("*.eml"))) == 4
+
+
+def test_maildir_and_mbox_sources(tmp_path: Path, make_config: Callable[..., Path],
+                                  cli: Callable[..., CliResult]) -> None:
+    maildir = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    mbox = mailbox.mbox(tmp_path / "archive.mbox", create=True)
+    for i in range(2):
+        maildir.add(make_email(f"m{i}@u.example", f"Question {i}", "Hello"))
+        mbox.add(make_email(f"x{i}@u.example", f"Guest post {i}", "Hi",
+                            attachments=(("a.docx", DOCX, cv_docx(f"N{i}")),)))
+    maildir.close()
+    mbox.close()
+    config = make_config()
+    result = cli("--config", config, "ingest", tmp_path / "Maildir", tmp_path / "archive.mbox")
+    assert result.code == 0, result.err
+    assert result.out.startswith("fetched 4 · new 4")
+    assert cli("--config", config, "ingest", tmp_path / "nope").code == 2
+
+
+def test_references_count_up_per_year_and_show_tells_the_story(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Callable[..., CliResult]) -> None:
+    config = make_config()
+    cli("--config", config, "ingest", _inbox(tmp_path, demo_messages()))
+    refs = [r["reference"] for r in _queue(cli, config, "--status", "all")]
+    year = str(refs[0]).split("-")[1]
+    assert sorted(refs) == [f"JPMS-{year}-000{i}" for i in range(1, 6)]
+    shown = cli("--config", config, "show", "jpms-%s-0001" % year)
+    assert shown.code == 0
+    for event in ("received", "classified", "drafted", "acknowledgement queued",
+                  "email delivered"):
+        assert f": {event}" in shown.out
+    data = json.loads(cli("--config", config, "show", f"JPMS-{year}-0001", "--json").out)
+    assert data["outbox"][0]["state"] == "sent"
+    assert cli("--config", config, "show", "JPMS-1999-0001").code == 2
+    assert cli("--config", config, "queue", "--status", "bogus").code == 2
+    table = cli("--config", config, "queue").out
+    assert table.splitlines()[0].split()[:3] == ["REFERENCE", "KIND", "STATUS"]
+
+
+@pytest.mark.parametrize("subject", ["Guest post\x00\x07 with\x1b[31m controls",
+                                     "=?utf-8?q?Guest_post=0D=0ABcc:_victim@evil.example?="])
+def test_untrusted_subjects_cannot_inject_headers(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Callable[..., CliResult],
+        subject: str) -> None:
+    config = make_config()
+    raw = make_email("Ana <ana@uni.example>", "placeholder", "a guest post, attached",
+                     attachments=(("a.docx", DOCX, article_docx("T", image=False)),))
+    raw = raw.replace(b"Subject: placeholder", b"Subject: " + subject.encode("latin-1"))
+    cli("--config", config, "ingest", _inbox(tmp_path, {"a.eml": raw}))
+    (sent,) = (config.parent / "sent").glob("*.eml")
+    data = sent.read_bytes()
+    headers = data.split(b"\r\n\r\n", 1)[0]
+    assert b"Bcc" not in headers and b"\x00" not in headers and b"\x1b" not in headers
+    msg = email.message_from_bytes(data, policy=policy.default)
+    assert msg["Bcc"] is None
