@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from pathlib import PurePosixPath, PureWindowsPath
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"/\\|?*]+")
 _MAX_LEN = 120
@@ -15,7 +14,7 @@ def safe_filename(name: str | None, fallback: str) -> str:
     """A basename with no path, control or reserved characters, at most 120 characters."""
     raw = unicodedata.normalize("NFC", name or "")
     # Both separators: "..\\..\\x" and "../../x" must both reduce to "x".
-    raw = PureWindowsPath(PurePosixPath(raw.replace("\x00", "")).name).name
+    raw = raw.replace("\x00", "").replace("\\", "/").rsplit("/", 1)[-1]
     cleaned = _UNSAFE.sub("_", raw).strip(" .")
     cleaned = "".join(c for c in cleaned if unicodedata.category(c)[0] != "C")
     if not cleaned or _RESERVED.match(cleaned):

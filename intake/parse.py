@@ -25,6 +25,9 @@ class ParseError(Exception):
 
 
 def parse_message(data: bytes) -> ParsedMessage:
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ParseError("this is an Outlook .msg file, not an email as sent: open it in "
+                         "Outlook and forward it, or save it as .eml")
     try:
         mail = mailparser.parse_from_bytes(data)
     except Exception as exc:  # mail-parser raises many kinds on broken input

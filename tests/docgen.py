@@ -1,5 +1,7 @@
 """Word documents built by the tests, XML and all, to pin down what the converter does."""
 
+# ruff: noqa: E501  (OOXML boilerplate reads best unwrapped)
+
 from __future__ import annotations
 
 import io

@@ -111,8 +111,15 @@ def test_example_matches_the_built_in_kinds_and_documents_every_key() -> None:
     are the defaults that apply when [kinds] is left out."""
     from dataclasses import fields
 
-    from intake.config import (DEFAULT_KINDS, DraftsSection, ImapSection, IntakeSection,
-                               KindRule, SmtpSection, settings_from_dict)
+    from intake.config import (
+        DEFAULT_KINDS,
+        DraftsSection,
+        ImapSection,
+        IntakeSection,
+        KindRule,
+        SmtpSection,
+        settings_from_dict,
+    )
 
     text = (REPO / "settings.toml").read_text(encoding="utf-8")
     for section in (IntakeSection, ImapSection, SmtpSection, DraftsSection, KindRule):

@@ -101,7 +101,7 @@ def test_temporary_refusal_is_retried_and_permanent_one_fails(
     config = make_config(smtp=server.settings())
     result = cli("--config", config, "ingest", _submission(tmp_path / "in"))
     assert result.code == 0
-    recipient, state, attempts, error = _outbox(config)[0]
+    _, state, attempts, error = _outbox(config)[0]
     assert (state, attempts) == ("pending", 1)
     assert error.startswith("451")
 

@@ -1,0 +1,116 @@
+"""Templates: every one renders; HTML is escaped, text is not; a typo is an error."""
+
+from __future__ import annotations
+
+import email
+from email import policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from intake.config import load_settings
+from intake.errors import SettingsError
+from intake.filenames import safe_filename, unique
+from intake.notices import Notices, clean_header_text
+from tests.conftest import REPO
+
+SAMPLE: dict[str, Any] = {
+    "reference": "JPMS-2026-0042", "kind": "guest_post", "kind_label": "Guest post",
+    "author_name": "Ana <Lima>", "author_email": "ana@uni.example", "subject": "s",
+    "title": "Dose & <script>alert(1)</script>", "word_count": 1234,
+    "files": [{"name": "a.docx", "role": "manuscript", "type": "docx", "size": 20480}],
+    "problem": "the Word file is password-protected",
+    "advice": "Please send it again without a password.",
+}
+
+
+def _notices(tmp_path: Path, folder: Path | None = None) -> Notices:
+    text = (REPO / "settings.toml").read_text()
+    if folder:
+        text = text.replace('# templates_dir = "templates"', f'templates_dir = "{folder}"')
+    path = tmp_path / "settings.toml"
+    path.write_text(text)
+    return Notices(load_settings(path))
+
+
+def test_every_template_renders_with_sample_data(tmp_path: Path) -> None:
+    notices = _notices(tmp_path)
+    names = notices.names()
+    assert {"received", "received_guest_post", "received_sponsored", "received_application",
+            "received_contest", "received_other", "missing_manuscript",
+            "unreadable_file"} <= set(names)
+    for name in names:
+        rendered = notices.render(name, SAMPLE)
+        assert "JPMS-2026-0042" in rendered.subject + rendered.text
+        assert rendered.text.strip() and "<html" in rendered.html
+        # Autoescape: HTML only. The text part shows the title as written.
+        assert "<script>" not in rendered.html
+        if "title" in rendered.text:
+            assert "&lt;" not in rendered.text
+
+
+def test_html_escapes_and_text_keeps(tmp_path: Path) -> None:
+    rendered = _notices(tmp_path).render("received_guest_post", SAMPLE)
+    assert "Dose &amp; &lt;script&gt;" in rendered.html
+    assert 'Dose & <script>alert(1)</script>' in rendered.text
+    assert "about 1,234 words" in rendered.text
+
+
+def test_a_misspelt_variable_is_an_error_not_a_blank(tmp_path: Path) -> None:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    for part in ("subject.txt", "txt", "html"):
+        (folder / f"broken.{part}").write_text("Hello {{ autor_name }}")
+    with pytest.raises(SettingsError, match="autor_name"):
+        _notices(tmp_path, folder).render("broken", SAMPLE)
+
+
+def test_templates_cannot_reach_python(tmp_path: Path) -> None:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    for part in ("subject.txt", "txt", "html"):
+        (folder / f"evil.{part}").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}")
+    with pytest.raises(SettingsError):
+        _notices(tmp_path, folder).render("evil", SAMPLE)
+
+
+def test_composed_reply_threads_and_marks_itself_automatic(tmp_path: Path) -> None:
+    notices = _notices(tmp_path)
+    rendered = notices.render("received", SAMPLE)
+    msg = notices.compose(rendered, to_name="Ana\r\nBcc: x@evil.example",
+                          to_email="ana@uni.example", in_reply_to="<m1@uni.example>",
+                          references=("<m0@uni.example>", "bad id\r\nX: y"),
+                          reference="JPMS-2026-0042")
+    parsed = email.message_from_bytes(msg.as_bytes(), policy=policy.default)
+    assert parsed["Bcc"] is None and parsed["X"] is None
+    assert parsed["References"] == "<m0@uni.example> <m1@uni.example>"
+    assert parsed["Auto-Submitted"] == "auto-replied"
+    assert parsed["X-Auto-Response-Suppress"] == "All"
+    assert parsed["X-Intake-Reference"] == "JPMS-2026-0042"
+    no_thread = notices.compose(rendered, to_name="A", to_email="a@b.example",
+                                in_reply_to="not-a-message-id")
+    assert no_thread["In-Reply-To"] is None
+
+
+def test_clean_header_text() -> None:
+    assert clean_header_text("a\r\nb\x00c\td\u2028e") == "a b c d e"
+    assert len(clean_header_text("x" * 500)) == 200
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("../../etc/passwd", "passwd"), ("..\\..\\boot.ini", "boot.ini"),
+    ("a\x00b.docx", "ab.docx"), ("CON", "fallback.bin"), ("   ", "fallback.bin"),
+    ("ré sumé.docx", "ré sumé.docx"), ("a:b|c?.pdf", "a_b_c_.pdf"), (".hidden", "hidden"),
+    (None, "fallback.bin"),
+])
+def test_safe_filenames(name: str | None, expected: str) -> None:
+    assert safe_filename(name, "fallback.bin") == expected
+
+
+def test_long_names_keep_their_extension_and_names_are_unique() -> None:
+    long = safe_filename("x" * 300 + ".docx", "f")
+    assert len(long) == 120 and long.endswith(".docx")
+    taken: set[str] = set()
+    assert [unique(n, taken) for n in ("a.docx", "A.docx", "a.docx")] == \
+        ["a.docx", "A (2).docx", "a (3).docx"]
