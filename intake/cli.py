@@ -119,8 +119,11 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(args.config or default_config_path())
 
 
-def _finish(report: RunReport) -> int:
-    print(report.summary())
+def _finish(report: RunReport, quiet: bool) -> int:
+    # Quiet (cron): a summary only when something needs a person, so cron mails
+    # the operator only then.
+    if not quiet or report.exit_code() != ExitCode.OK:
+        print(report.summary())
     if report.delivery_problem:
         print(f"intake: mail not delivered: {report.delivery_problem}", file=sys.stderr)
     return int(report.exit_code())
@@ -141,7 +144,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 report.pending = app.ledger.outbox_counts().get("pending", 0)
         finally:
             app.close()
-    return _finish(report)
+    return _finish(report, args.quiet)
 
 
 def cmd_send(args: argparse.Namespace) -> int:

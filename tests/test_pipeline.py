@@ -191,3 +191,14 @@ def test_untrusted_subjects_cannot_inject_headers(
     assert b"Bcc" not in headers and b"\x00" not in headers and b"\x1b" not in headers
     msg = email.message_from_bytes(data, policy=policy.default)
     assert msg["Bcc"] is None
+
+
+def test_quiet_runs_print_only_when_a_person_must_look(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Callable[..., CliResult]) -> None:
+    config = make_config()
+    calm = cli("-q", "--config", config, "ingest", _inbox(tmp_path, demo_messages()))
+    assert calm.code == 0 and calm.out == "" and calm.err == ""
+    bad = cli("--config", config, "-q", "ingest",
+              _inbox(tmp_path, {"x.eml": b"not an email"}, "bad"))
+    assert bad.code == 1
+    assert "quarantined 1" in bad.out and "quarantined" in bad.err
