@@ -17,6 +17,7 @@ import tomllib
 import types
 import typing
 from dataclasses import MISSING, dataclass, field, fields
+from datetime import date, datetime
 from email.headerregistry import Address
 from email.utils import parseaddr
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any, Literal, TypeVar, get_args, get_origin
 from intake.errors import SettingsError
 
 Security = Literal["tls", "starttls", "plain"]
+AfterProcessing = Literal["move", "keyword", "leave"]
 Transport = Literal["smtp", "file"]
 
 
@@ -127,8 +129,23 @@ class ServerSection:
 @dataclass(frozen=True, kw_only=True)
 class ImapSection(ServerSection):
     port: int = _opt("TCP port, 1 to 65535", 993)
+    oauth2_token_command: str | None = _opt(
+        "command that prints an OAuth2 access token (XOAUTH2 login instead of a password)",
+        None)
     folder: str = _opt("folder to read submissions from", "INBOX")
     processed_folder: str = _opt("folder processed messages are moved to", "Intake/Processed")
+    after: AfterProcessing = _opt(
+        '"move" to processed_folder, "keyword" to flag in place, or "leave" (ledger only)',
+        "move")
+    keyword: str = _opt("the keyword set when after = \"keyword\"", "$IntakeDone")
+    since: date | None = _opt(
+        "a date (2026-11-01): messages that arrived before it are never taken", None)
+    first_run_max: int = _opt(
+        "on the first run, more messages than this already in the folder need --since "
+        "or a yes on a terminal", 20)
+    batch_size: int = _opt("messages fetched per FETCH command", 50)
+    run_budget: float = _opt("seconds one poll may spend fetching before it stops for "
+                             "this run", 240.0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -276,6 +293,12 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     if "imap" in data:
         imap = ctx.build(ImapSection, ctx.table(data, "imap"), "imap")
         ctx.check_server(imap, "imap")
+        if imap.oauth2_token_command and imap.credentials("imap").configured:
+            raise SettingsError(f"{path}: [imap] set either oauth2_token_command or a "
+                                "password, not both")
+        for key in ("first_run_max", "batch_size"):
+            if getattr(imap, key) < 1:
+                ctx.fail("imap", key, "at least 1", getattr(imap, key))
 
     drafts = ctx.build(DraftsSection, ctx.table(data, "drafts"), "drafts")
     if drafts.min_body_words < 1:
@@ -379,6 +402,11 @@ class _Context:
         if hint is str:
             if not isinstance(value, str) or not value.strip():
                 self.fail(section, key, f"a non-empty string ({help})", value)
+            return value
+        if hint is date:
+            if isinstance(value, datetime) or not isinstance(value, date):
+                self.fail(section, key, f"a date written as 2026-11-01, no quotes ({help})",
+                          value)
             return value
         if hint is Path:
             if not isinstance(value, str) or not value.strip():

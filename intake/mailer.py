@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import socket
 import ssl
 from pathlib import Path
 from types import TracebackType
@@ -11,6 +10,7 @@ from typing import Protocol
 
 from intake.config import Settings, SmtpSection, sender_address
 from intake.ledger import OutboxItem
+from intake.neterrors import describe
 from intake.store import write_atomic
 
 
@@ -94,7 +94,7 @@ class SmtpTransport:
                                        ) from exc
         except (OSError, smtplib.SMTPException) as exc:
             self._abandon()
-            raise TransportUnavailable(f"{self._where()}: {_describe(exc)}") from exc
+            raise TransportUnavailable(f"{self._where()}: {describe(exc)}") from exc
         return self
 
     def _abandon(self) -> None:
@@ -128,7 +128,7 @@ class SmtpTransport:
             raise DeliveryError(f"{exc.smtp_code} {_text(exc.smtp_error)}",
                                 temporary=exc.smtp_code < 500) from exc
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
-            raise TransportUnavailable(f"{self._where()}: {_describe(exc)}") from exc
+            raise TransportUnavailable(f"{self._where()}: {describe(exc)}") from exc
         if refused:
             code, text = next(iter(refused.values()))
             raise DeliveryError(f"{code} {_text(text)}", temporary=400 <= code < 500)
@@ -136,15 +136,3 @@ class SmtpTransport:
 
 def _text(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, socket.timeout | TimeoutError):
-        return "timed out"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, socket.gaierror):
-        return f"host name not found ({exc.strerror})"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return str(exc) or type(exc).__name__

@@ -1,0 +1,241 @@
+"""The IMAP mailbox, through imapclient: connect, find new UIDs, fetch, mark as done.
+
+Every network failure surfaces as ImapUnavailable (temporary: cron retries) or
+ImapRefused (the server said no to our settings: a person must fix them), each
+with one line naming the host, port and what failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+import socket
+import ssl
+import subprocess
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.util import to_unicode
+
+from intake.config import ImapSection
+from intake.errors import SettingsError, TemporaryFailure
+from intake.neterrors import describe
+
+# imapclient reports a dropped connection as its AbortError or as a plain OSError.
+NETWORK_ERRORS = (OSError, IMAPClient.AbortError, socket.timeout, ssl.SSLError)
+
+
+class ImapUnavailable(TemporaryFailure):
+    """The server cannot be reached or dropped us: try again next run."""
+
+
+class ImapRefused(SettingsError):
+    """The server refused what the settings ask (login, folder): a person must look."""
+
+
+@dataclass(frozen=True)
+class FolderState:
+    uidvalidity: int
+    exists: int
+    keywords_allowed: bool  # PERMANENTFLAGS has \*
+
+
+@dataclass(frozen=True)
+class Fetched:
+    uid: int
+    data: bytes
+    internaldate: datetime | None
+
+
+class Mailbox:
+    def __init__(self, section: ImapSection) -> None:
+        self.section = section
+        self.client: IMAPClient | None = None
+        self.delimiter = "/"
+
+    @property
+    def where(self) -> str:
+        s = self.section
+        return f"IMAP {s.host}:{s.port} ({s.security})"
+
+    # -- connection ----------------------------------------------------------
+
+    def __enter__(self) -> Mailbox:
+        s = self.section
+        context = ssl.create_default_context(cafile=str(s.ca_file) if s.ca_file else None)
+        timeout = s.timeout
+        try:
+            client = IMAPClient(s.host, port=s.port, ssl=s.security == "tls",
+                                ssl_context=context, timeout=timeout)
+            self.client = client
+            if s.security == "starttls":
+                client.starttls(context)
+            self._login(client)
+            self.delimiter = self._delimiter(client)
+        except (LoginError, ImapRefused):
+            self._abandon()
+            raise
+        except ssl.SSLError as exc:
+            self._abandon()
+            raise ImapUnavailable(f"{self.where}: TLS failed: {exc.reason or exc}") from exc
+        except NETWORK_ERRORS as exc:
+            self._abandon()
+            raise ImapUnavailable(f"{self.where}: {describe(exc)}") from exc
+        except IMAPClientError as exc:
+            self._abandon()
+            raise ImapUnavailable(f"{self.where}: {exc}") from exc
+        return self
+
+    def _login(self, client: IMAPClient) -> None:
+        s = self.section
+        if not s.username:
+            raise ImapRefused("[imap] username is missing: intake must log in to read mail")
+        try:
+            if s.oauth2_token_command:
+                client.oauth2_login(s.username, _token(s.oauth2_token_command))
+            else:
+                client.login(s.username, s.credentials("imap").password())
+        except LoginError as exc:
+            text = to_unicode(exc.args[0] if exc.args else str(exc))
+            if "UNAVAILABLE" in text.upper() or "TEMPORARY" in text.upper():
+                raise ImapUnavailable(f"{self.where}: login as {s.username} failed for "
+                                      f"now: {text}") from exc
+            raise ImapRefused(f"{self.where}: login as {s.username} refused: {text}; check "
+                              "the password (or token) in settings") from exc
+
+    @staticmethod
+    def _delimiter(client: IMAPClient) -> str:
+        try:
+            folders = client.list_folders(directory="", pattern="INBOX")
+        except IMAPClientError:
+            return "/"
+        for _flags, delimiter, _name in folders:
+            if delimiter:
+                return str(to_unicode(delimiter))
+        return "/"
+
+    def _abandon(self) -> None:
+        if self.client is not None:
+            # Already failing: the first error is the one worth reporting.
+            with contextlib.suppress(Exception):
+                self.client.shutdown()
+            self.client = None
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self.client is None:
+            return
+        try:
+            self.client.logout()
+        except Exception:
+            self._abandon()
+        self.client = None
+
+    @property
+    def c(self) -> IMAPClient:
+        assert self.client is not None, "use Mailbox as a context manager"
+        return self.client
+
+    def server_name(self, folder: str) -> str:
+        """A folder name from settings ("Intake/Processed") in the server's hierarchy."""
+        return folder.replace("/", self.delimiter) if self.delimiter else folder
+
+    # -- reading -------------------------------------------------------------
+
+    def select(self, folder: str, readonly: bool = False) -> FolderState:
+        try:
+            info = self.c.select_folder(self.server_name(folder), readonly=readonly)
+        except IMAPClientError as exc:
+            if isinstance(exc, IMAPClient.AbortError):
+                raise ImapUnavailable(f"{self.where}: {describe(exc)}") from exc
+            raise ImapRefused(f"{self.where}: folder {folder!r} cannot be opened: "
+                              f"{to_unicode(str(exc))}") from exc
+        flags = info.get(b"PERMANENTFLAGS", ())
+        return FolderState(uidvalidity=int(info[b"UIDVALIDITY"]),
+                           exists=int(info.get(b"EXISTS", 0)),
+                           keywords_allowed=b"\\*" in flags)
+
+    def uids_above(self, last_uid: int, since: date | None = None) -> list[int]:
+        """UIDs greater than last_uid. Costs the same however large the folder is."""
+        criteria: list[Any] = ["UID", f"{last_uid + 1}:*"]
+        if since is not None:
+            criteria += ["SINCE", since]
+        # "n:*" always matches the highest UID, even below n: filter.
+        return sorted(u for u in self.c.search(criteria) if u > last_uid)
+
+    def all_uids(self, since: date | None = None) -> list[int]:
+        return sorted(self.c.search(["SINCE", since] if since else ["ALL"]))
+
+    def sizes(self, uids: Sequence[int]) -> dict[int, int]:
+        found: dict[int, int] = {}
+        for batch in _batches(uids, 500):
+            for uid, data in self.c.fetch(list(batch), ["RFC822.SIZE"]).items():
+                found[int(uid)] = int(data.get(b"RFC822.SIZE", 0))
+        return found
+
+    def fetch(self, uids: Sequence[int], batch_size: int) -> Iterator[list[Fetched]]:
+        """Bodies with BODY.PEEK[] (leaves \\Seen alone), a batch at a time."""
+        for batch in _batches(uids, batch_size):
+            response = self.c.fetch(list(batch), ["BODY.PEEK[]", "INTERNALDATE"])
+            out = []
+            for uid in batch:  # in UID order; a UID expunged meanwhile is simply absent
+                data = response.get(uid)
+                if data is None or b"BODY[]" not in data:
+                    continue
+                body = data[b"BODY[]"]
+                out.append(Fetched(uid, bytes(body) if body else b"",
+                                   data.get(b"INTERNALDATE")))
+            yield out
+
+    def headers(self, uid: int) -> bytes:
+        response = self.c.fetch([uid], ["BODY.PEEK[HEADER]"])
+        return bytes(response.get(uid, {}).get(b"BODY[HEADER]", b"") or b"")
+
+    # -- marking done --------------------------------------------------------
+
+    def ensure_folder(self, folder: str) -> None:
+        name = self.server_name(folder)
+        if not self.c.folder_exists(name):
+            self.c.create_folder(name)
+
+    def move(self, uids: Sequence[int], folder: str) -> None:
+        target = self.server_name(folder)
+        for batch in _batches(uids, 200):
+            if self.c.has_capability("MOVE"):
+                self.c.move(list(batch), target)
+            elif self.c.has_capability("UIDPLUS"):
+                self.c.copy(list(batch), target)
+                self.c.add_flags(list(batch), [b"\\Deleted"])
+                self.c.uid_expunge(list(batch))
+            else:
+                # Without UIDPLUS an EXPUNGE would remove others' \Deleted mail too:
+                # copy and flag, and leave the expunge to the server's owner.
+                self.c.copy(list(batch), target)
+                self.c.add_flags(list(batch), [b"\\Deleted"])
+
+    def flag(self, uids: Sequence[int], keyword: str) -> None:
+        for batch in _batches(uids, 500):
+            self.c.add_flags(list(batch), [keyword.encode()])
+
+
+def _batches(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _token(command: str) -> str:
+    try:
+        done = subprocess.run(shlex.split(command), capture_output=True, text=True, timeout=60,
+                              check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SettingsError(f"[imap] oauth2_token_command could not run: {exc}") from exc
+    if done.returncode != 0 or not done.stdout.strip():
+        detail = (done.stderr.strip().splitlines() or ["no token printed"])[-1]
+        raise SettingsError(f"[imap] oauth2_token_command failed ({done.returncode}): "
+                            f"{detail}")
+    return done.stdout.strip()
