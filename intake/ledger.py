@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +97,33 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX events_submission ON events(submission_id, id);
     """,
+    # 2: IMAP polling: a cursor per mailbox, which UID became which message, and how
+    # each server has been answering (for back-off).
+    """
+    CREATE TABLE mailboxes (
+        name TEXT PRIMARY KEY,
+        uidvalidity INTEGER NOT NULL,
+        last_uid INTEGER NOT NULL,
+        since TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE imap_uids (
+        mailbox TEXT NOT NULL,
+        uidvalidity INTEGER NOT NULL,
+        uid INTEGER NOT NULL,
+        message_row INTEGER NOT NULL REFERENCES messages(id),
+        done_at TEXT,
+        done_how TEXT,
+        PRIMARY KEY (mailbox, uidvalidity, uid)
+    );
+    CREATE INDEX imap_uids_undone ON imap_uids(mailbox, uidvalidity, done_at);
+    CREATE TABLE server_health (
+        name TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        last_error TEXT,
+        next_try_at TEXT
+    );
+    """,
 )
 
 
@@ -170,6 +197,20 @@ class OutboxItem:
 
 
 @dataclass(frozen=True)
+class Cursor:
+    uidvalidity: int
+    last_uid: int
+    since: date | None
+
+
+@dataclass(frozen=True)
+class Health:
+    failures: int
+    last_error: str | None
+    next_try_at: str | None
+
+
+@dataclass(frozen=True)
 class Event:
     at: str
     actor: str
@@ -182,9 +223,21 @@ class LedgerError(IntakeError):
 
 
 class Ledger:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, readonly: bool = False) -> None:
+        """readonly (dry runs): read the ledger if there is one, write nothing anywhere."""
         self.path = path
+        if readonly:
+            # No ledger yet: an empty one in memory answers every question the same way.
+            target = f"file:{path}?mode=ro" if path.exists() else ":memory:"
+            self.db = sqlite3.connect(target, uri=True, isolation_level=None, timeout=30)
+            self.db.row_factory = sqlite3.Row
+            if target == ":memory:":
+                self._migrate()
+            elif self.db.execute("PRAGMA user_version").fetchone()[0] != len(MIGRATIONS):
+                raise LedgerError(f"{path}: the ledger needs upgrading; run intake once "
+                                  "without --dry-run")
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
         # Autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE.
         self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
         self.db.row_factory = sqlite3.Row
@@ -241,6 +294,14 @@ class Ledger:
                                (state.value, -1 if limit is None else limit)).fetchall()
         return [_message(r) for r in rows]
 
+    def link_uid(self, mailbox: str, uidvalidity: int, uid: int, message_row: int,
+                 done_how: str | None = None) -> None:
+        self.db.execute(
+            "INSERT INTO imap_uids (mailbox, uidvalidity, uid, message_row, done_at, done_how) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (mailbox, uidvalidity, uid, message_row, now_iso() if done_how else None,
+             done_how))
+
     def message_with_id(self, message_id: str, other_than: int) -> StoredMessage | None:
         """An earlier message with this Message-ID that was already dealt with."""
         row = self.db.execute(
@@ -261,6 +322,61 @@ class Ledger:
         rows = self.db.execute("SELECT * FROM messages WHERE submission_id = ? ORDER BY id",
                                (submission_id,)).fetchall()
         return [_message(r) for r in rows]
+
+    # -- IMAP ----------------------------------------------------------------
+
+    def cursor(self, mailbox: str) -> Cursor | None:
+        row = self.db.execute("SELECT * FROM mailboxes WHERE name = ?", (mailbox,)).fetchone()
+        if row is None:
+            return None
+        since = date.fromisoformat(row["since"]) if row["since"] else None
+        return Cursor(row["uidvalidity"], row["last_uid"], since)
+
+    def set_cursor(self, mailbox: str, uidvalidity: int, last_uid: int,
+                   since: date | None = None) -> None:
+        """Move the cursor forward (never back, unless UIDVALIDITY changed)."""
+        self.db.execute(
+            "INSERT INTO mailboxes (name, uidvalidity, last_uid, since, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+            "last_uid = CASE WHEN uidvalidity = excluded.uidvalidity "
+            "THEN max(last_uid, excluded.last_uid) ELSE excluded.last_uid END, "
+            "uidvalidity = excluded.uidvalidity, since = coalesce(excluded.since, since), "
+            "updated_at = excluded.updated_at",
+            (mailbox, uidvalidity, last_uid, since.isoformat() if since else None, now_iso()))
+
+    def uids_to_mark(self, mailbox: str, uidvalidity: int) -> list[int]:
+        """UIDs whose messages are dealt with but not yet moved or flagged on the server."""
+        rows = self.db.execute(
+            "SELECT u.uid FROM imap_uids u JOIN messages m ON m.id = u.message_row "
+            "WHERE u.mailbox = ? AND u.uidvalidity = ? AND u.done_at IS NULL "
+            "AND m.state != ? ORDER BY u.uid",
+            (mailbox, uidvalidity, MessageState.FETCHED.value)).fetchall()
+        return [r[0] for r in rows]
+
+    def uids_marked(self, mailbox: str, uidvalidity: int, uids: Sequence[int],
+                    how: str) -> None:
+        stamp = now_iso()
+        self.db.executemany(
+            "UPDATE imap_uids SET done_at = ?, done_how = ? WHERE mailbox = ? AND "
+            "uidvalidity = ? AND uid = ?", [(stamp, how, mailbox, uidvalidity, u) for u in uids])
+
+    def health(self, server: str) -> Health:
+        row = self.db.execute("SELECT * FROM server_health WHERE name = ?",
+                              (server,)).fetchone()
+        if row is None:
+            return Health(0, None, None)
+        return Health(row["failures"], row["last_error"], row["next_try_at"])
+
+    def server_failed(self, server: str, error: str, next_try_at: str) -> int:
+        row = self.db.execute(
+            "INSERT INTO server_health (name, failures, last_error, next_try_at) "
+            "VALUES (?, 1, ?, ?) ON CONFLICT (name) DO UPDATE SET failures = failures + 1, "
+            "last_error = excluded.last_error, next_try_at = excluded.next_try_at "
+            "RETURNING failures", (server, error, next_try_at)).fetchone()
+        return int(row[0])
+
+    def server_ok(self, server: str) -> None:
+        self.db.execute("DELETE FROM server_health WHERE name = ?", (server,))
 
     # -- submissions ---------------------------------------------------------
 

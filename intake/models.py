@@ -82,6 +82,7 @@ class RawMessage:
     source: str  # e.g. "file", "maildir", "mbox", "imap"
     origin: str  # where it came from: a path, "path#3", "INBOX;UID=42"
     data: bytes
+    size: int = 0  # the size on the server, when only the headers were fetched (too large)
 
 
 @dataclass(frozen=True)

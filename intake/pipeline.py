@@ -13,11 +13,15 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import parseaddr
 from typing import Any
 
 from intake.config import Settings, sender_address
 from intake.drafts import build_draft
 from intake.errors import ExitCode, SettingsError
+from intake.failpoints import failpoint
 from intake.ledger import Ledger, OutboxItem, StoredMessage, now_iso
 from intake.mailer import DeliveryError, Transport, TransportUnavailable
 from intake.models import Draft, MessageState, ParsedMessage, RawMessage, Status
@@ -31,6 +35,16 @@ log = logging.getLogger(__name__)
 
 _ANSWERABLE = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 ACK = "acknowledgement"
+ImapPlace = tuple[str, int, int]  # mailbox key, UIDVALIDITY, UID
+
+
+@dataclass(frozen=True)
+class Assessment:
+    status: Status
+    reason: str | None
+    classification: dict[str, Any] | None
+    draft: Draft | None
+    acknowledge: bool
 
 
 @dataclass
@@ -46,6 +60,7 @@ class RunReport:
     failed: int = 0  # deliveries given up this run
     pending: int = 0
     delivery_problem: str | None = None
+    source_problem: str | None = None  # the mailbox could not be read this run
 
     def summary(self) -> str:
         parts = [f"fetched {self.fetched}", f"new {self.new}", f"revisions {self.revisions}",
@@ -60,16 +75,16 @@ class RunReport:
     def exit_code(self) -> ExitCode:
         if self.quarantined or self.failed:
             return ExitCode.NEEDS_ATTENTION
-        if self.delivery_problem:
+        if self.delivery_problem or self.source_problem:
             return ExitCode.TEMPORARY
         return ExitCode.OK
 
 
 class Intake:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, readonly: bool = False) -> None:
         self.settings = settings
         self.store = Store(settings.data_dir)
-        self.ledger = Ledger(settings.data_dir / "intake.sqlite3")
+        self.ledger = Ledger(settings.data_dir / "intake.sqlite3", readonly=readonly)
         self.notices = Notices(settings)
         own = {sender_address(settings).addr_spec.lower()}
         if settings.imap and settings.imap.username and "@" in settings.imap.username:
@@ -81,18 +96,30 @@ class Intake:
 
     # -- phase 1: accept ------------------------------------------------------
 
-    def accept(self, raw: RawMessage, report: RunReport) -> StoredMessage | None:
-        """Keep the bytes and record them; None when these exact bytes were taken before."""
+    def accept(self, raw: RawMessage, report: RunReport,
+               imap: ImapPlace | None = None) -> StoredMessage | None:
+        """Keep the bytes and record them; None when these exact bytes were taken before.
+
+        imap: where the message sits on the server, linked to its row in the same
+        transaction, so the mark phase can later move it whatever became of it.
+        """
         report.fetched += 1
         sha = hashlib.sha256(raw.data).hexdigest()
-        if self.ledger.message_by_sha(sha) is not None:
+        known = self.ledger.message_by_sha(sha)
+        if known is not None:
             report.known += 1
+            if imap is not None:
+                with self.ledger.transaction():
+                    self.ledger.link_uid(*imap, known.id)
             return None
         path = self.store.keep_raw(sha, raw.data)  # durable before the row points at it
         with self.ledger.transaction():
             row = self.ledger.add_message(sha256=sha, source=raw.source, origin=raw.origin,
                                           raw_path=self.store.relative(path),
-                                          size=len(raw.data))
+                                          size=raw.size or len(raw.data))
+            if imap is not None:
+                self.ledger.link_uid(*imap, row,
+                                     done_how="left: too large" if raw.size else None)
         stored = self.ledger.message_by_sha(sha)
         assert stored is not None and stored.id == row
         return stored
@@ -103,6 +130,7 @@ class Intake:
         for stored in self.ledger.messages_in_state(MessageState.FETCHED, limit):
             try:
                 self.process(stored, report)
+                failpoint("mid-process")
             except SettingsError:
                 raise  # a broken template or setting: stop, the message stays to be done
             except Exception as exc:
@@ -115,9 +143,12 @@ class Intake:
     def process(self, stored: StoredMessage, report: RunReport) -> None:
         limit = self.settings.intake.max_message_bytes
         if stored.size > limit:
+            where = ("only its headers were fetched; the whole message is still on the server"
+                     if stored.source == "imap" else "it was kept but not read")
             self._quarantine_unreadable(
                 stored, f"the message is {stored.size:,} bytes, over the {limit:,} byte limit "
-                "([intake] max_message_bytes)", report)
+                f"([intake] max_message_bytes): {where}", report,
+                headers=self.store.read_raw(stored.raw_path))
             return
         try:
             msg = parse_message(self.store.read_raw(stored.raw_path))
@@ -139,11 +170,15 @@ class Intake:
                 report.duplicates += 1
                 return
 
+        verdict = self.assess(msg)
+        self._record(stored, msg, verdict.draft, verdict.status, verdict.reason, report,
+                     acknowledge=verdict.acknowledge, classification=verdict.classification)
+
+    def assess(self, msg: ParsedMessage) -> Assessment:
+        """What should become of a message: pure, so a dry run can ask it too."""
         automatic = automatic_reason(msg, self.own_addresses)
         if automatic is not None:
-            self._record(stored, msg, None, Status.IGNORED, automatic, report)
-            return
-
+            return Assessment(Status.IGNORED, automatic, None, None, acknowledge=False)
         found = classify(msg, self.settings.kinds, self.settings.default_kind)
         draft = build_draft(msg, self.settings.kind(found.kind),
                             self.settings.drafts.min_body_words)
@@ -153,9 +188,9 @@ class Intake:
             status = Status.QUARANTINED
             reason = reason or (f"the sender address {msg.sender_email!r} cannot be answered"
                                 if msg.sender_email else "the message has no sender address")
-        self._record(stored, msg, draft, status, reason, report, acknowledge=answerable,
-                     classification={"kind": found.kind, "score": found.score,
-                                     "signals": list(found.signals)})
+        classification = {"kind": found.kind, "score": found.score,
+                          "signals": list(found.signals)}
+        return Assessment(status, reason, classification, draft, acknowledge=answerable)
 
     def _record(self, stored: StoredMessage, msg: ParsedMessage, draft: Draft | None,
                 status: Status, reason: str | None, report: RunReport, *,
@@ -273,15 +308,17 @@ class Intake:
         }
 
     def _quarantine_unreadable(self, stored: StoredMessage, reason: str,
-                               report: RunReport) -> None:
-        """Quarantine a message that could not be read far enough to know its sender."""
+                               report: RunReport, headers: bytes = b"") -> None:
+        """Quarantine a message that could not be read far enough to draft it."""
+        sender, subject = _sender_and_subject(headers)
         with self.ledger.transaction():
             reference = self.ledger.next_reference(self.settings.intake.reference_prefix,
                                                    datetime.now(UTC).year)
             sub = self.ledger.add_submission(
                 reference=reference, kind=self.settings.default_kind,
-                status=Status.QUARANTINED, title="(unreadable message)", author_name="",
-                author_email="", subject="", received=stored.fetched_at, message_id="",
+                status=Status.QUARANTINED, title=subject or "(unreadable message)",
+                author_name=sender[0], author_email=sender[1], subject=subject,
+                received=stored.fetched_at, message_id="",
                 word_count=0, warnings=[], classification={}, reason=reason, draft_dir=None)
             self.ledger.add_event("received", submission_id=sub, message_row=stored.id,
                                   origin=stored.origin)
@@ -330,9 +367,20 @@ class Intake:
             return
         # The window between the server's acceptance and this commit is the one place a
         # crash can send an email twice; it is as short as one local transaction.
+        failpoint("after-smtp")
         with self.ledger.transaction():
             self.ledger.outbox_sent(item.id)
             self.ledger.add_event("email delivered", submission_id=item.submission_id,
                                   purpose=item.purpose, to=item.recipient,
                                   message_id=item.message_id)
         report.sent += 1
+
+
+def _sender_and_subject(data: bytes) -> tuple[tuple[str, str], str]:
+    """Who sent it and about what, from the headers alone (cheap on any size)."""
+    if not data:
+        return ("", ""), ""
+    headers = BytesHeaderParser(policy=compat32).parsebytes(data[:256 * 1024])
+    name, addr = parseaddr(str(headers.get("From", "")))
+    subject = " ".join(str(headers.get("Subject", "")).split())[:200]
+    return (name, addr.lower()), subject
