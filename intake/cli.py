@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from intake import __version__
@@ -16,6 +17,7 @@ from intake.ledger import Submission
 from intake.mailer import transport_for
 from intake.models import AWAITING_EDITORS, Status
 from intake.pipeline import Intake, RunReport
+from intake.poller import PollOptions, dry_run, poll, terminal_ask
 from intake.runlock import run_lock
 from intake.sources.local import read_paths
 
@@ -27,7 +29,7 @@ Command = Callable[[argparse.Namespace], int]
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    _setup_logging(args.verbose, args.quiet)
+    _setup_logging(args.verbose, args.quiet, args.log_format)
     try:
         return int(args.handler(args))
     except IntakeError as exc:
@@ -39,16 +41,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _setup_logging(verbose: bool, quiet: bool) -> None:
+def _setup_logging(verbose: bool, quiet: bool, log_format: str) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     handler = _StderrHandler()
-    handler.setFormatter(logging.Formatter("intake: %(levelname)s: %(message)s"))
+    handler.setFormatter(_JsonFormatter() if log_format == "json"
+                         else logging.Formatter("intake: %(levelname)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Libraries speak only when something is wrong.
     for noisy in ("mailparser", "imapclient"):
         logging.getLogger(noisy).setLevel(logging.ERROR if not verbose else logging.DEBUG)
+
+
+class _JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+                 "level": record.levelname.lower(), "logger": record.name,
+                 "message": record.getMessage()}
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -74,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
                             help="say more")
         common.add_argument("-q", "--quiet", action="store_true", default=default(False),
                             help="only problems")
+        common.add_argument("--log-format", choices=("text", "json"),
+                            default=default("text"),
+                            help="log lines on stderr: text for people, json for collectors")
         return common
 
     parser = argparse.ArgumentParser(
@@ -91,6 +109,16 @@ def _parser() -> argparse.ArgumentParser:
     p = add("ingest", cmd_ingest, "process local .eml files, Maildir folders or mbox files")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     p.add_argument("--no-send", action="store_true", help="queue acknowledgements, send none")
+
+    p = add("poll", cmd_poll, "one cron run: fetch new mail over IMAP, process it, send "
+            "pending mail, mark messages done on the server")
+    p.add_argument("--since", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="take only messages that arrived on or after this date (kept for "
+                        "later runs)")
+    p.add_argument("--limit", type=_positive, default=None, metavar="N",
+                   help="fetch and process at most N messages this run")
+    p.add_argument("--dry-run", action="store_true",
+                   help="read and report what would happen; change nothing anywhere")
 
     add("send", cmd_send, "deliver pending outbox messages only")
 
@@ -113,6 +141,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", type=Path, default=Path("intake-demo"),
                    help="folder for the demo's settings and data (default: ./intake-demo)")
     return parser
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-01") from None
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0")
+    return int(text)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -144,6 +185,27 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 report.pending = app.ledger.outbox_counts().get("pending", 0)
         finally:
             app.close()
+    return _finish(report, args.quiet)
+
+
+def cmd_poll(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    interactive = sys.stdin.isatty() and sys.stderr.isatty()
+    options = PollOptions(since=args.since, limit=args.limit, dry_run=args.dry_run,
+                          interactive=interactive, ask=terminal_ask if interactive else None)
+    if args.dry_run:
+        report = dry_run(settings, options, print)
+        print("dry run, nothing changed: " + report.summary())
+        return int(ExitCode.OK)
+    report = RunReport()
+    with run_lock(settings.data_dir):
+        app = Intake(settings)
+        try:
+            poll(app, options, report)
+        finally:
+            app.close()
+    if report.source_problem:
+        print(f"intake: mail not fetched: {report.source_problem}", file=sys.stderr)
     return _finish(report, args.quiet)
 
 

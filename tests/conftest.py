@@ -205,3 +205,75 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
 
 
 PYTHON = sys.executable
+
+
+# -- IMAP: a private Dovecot ---------------------------------------------------------
+
+from tests.dovecot import PASSWORD as DOVECOT_PASSWORD  # noqa: E402
+from tests.dovecot import Dovecot, dovecot_binary  # noqa: E402
+
+_counter = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(scope="session")
+def dovecot(ca: trustme.CA) -> Iterator[Dovecot]:
+    if dovecot_binary() is None:
+        if os.environ.get("CI"):
+            pytest.fail("Dovecot is required in CI (.ci/run installs dovecot-imapd)")
+        pytest.skip("Dovecot is not installed: apt-get install dovecot-imapd to run the "
+                    "IMAP tests")
+    server = Dovecot.start(ca)
+    yield server
+    server.stop()
+
+
+@dataclass
+class ImapAccount:
+    server: Dovecot
+    user: str
+    password: str
+
+    def client(self) -> Any:
+        from imapclient import IMAPClient
+
+        c = IMAPClient("127.0.0.1", self.server.port, ssl=False, timeout=10)
+        c.login(self.user, self.password)
+        return c
+
+    def append(self, *messages: bytes, folder: str = "INBOX",
+               when: Any = None) -> None:
+        c = self.client()
+        try:
+            if not c.folder_exists(folder):
+                c.create_folder(folder)
+            for data in messages:
+                c.append(folder, data, msg_time=when)
+        finally:
+            c.logout()
+
+    def count(self, folder: str = "INBOX") -> int:
+        c = self.client()
+        try:
+            if not c.folder_exists(folder):
+                return 0
+            c.select_folder(folder, readonly=True)
+            return len(c.search(["ALL"]))
+        finally:
+            c.logout()
+
+    def settings(self, **overrides: Any) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "host": "127.0.0.1", "port": self.server.port, "security": "plain",
+            "username": self.user, "password_env": "INTAKE_TEST_IMAP_PASSWORD",
+            "timeout": 10,
+        }
+        values.update(overrides)
+        return values
+
+
+@pytest.fixture
+def imap(dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch) -> ImapAccount:
+    """A fresh user (and so a fresh mailbox) on the session's Dovecot."""
+    user = f"user{next(_counter)}-{os.getpid()}"
+    monkeypatch.setenv("INTAKE_TEST_IMAP_PASSWORD", DOVECOT_PASSWORD)
+    return ImapAccount(dovecot, user, DOVECOT_PASSWORD)

@@ -24,6 +24,10 @@ from pathlib import Path
 
 import trustme
 
+# One password for every user: each test logs in as a user of its own (a fresh
+# mailbox), and a static passdb needs no reload when a new name appears.
+PASSWORD = "intake-test-password"
+
 CONFIG = """\
 base_dir = {base}/run
 state_dir = {base}/state
@@ -50,8 +54,8 @@ namespace inbox {{
   separator = /
 }}
 passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN {base}/passwd
+  driver = static
+  args = password={password}
 }}
 userdb {{
   driver = static
@@ -120,13 +124,13 @@ class Dovecot:
         cert.private_key_pem.write_to_path(str(base / "key.pem"))
         ca_file = base / "ca.pem"
         ca.cert_pem.write_to_path(str(ca_file))
-        (base / "passwd").write_text("")
         token = uuid.uuid4().hex[:12]
         greeting = f"intake-test-ready-{token}"
         server = cls(base, _free_port(), _free_port(), ca_file, uid, gid)
         (base / "dovecot.conf").write_text(CONFIG.format(
             base=base, token=token, greeting=greeting, uid=uid, gid=gid, user=mail_user,
-            login_user=login_user, port=server.port, tls_port=server.tls_port))
+            login_user=login_user, port=server.port, tls_port=server.tls_port,
+            password=PASSWORD))
         binary = dovecot_binary()
         assert binary is not None
         server.process = subprocess.Popen(
@@ -153,10 +157,6 @@ class Dovecot:
     def log(self) -> str:
         path = self.base / "dovecot.log"
         return path.read_text(errors="replace") if path.exists() else ""
-
-    def add_user(self, name: str, password: str) -> None:
-        with (self.base / "passwd").open("a") as fh:
-            fh.write(f"{name}:{{PLAIN}}{password}::::::\n")
 
     def stop(self) -> None:
         if self.process is not None:

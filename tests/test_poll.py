@@ -1,0 +1,276 @@
+"""`intake poll` against a real Dovecot and a real SMTP server, both on 127.0.0.1."""
+
+from __future__ import annotations
+
+import email
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from email import policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from intake.samples import DOCX, article_docx, demo_messages
+from intake.samples import email as make_email
+from tests.conftest import CliResult, ImapAccount, SmtpServer
+
+Configure = Callable[..., Path]
+
+
+def _setup(imap: ImapAccount, smtp_factory: Callable[..., SmtpServer], make_config: Configure,
+           **imap_overrides: Any) -> tuple[Path, SmtpServer]:
+    server = smtp_factory("plain")
+    config = make_config(smtp=server.settings(), imap=imap.settings(**imap_overrides))
+    return config, server
+
+
+def _guest(n: int, words: int = 3) -> bytes:
+    return make_email(f"Author {n} <author{n}@uni.example>", f"Guest post {n}: on wards",
+                      "Please find attached my guest post.", message_id=f"<gp{n}@uni.example>",
+                      attachments=((f"post{n}.docx", DOCX,
+                                    article_docx(f"Article {n}", paragraphs=words,
+                                                 image=False)),))
+
+
+def _db(config: Path) -> sqlite3.Connection:
+    return sqlite3.connect(config.parent / "var" / "intake.sqlite3")
+
+
+def _acks_by_recipient(server: SmtpServer) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for m in server.handler.messages:
+        for r in m.rcpt_tos:
+            counts[r] = counts.get(r, 0) + 1
+    return counts
+
+
+def test_first_poll_then_nothing_new_then_new_mail(
+        imap: ImapAccount, smtp_factory: Callable[..., SmtpServer], make_config: Configure,
+        cli: Callable[..., CliResult]) -> None:
+    config, smtp = _setup(imap, smtp_factory, make_config)
+    demo = demo_messages()
+    imap.append(demo["01-guest-post.eml"], demo["02-sponsored.eml"], demo["04-out-of-office.eml"])
+
+    first = cli("--config", config, "poll")
+    assert first.code == 0, first.err
+    assert first.out.strip() == ("fetched 3 · new 2 · revisions 0 · ignored 1 · "
+                                 "quarantined 0 · sent 2 · pending 0")
+    assert imap.count("INBOX") == 0 and imap.count("Intake/Processed") == 3
+    assert sorted(_acks_by_recipient(smtp)) == ["claire@medsupply.example.com",
+                                                "sam.okafor@uni.example.ac.uk"]
+
+    second = cli("--config", config, "poll")
+    assert second.out.startswith("fetched 0 · new 0")
+
+    imap.append(_guest(1))
+    third = cli("--config", config, "poll")
+    assert third.out.startswith("fetched 1 · new 1")
+    assert imap.count("Intake/Processed") == 4
+    assert len(smtp.handler.messages) == 3
+    msg = email.message_from_bytes(smtp.handler.messages[-1].data, policy=policy.default)
+    assert msg["In-Reply-To"] == "<gp1@uni.example>"
+
+
+def test_keyword_and_leave_modes_keep_messages_in_place(
+        imap: ImapAccount, smtp_factory: Callable[..., SmtpServer], make_config: Configure,
+        cli: Callable[..., CliResult]) -> None:
+    config, _ = _setup(imap, smtp_factory, make_config, after="keyword")
+    imap.append(_guest(1), _guest(2))
+    assert cli("--config", config, "poll").code == 0
+    assert imap.count("INBOX") == 2
+    c = imap.client()
+    c.select_folder("INBOX", readonly=True)
+    assert c.search(["KEYWORD", "$IntakeDone"]) == c.search(["ALL"])
+    assert c.search(["SEEN"]) == []  # BODY.PEEK[] leaves \Seen to the people
+    c.logout()
+    assert cli("--config", config, "poll").out.startswith("fetched 0")
+
+
+def test_dry_run_changes_nothing(imap: ImapAccount, smtp_factory: Callable[..., SmtpServer],
+                                 make_config: Configure, cli: Callable[..., CliResult]) -> None:
+    config, smtp = _setup(imap, smtp_factory, make_config)
+    demo = demo_messages()
+    imap.append(demo["01-guest-post.eml"], demo["04-out-of-office.eml"])
+    result = cli("--config", config, "poll", "--dry-run")
+    assert result.code == 0, result.err
+    assert "would take guest_post from sam.okafor@uni.example.ac.uk" in result.out
+    assert "would ignore (Auto-Submitted: auto-replied)" in result.out
+    assert "dry run, nothing changed: fetched 2 · new 1 · revisions 0 · ignored 1" in result.out
+    assert not (config.parent / "var").exists()
+    assert imap.count("INBOX") == 2 and smtp.handler.messages == []
+    c = imap.client()
+    c.select_folder("INBOX", readonly=True)
+    assert c.search(["SEEN"]) == []
+    c.logout()
+
+
+def test_first_run_refuses_old_mail_until_told(
+        imap: ImapAccount, smtp_factory: Callable[..., SmtpServer], make_config: Configure,
+        cli: Callable[..., CliResult]) -> None:
+    config, smtp = _setup(imap, smtp_factory, make_config, first_run_max=3)
+    old = datetime(2024, 3, 1, 12, 0)
+    imap.append(*(_guest(n) for n in range(5)), when=old)
+    imap.append(_guest(99))
+    refused = cli("--config", config, "poll")
+    assert refused.code == 2
+    assert "first run: INBOX already holds 6 messages" in refused.err
+    assert "--since" in refused.err
+    assert smtp.handler.messages == []
+    taken = cli("--config", config, "poll", "--since", "2026-01-01")
+    assert taken.code == 0, taken.err
+    assert taken.out.startswith("fetched 1 · new 1")
+    assert list(_acks_by_recipient(smtp)) == ["author99@uni.example"]
+    # The floor is remembered: old mail stays untouched by later runs.
+    imap.append(_guest(7), when=old)
+    assert cli("--config", config, "poll").out.startswith("fetched 0")
+    assert imap.count("INBOX") == 6
+
+
+def test_limit_spreads_work_over_runs(imap: ImapAccount, smtp_factory: Callable[..., SmtpServer],
+                                      make_config: Configure,
+                                      cli: Callable[..., CliResult]) -> None:
+    config, smtp = _setup(imap, smtp_factory, make_config)
+    imap.append(_guest(1), _guest(2), _guest(3))
+    assert cli("--config", config, "poll", "--limit", "2").out.startswith("fetched 2 · new 2")
+    assert cli("--config", config, "poll").out.startswith("fetched 1 · new 1")
+    assert len(smtp.handler.messages) == 3
+
+
+def test_too_large_message_is_quarantined_and_left_on_the_server(
+        imap: ImapAccount, smtp_factory: Callable[..., SmtpServer], make_config: Configure,
+        cli: Callable[..., CliResult]) -> None:
+    server = smtp_factory("plain")
+    config = make_config(smtp=server.settings(), imap=imap.settings(),
+                         intake={"max_message_bytes": 20_000})
+    big = _guest(1, words=400)
+    assert len(big) > 20_000
+    imap.append(big, demo_messages()["02-sponsored.eml"])
+    result = cli("--config", config, "poll")
+    assert result.code == 1
+    assert "new 1" in result.out and "quarantined 1" in result.out
+    (row,) = [r for r in (cli("--config", config, "queue", "--json").out.splitlines())
+              if "quarantined" in r]
+    assert "over the 20,000 byte limit" in row and "author1@uni.example" in row
+    assert imap.count("INBOX") == 1  # the big one stays where a person can find it
+    assert imap.count("Intake/Processed") == 1
+
+
+def test_uidvalidity_change_takes_nothing_twice(
+        imap: ImapAccount, smtp_factory: Callable[..., SmtpServer], make_config: Configure,
+        cli: Callable[..., CliResult]) -> None:
+    config, smtp = _setup(imap, smtp_factory, make_config, folder="Submissions",
+                          after="leave")
+    imap.append(_guest(1), _guest(2), folder="Submissions")
+    assert cli("--config", config, "poll").out.startswith("fetched 2 · new 2")
+    before = _db(config).execute("SELECT uidvalidity FROM mailboxes").fetchone()[0]
+    c = imap.client()
+    c.delete_folder("Submissions")
+    c.logout()
+    import time
+
+    time.sleep(1.1)  # UIDVALIDITY is the creation second: wait for a new one
+    imap.append(_guest(1), _guest(2), _guest(3), folder="Submissions")
+    again = cli("--config", config, "poll")
+    assert again.code == 0, again.err
+    assert again.out.startswith("fetched 3 · new 1")
+    assert _db(config).execute("SELECT uidvalidity FROM mailboxes").fetchone()[0] != before
+    assert sorted(_acks_by_recipient(smtp).values()) == [1, 1, 1]
+
+
+def test_wrong_password_is_a_settings_error(imap: ImapAccount,
+                                            smtp_factory: Callable[..., SmtpServer],
+                                            make_config: Configure,
+                                            cli: Callable[..., CliResult],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    config, _ = _setup(imap, smtp_factory, make_config)
+    monkeypatch.setenv("INTAKE_TEST_IMAP_PASSWORD", "not-the-password")
+    result = cli("--config", config, "poll")
+    assert result.code == 2
+    assert f"login as {imap.user} refused" in result.err
+    assert "not-the-password" not in result.err and "Traceback" not in result.err
+
+
+def test_unreachable_server_exits_75_and_backs_off(
+        smtp_factory: Callable[..., SmtpServer], make_config: Configure,
+        cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import free_port
+
+    port = free_port()
+    monkeypatch.setenv("INTAKE_TEST_IMAP_PASSWORD", "x")
+    server = smtp_factory("plain")
+    config = make_config(smtp=server.settings(), imap={
+        "host": "127.0.0.1", "port": port, "security": "plain", "username": "u",
+        "password_env": "INTAKE_TEST_IMAP_PASSWORD", "timeout": 3})
+    first = cli("--config", config, "poll")
+    assert first.code == 75
+    assert f"IMAP 127.0.0.1:{port} (plain): connection refused" in first.err
+    second = cli("--config", config, "poll")
+    assert second.code == 75
+    assert "failed 1 run(s) in a row" in second.err and "next try after" in second.err
+
+
+def test_tls_with_a_private_ca(imap: ImapAccount, smtp_factory: Callable[..., SmtpServer],
+                               make_config: Configure, cli: Callable[..., CliResult]) -> None:
+    port = imap.server.tls_port
+    config, _ = _setup(imap, smtp_factory, make_config, security="tls", port=port,
+                       ca_file=str(imap.server.ca_file))
+    imap.append(_guest(1))
+    result = cli("--config", config, "poll")
+    assert result.code == 0, result.err
+    assert result.out.startswith("fetched 1 · new 1")
+    # Without the CA the certificate cannot be verified, and intake says so.
+    config, _ = _setup(imap, smtp_factory, make_config, security="tls", port=port)
+    refused = cli("--config", config, "poll")
+    assert refused.code == 75
+    assert "TLS failed" in refused.err and "CERTIFICATE_VERIFY_FAILED" in refused.err
+
+
+def test_overlapping_poll_exits_75(imap: ImapAccount, smtp_factory: Callable[..., SmtpServer],
+                                   make_config: Configure) -> None:
+    from intake.config import load_settings
+    from intake.runlock import run_lock
+
+    config, _ = _setup(imap, smtp_factory, make_config)
+    with run_lock(load_settings(config).data_dir):
+        done = _run_poll(config, {})
+    assert done.returncode == 75 and "another intake run holds" in done.stderr
+
+
+def _run_poll(config: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "intake", "--config", str(config), "poll",
+                           *args], capture_output=True, text=True, timeout=120, check=False,
+                          env={**os.environ, **env})
+
+
+@pytest.mark.parametrize("point", ["after-fetch", "mid-process", "after-smtp", "before-mark"])
+def test_kill_9_anywhere_loses_nothing_and_drafts_once(
+        point: str, imap: ImapAccount, smtp_factory: Callable[..., SmtpServer],
+        make_config: Configure) -> None:
+    config, smtp = _setup(imap, smtp_factory, make_config)
+    imap.append(*(_guest(n) for n in range(4)))
+    killed = _run_poll(config, {"INTAKE_FAILPOINT": point})
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    for _ in range(3):
+        done = _run_poll(config, {})
+        assert done.returncode == 0, done.stderr
+    db = _db(config)
+    drafts = db.execute("SELECT COUNT(*), COUNT(DISTINCT author_email) FROM submissions"
+                        ).fetchone()
+    states = db.execute("SELECT DISTINCT state FROM outbox").fetchall()
+    unmarked = db.execute("SELECT COUNT(*) FROM imap_uids WHERE done_at IS NULL").fetchone()
+    db.close()
+    assert drafts == (4, 4)  # every submission exactly once
+    assert len(list((config.parent / "var" / "drafts").iterdir())) == 4
+    assert states == [("sent",)] and unmarked == (0,)
+    assert imap.count("INBOX") == 0 and imap.count("Intake/Processed") == 4
+    counts = _acks_by_recipient(smtp)
+    assert len(counts) == 4
+    # Only a kill between the SMTP server's 250 and our commit can send one twice.
+    expected_twice = 1 if point == "after-smtp" else 0
+    assert sum(c - 1 for c in counts.values()) == expected_twice
