@@ -63,7 +63,7 @@ def poll(app: Intake, options: PollOptions, report: RunReport) -> None:
                                  f"{health.next_try_at}")
     else:
         try:
-            with Mailbox(section) as box:
+            with Mailbox(section) as box, box.talking("fetching new mail"):
                 _fetch_new(app, box, section, key, options, report)
         except ImapUnavailable as exc:
             report.source_problem = str(exc)
@@ -158,7 +158,7 @@ def _mark_done(app: Intake, section: ImapSection, key: str) -> None:
         return
     how = section.after
     if how != "leave":
-        with Mailbox(section) as box:
+        with Mailbox(section) as box, box.talking("marking messages done"):
             state = box.select(section.folder)
             if state.uidvalidity != cursor.uidvalidity:
                 return  # the folder changed under us; the next fetch re-reads it
@@ -192,7 +192,7 @@ def dry_run(settings: Settings, options: PollOptions, out: Callable[[str], None]
     report = RunReport()
     app = Intake(settings, readonly=True)
     try:
-        with Mailbox(section) as box:
+        with Mailbox(section) as box, box.talking("reading mail"):
             state = box.select(section.folder, readonly=True)
             cursor = app.ledger.cursor(key)
             since = options.since or (cursor.since if cursor else None) or section.since

@@ -274,3 +274,54 @@ def test_kill_9_anywhere_loses_nothing_and_drafts_once(
     # Only a kill between the SMTP server's 250 and our commit can send one twice.
     expected_twice = 1 if point == "after-smtp" else 0
     assert sum(c - 1 for c in counts.values()) == expected_twice
+
+
+def test_connection_dropped_mid_fetch_is_completed_next_run(
+        imap: ImapAccount, smtp_factory: Callable[..., SmtpServer], make_config: Configure,
+        cli: Callable[..., CliResult]) -> None:
+    from tests.proxy import CuttingProxy
+
+    imap.append(*(_guest(n, words=40) for n in range(6)))
+    # Each message is ~40 KB: the cut lands inside the bodies' FETCH response.
+    with CuttingProxy(imap.server.port, cut_after=90_000) as proxy:
+        config, smtp = _setup(imap, smtp_factory, make_config, port=proxy.port,
+                              batch_size=2)
+        dropped = cli("--config", config, "poll")
+        assert proxy.cuts >= 1
+    assert dropped.code == 75
+    assert "IMAP 127.0.0.1" in dropped.err and "mail not fetched" in dropped.err
+    taken_before = dropped.out.split(" · ")[1]  # what was safely taken before the cut
+    config, smtp2 = _setup(imap, smtp_factory, make_config)
+    after = cli("--config", config, "poll")
+    assert after.code == 0, after.err
+    db = _db(config)
+    assert db.execute("SELECT COUNT(*), COUNT(DISTINCT author_email) FROM submissions"
+                      ).fetchone() == (6, 6)
+    db.close()
+    acks = {**_acks_by_recipient(smtp), **_acks_by_recipient(smtp2)}
+    assert len(acks) == 6 and set(acks.values()) == {1}
+    assert imap.count("INBOX") == 0
+    assert taken_before != "new 6"
+
+
+def test_smtp_refusals_through_poll(imap: ImapAccount, smtp_factory: Callable[..., SmtpServer],
+                                    make_config: Configure,
+                                    cli: Callable[..., CliResult]) -> None:
+    config, smtp = _setup(imap, smtp_factory, make_config)
+    smtp.handler.reply = "451 4.7.1 greylisted, try again"
+    imap.append(_guest(1))
+    first = cli("--config", config, "poll")
+    assert first.code == 0 and "sent 0 · pending 1" in first.out
+    smtp.handler.reply = "250 OK"
+    db = _db(config)
+    db.execute("UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00+00:00'")
+    db.commit()
+    assert "sent 1 · pending 0" in cli("--config", config, "poll").out
+    smtp.handler.reply = "550 5.1.1 no such user"
+    imap.append(_guest(2))
+    refused = cli("--config", config, "poll")
+    assert refused.code == 1 and "failed 1" in refused.out
+    assert db.execute("SELECT state FROM outbox ORDER BY id").fetchall() == [("sent",),
+                                                                            ("failed",)]
+    db.close()
+    assert len(smtp.handler.messages) == 1

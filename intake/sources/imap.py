@@ -136,6 +136,22 @@ class Mailbox:
             self._abandon()
         self.client = None
 
+    @contextlib.contextmanager
+    def talking(self, doing: str) -> Iterator[None]:
+        """Turn a connection lost mid-command into ImapUnavailable, naming what was cut."""
+        try:
+            yield
+        except ImapRefused:
+            raise
+        except ssl.SSLError as exc:
+            raise ImapUnavailable(f"{self.where}: TLS failed while {doing}: {exc}") from exc
+        except NETWORK_ERRORS as exc:
+            raise ImapUnavailable(f"{self.where}: connection lost while {doing}: "
+                                  f"{describe(exc)}") from exc
+        except IMAPClientError as exc:
+            raise ImapUnavailable(f"{self.where}: the server failed while {doing}: "
+                                  f"{to_unicode(str(exc))}") from exc
+
     @property
     def c(self) -> IMAPClient:
         assert self.client is not None, "use Mailbox as a context manager"
