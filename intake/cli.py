@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -35,6 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except IntakeError as exc:
         print(f"intake: {exc}", file=sys.stderr)
         return int(exc.exit_code)
+    except BrokenPipeError:
+        # The reader (| head) has gone: nothing more to say, and nothing went wrong.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return int(ExitCode.OK)
     except KeyboardInterrupt:
         print("intake: interrupted; the next run continues where this one stopped",
               file=sys.stderr)
@@ -121,6 +126,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="read and report what would happen; change nothing anywhere")
 
     add("send", cmd_send, "deliver pending outbox messages only")
+
+    add("doctor", cmd_doctor, "check settings, the data folder, every template, and the IMAP "
+        "and SMTP logins")
 
     p = add("queue", cmd_queue, "list submissions (by default, what awaits editors)")
     p.add_argument("--status", default=None,
@@ -323,6 +331,17 @@ def cmd_show(args: argparse.Namespace) -> int:
         out.append(f"    {e.at}  {e.actor}: {e.event}" + (f" ({detail})" if detail else ""))
     print("\n".join(out))
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from intake.doctor import run_checks
+
+    failed = 0
+    for check in run_checks(_settings(args)):
+        print(check.line(), flush=True)
+        failed += not check.ok
+    print(f"{failed} problem(s)" if failed else "all good")
+    return int(ExitCode.NEEDS_ATTENTION if failed else ExitCode.OK)
 
 
 def cmd_convert(args: argparse.Namespace) -> int:

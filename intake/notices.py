@@ -8,6 +8,7 @@ HTML is autoescaped while plain text is not.
 from __future__ import annotations
 
 import re
+import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
@@ -26,6 +27,20 @@ from intake.errors import SettingsError
 from intake.triage.automatic import LOOP_HEADER
 
 PARTS = ("subject.txt", "txt", "html")
+
+# What every template may use, with believable values: for `intake doctor` and for
+# whoever edits the templates.
+SAMPLE_CONTEXT: dict[str, Any] = {
+    "reference": "JPMS-2026-0042", "kind": "guest_post", "kind_label": "Guest post",
+    "author_name": "Ana Lima", "author_email": "ana.lima@uni.example.org",
+    "subject": "Guest post: Sleep on night shifts", "title": "Sleep on night shifts",
+    "word_count": 1480,
+    "files": [{"name": "Sleep on night shifts.docx", "role": "manuscript", "type": "docx",
+               "size": 48213},
+              {"name": "headshot.jpg", "role": "image", "type": "jpeg", "size": 120455}],
+    "problem": "the Word file is password-protected",
+    "advice": "Please send it again without a password.",
+}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _MAX_SUBJECT = 200
 MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}>")  # printable ASCII, no < > or spaces
@@ -93,10 +108,7 @@ class Notices:
             raise SettingsError(f"template {exc.name} is missing from "
                                 f"{templates_dir(self.settings)}") from exc
         except jinja2.TemplateError as exc:
-            where = getattr(exc, "filename", None) or name
-            line = getattr(exc, "lineno", None)
-            raise SettingsError(f"template {where}{f':{line}' if line else ''}: "
-                                f"{exc.message or exc}") from exc
+            raise SettingsError(f"template {_where(exc, name)}: {exc.message or exc}") from exc
         return Rendered(clean_header_text(subject), text, html)
 
     def compose(self, rendered: Rendered, *, to_name: str, to_email: str,
@@ -126,6 +138,17 @@ class Notices:
         msg.set_content(rendered.text)
         msg.add_alternative(rendered.html, subtype="html")
         return msg
+
+
+def _where(exc: jinja2.TemplateError, name: str) -> str:
+    """file:line of a template error; Jinja puts template frames in the traceback."""
+    filename, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
+    if not filename:
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if Path(frame.filename).name.startswith(name + "."):
+                filename, line = frame.filename, frame.lineno
+                break
+    return f"{Path(filename).name}:{line}" if filename and line else name
 
 
 def _address(name: str, email: str) -> Address:

@@ -325,3 +325,34 @@ def test_smtp_refusals_through_poll(imap: ImapAccount, smtp_factory: Callable[..
                                                                             ("failed",)]
     db.close()
     assert len(smtp.handler.messages) == 1
+
+
+def test_doctor_checks_everything_and_names_each_problem(
+        imap: ImapAccount, smtp_factory: Callable[..., SmtpServer], make_config: Configure,
+        cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    smtp = smtp_factory("starttls", auth=True)
+    config = make_config(smtp=smtp.settings(), imap=imap.settings())
+    good = cli("--config", config, "doctor")
+    assert good.code == 0, good.out
+    assert f"ok    IMAP 127.0.0.1:{imap.server.port} (plain): logged in as {imap.user}" in good.out
+    assert "ok    folder INBOX: 0 message(s)" in good.out
+    assert "ok    processed_folder Intake/Processed: will be created on first use" in good.out
+    assert f"ok    SMTP 127.0.0.1:{smtp.port} (starttls): logged in as" in good.out
+    assert "ok    template received_guest_post: renders: [JPMS-2026-0042]" in good.out
+    assert good.out.strip().endswith("all good")
+
+    templates = tmp_path / "my-templates"
+    templates.mkdir()
+    for part in ("subject.txt", "txt", "html"):
+        (templates / f"received.{part}").write_text("{{ reference }} {{ titel }}")
+    config = make_config(smtp=smtp.settings(), imap=imap.settings(),
+                         intake={"templates_dir": str(templates)})
+    monkeypatch.setenv("INTAKE_TEST_IMAP_PASSWORD", "wrong")
+    bad = cli("--config", config, "doctor")
+    assert bad.code == 1
+    assert (f"FAIL  IMAP 127.0.0.1:{imap.server.port} (plain): login as {imap.user} refused: "
+            "[AUTHENTICATIONFAILED]") in bad.out
+    assert "FAIL  template received: template received.subject.txt:1: 'titel' is undefined" \
+        in bad.out
+    assert bad.out.strip().endswith("2 problem(s)")

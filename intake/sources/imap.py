@@ -8,6 +8,7 @@ with one line naming the host, port and what failed.
 from __future__ import annotations
 
 import contextlib
+import re
 import shlex
 import socket
 import ssl
@@ -102,6 +103,7 @@ class Mailbox:
                 client.login(s.username, s.credentials("imap").password())
         except LoginError as exc:
             text = to_unicode(exc.args[0] if exc.args else str(exc))
+            text = re.sub(r"^b'(.*)'$", r"\1", text)  # imapclient str()s the server's bytes
             if "UNAVAILABLE" in text.upper() or "TEMPORARY" in text.upper():
                 raise ImapUnavailable(f"{self.where}: login as {s.username} failed for "
                                       f"now: {text}") from exc

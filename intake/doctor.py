@@ -1,0 +1,130 @@
+"""`intake doctor`: check everything a run needs, one line per check, before cron finds out."""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from intake.config import Settings, sender_address
+from intake.errors import IntakeError
+from intake.ledger import MIGRATIONS
+from intake.mailer import SmtpTransport, TransportUnavailable
+from intake.notices import SAMPLE_CONTEXT, Notices
+from intake.sources.imap import ImapUnavailable, Mailbox
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool
+    what: str
+
+    def line(self) -> str:
+        return f"{'ok  ' if self.ok else 'FAIL'}  {self.what}"
+
+
+def run_checks(settings: Settings) -> Iterator[Check]:
+    yield Check(True, f"settings {settings.path}")
+    yield from _data_dir(settings)
+    yield from _templates(settings)
+    if settings.imap is not None:
+        yield from _imap(settings)
+    else:
+        yield Check(True, "no [imap]: poll is not configured (ingest still works)")
+    yield from _smtp(settings)
+
+
+def _guard(what: str, check: Callable[[], str]) -> Check:
+    try:
+        return Check(True, f"{what}: {check()}")
+    except (IntakeError, OSError) as exc:
+        return Check(False, f"{what}: {exc}")
+
+
+def _data_dir(settings: Settings) -> Iterator[Check]:
+    def writable() -> str:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=settings.data_dir, prefix=".doctor-"):
+            pass
+        return "writable"
+
+    yield _guard(f"data_dir {settings.data_dir}", writable)
+
+    def ledger() -> str:
+        path = settings.data_dir / "intake.sqlite3"
+        if not path.exists():
+            return "not created yet (the first run creates it)"
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            count = db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise IntakeError(f"{path}: cannot be read as a ledger ({exc})") from exc
+        finally:
+            db.close()
+        if version > len(MIGRATIONS):
+            raise IntakeError(f"{path}: schema {version} is newer than this intake "
+                              f"({len(MIGRATIONS)}): upgrade intake")
+        upgrade = (f"; the next run upgrades it from schema {version} to {len(MIGRATIONS)}"
+                   if version < len(MIGRATIONS) else "")
+        return f"{count} submission(s){upgrade}"
+
+    yield _guard("ledger", ledger)
+
+
+def _templates(settings: Settings) -> Iterator[Check]:
+    try:
+        notices = Notices(settings)
+    except IntakeError as exc:
+        yield Check(False, f"templates: {exc}")
+        return
+    for name in notices.names():
+        def render(name: str = name) -> str:
+            return "renders: " + notices.render(name, SAMPLE_CONTEXT).subject
+
+        yield _guard(f"template {name}", render)
+
+
+def _imap(settings: Settings) -> Iterator[Check]:
+    section = settings.imap
+    assert section is not None
+    where = f"IMAP {section.host}:{section.port} ({section.security})"
+    try:
+        with Mailbox(section) as box, box.talking("checking folders"):
+            yield Check(True, f"{where}: logged in as {section.username}")
+            state = box.select(section.folder, readonly=True)
+            yield Check(True, f"folder {section.folder}: {state.exists} message(s), "
+                              f"UIDVALIDITY {state.uidvalidity}")
+            if section.after == "move":
+                exists = box.c.folder_exists(box.server_name(section.processed_folder))
+                yield Check(True, f"processed_folder {section.processed_folder}: "
+                                  + ("exists" if exists else "will be created on first use"))
+            elif section.after == "keyword":
+                yield Check(state.keywords_allowed,
+                            f"keyword {section.keyword}: " + (
+                                "allowed" if state.keywords_allowed else
+                                "this server allows no custom keywords; use after = \"move\""))
+    except (ImapUnavailable, IntakeError) as exc:
+        yield Check(False, str(exc))
+
+
+def _smtp(settings: Settings) -> Iterator[Check]:
+    smtp = settings.smtp
+    if smtp.transport == "file":
+        def folder() -> str:
+            assert smtp.file_dir is not None
+            smtp.file_dir.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=smtp.file_dir, prefix=".doctor-"):
+                pass
+            return "writable (transport = \"file\": nothing is really sent)"
+
+        yield _guard(f"outgoing mail folder {smtp.file_dir}", folder)
+        return
+    where = f"SMTP {smtp.host}:{smtp.port} ({smtp.security})"
+    try:
+        with SmtpTransport(smtp, sender_address(settings).addr_spec):
+            login = f"logged in as {smtp.username}" if smtp.username else "connected, no login"
+            yield Check(True, f"{where}: {login}")
+    except (TransportUnavailable, IntakeError) as exc:
+        yield Check(False, str(exc))
