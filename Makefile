@@ -17,7 +17,7 @@ demo: $(STAMP)
 	$(BIN)/intake demo --dir intake-demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check intake tests
+	$(BIN)/ruff check intake tests bench
 	$(BIN)/mypy
 
 test: lint

@@ -202,3 +202,14 @@ def test_quiet_runs_print_only_when_a_person_must_look(
               _inbox(tmp_path, {"x.eml": b"not an email"}, "bad"))
     assert bad.code == 1
     assert "quarantined 1" in bad.out and "quarantined" in bad.err
+
+
+def test_json_logs_are_one_object_per_line(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Callable[..., CliResult]) -> None:
+    config = make_config()
+    inbox = _inbox(tmp_path, {**demo_messages(), "bad.eml": b"not an email"})
+    result = cli("--log-format", "json", "--config", config, "ingest", inbox)
+    entries = [json.loads(line) for line in result.err.splitlines()]
+    assert {e["level"] for e in entries} == {"info", "warning"}
+    assert any("quarantined" in e["message"] for e in entries if e["level"] == "warning")
+    assert all({"time", "level", "logger", "message"} <= set(e) for e in entries)

@@ -56,6 +56,39 @@ class _Style:
     num: tuple[str, int] | None  # numId, level
 
 
+class _Styles:
+    """Paragraph and character styles by id, resolved (with inheritance) when first used:
+    a document uses a handful of the hundreds its template defines."""
+
+    def __init__(self, elements: dict[str, Any]) -> None:
+        self.elements = elements
+        self.resolved: dict[str, _Style] = {}
+
+    def get(self, sid: str, default: _Style | None = None) -> _Style | None:
+        if sid not in self.elements:
+            return default
+        return self._resolve(sid, 0)
+
+    def _resolve(self, sid: str, depth: int) -> _Style:
+        if sid in self.resolved:
+            return self.resolved[sid]
+        style = self.elements[sid]
+        name_el = style.find(w("name"))
+        name = name_el.get(w("val"), sid) if name_el is not None else sid
+        ppr = style.find(w("pPr"))
+        level = ppr.find(w("outlineLvl")) if ppr is not None else None
+        outline = _int(level.get(w("val"))) if level is not None else None
+        num = _num_pr(ppr)
+        based = style.find(w("basedOn"))
+        parent_id = based.get(w("val")) if based is not None else None
+        if parent_id in self.elements and parent_id != sid and depth < 20:
+            parent = self._resolve(parent_id, depth + 1)  # inherit what this leaves unset
+            outline = parent.outline if outline is None else outline
+            num = parent.num if num is None else num
+        self.resolved[sid] = _Style(name, outline, num)
+        return self.resolved[sid]
+
+
 @dataclass
 class _Run:
     text: str
@@ -96,41 +129,12 @@ class _Walker:
 
     # -- package reading ---------------------------------------------------
 
-    def _read_styles(self) -> dict[str, _Style]:
-        found: dict[str, tuple[str, int | None, tuple[str, int] | None, str | None]] = {}
+    def _read_styles(self) -> _Styles:
         try:
             root = self.part.styles.element
         except (KeyError, NotImplementedError, AttributeError):
-            return {}
-        for style in root.iter(w("style")):
-            sid = style.get(w("styleId"))
-            if not sid:
-                continue
-            name_el = style.find(w("name"))
-            name = name_el.get(w("val"), sid) if name_el is not None else sid
-            ppr = style.find(w("pPr"))
-            outline = _int(ppr.find(w("outlineLvl")).get(w("val"))) if (
-                ppr is not None and ppr.find(w("outlineLvl")) is not None) else None
-            num = _num_pr(ppr)
-            based = style.find(w("basedOn"))
-            found[sid] = (name, outline, num, based.get(w("val")) if based is not None else None)
-
-        resolved: dict[str, _Style] = {}
-
-        def resolve(sid: str, depth: int = 0) -> _Style:
-            if sid in resolved:
-                return resolved[sid]
-            name, outline, num, based = found[sid]
-            if based in found and depth < 20:  # inherit what this style leaves unset
-                parent = resolve(based, depth + 1)
-                outline = parent.outline if outline is None else outline
-                num = parent.num if num is None else num
-            resolved[sid] = _Style(name, outline, num)
-            return resolved[sid]
-
-        for sid in found:
-            resolve(sid)
-        return resolved
+            return _Styles({})
+        return _Styles({el.get(w("styleId")): el for el in root.iterchildren(w("style"))})
 
     def _read_numbering(self) -> dict[tuple[str, int], str]:
         """(numId, level) → numFmt ("bullet", "decimal", …)."""
@@ -320,7 +324,8 @@ class _Walker:
                 fmt.add(mark)
         style = rpr.find(w("rStyle"))
         if style is not None:
-            name = self.styles.get(style.get(w("val"), ""), _Style("", None, None)).name.lower()
+            found = self.styles.get(style.get(w("val"), ""))
+            name = found.name.lower() if found else ""
             if name in {"strong", "strong emphasis"}:
                 fmt.add("b")
             elif name in {"emphasis", "intense emphasis"}:

@@ -1,0 +1,215 @@
+"""Benchmark `intake poll` end to end against a private Dovecot and an aiosmtpd sink.
+
+Prints, for N submissions (each a ~2,000-word .docx with an image):
+  - intake poll: submissions per second and peak memory (RSS of the process);
+  - the floor, measured in the same run on the same mailbox: fetching the same
+    messages raw with BODY.PEEK[] in batches and parsing each document's XML;
+  - idle polls (nothing new) on mailboxes of 1,000 and 100,000 messages.
+
+Usage: .venv/bin/python bench/poll_bench.py [--n 1000] [--idle 1000,100000]
+Needs Dovecot (apt-get install dovecot-imapd). Nothing leaves 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import trustme  # noqa: E402
+from aiosmtpd.controller import Controller  # noqa: E402
+
+from intake.samples import DOCX, article_docx  # noqa: E402
+from intake.samples import email as make_email  # noqa: E402
+from tests.conftest import SinkHandler, free_port  # noqa: E402
+from tests.dovecot import PASSWORD, Dovecot  # noqa: E402
+
+PY = sys.executable
+
+
+def seed_maildir(server: Dovecot, user: str, messages: list[bytes]) -> None:
+    """Write straight into Maildir/new before the first SELECT: far faster than APPEND."""
+    home = server.base / "home" / user
+    for sub in ("cur", "new", "tmp"):
+        (home / "Maildir" / sub).mkdir(parents=True, exist_ok=True)
+    for i, data in enumerate(messages):
+        (home / "Maildir" / "new" / f"{1700000000 + i}.M{i}P1.bench").write_bytes(data)
+    for path in [home, *home.rglob("*")]:
+        os.chown(path, server.uid, server.gid)
+
+
+def submissions(n: int) -> list[bytes]:
+    docs = [article_docx(f"Article variant {v}", paragraphs=44) for v in range(8)]
+    return [make_email(f"Author {i} <author{i}@uni.example>", f"Guest post {i}",
+                       "Please find attached my guest post.", message_id=f"<b{i}@uni.example>",
+                       attachments=((f"post{i}.docx", DOCX, docs[i % len(docs)]),))
+            for i in range(n)]
+
+
+def small_messages(n: int) -> list[bytes]:
+    return [f"From: a{i}@x.example\r\nSubject: old {i}\r\nMessage-ID: <o{i}@x>\r\n\r\nold\r\n"
+            .encode() for i in range(n)]
+
+
+# Peak memory is the child's own VmHWM, read as it exits: ru_maxrss would not do, as
+# Linux keeps it across exec, so every child would report at least this script's size.
+HWM = ("import atexit, sys\n"
+       "atexit.register(lambda: sys.stderr.write('\\nVmHWM ' + open('/proc/self/status')"
+       ".read().split('VmHWM:')[1].split()[0] + '\\n'))\n")
+INTAKE = HWM + "from intake.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+
+
+def run_measured(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS in MiB, stdout of one child process (a python -c script)."""
+    started = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{argv[:3]} failed:\n{done.stdout}\n{done.stderr}")
+    peak_kib = int(done.stderr.rsplit("VmHWM ", 1)[1].split()[0])
+    return elapsed, peak_kib / 1024, done.stdout
+
+
+FLOOR = HWM + textwrap.dedent("""
+    import io, sys, zipfile, email
+    from email import policy
+    from imapclient import IMAPClient
+    from lxml import etree
+    port, user, password, batch = int(sys.argv[1]), sys.argv[2], sys.argv[3], 50
+    c = IMAPClient("127.0.0.1", port=port, ssl=False, timeout=30)
+    c.login(user, password)
+    c.select_folder("INBOX", readonly=True)
+    uids = sorted(c.search(["ALL"]))
+    n = 0
+    for i in range(0, len(uids), batch):
+        for data in c.fetch(uids[i:i + batch], ["BODY.PEEK[]"]).values():
+            msg = email.message_from_bytes(data[b"BODY[]"], policy=policy.default)
+            for part in msg.iter_attachments():
+                with zipfile.ZipFile(io.BytesIO(part.get_content())) as zf:
+                    etree.fromstring(zf.read("word/document.xml"))
+                    n += 1
+    print(n)
+""")
+
+IDLE_PEER = HWM + textwrap.dedent("""
+    from imapclient import IMAPClient
+    port, user, password, last = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+    c = IMAPClient("127.0.0.1", port=port, ssl=False, timeout=60)
+    c.login(user, password)
+    c.select_folder("INBOX")
+    print(len([u for u in c.search(["UID", f"{last + 1}:*"]) if u > last]))
+    c.logout()
+""")
+
+
+def settings(folder: Path, imap_port: int, smtp_port: int, user: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "settings.toml"
+    path.write_text(textwrap.dedent(f"""
+        [intake]
+        data_dir = "var"
+        [imap]
+        host = "127.0.0.1"
+        port = {imap_port}
+        security = "plain"
+        username = "{user}"
+        password_env = "BENCH_IMAP_PASSWORD"
+        after = "leave"
+        first_run_max = 1000000
+        run_budget = 100000
+        [smtp]
+        host = "127.0.0.1"
+        port = {smtp_port}
+        security = "plain"
+        from = "Editors <submissions@journal.example.org>"
+    """))
+    return path
+
+
+def taken_all(config: Path, server: Dovecot, user: str) -> int:
+    """Leave the ledger as a run that had taken every message would: cursor at the top."""
+    from imapclient import IMAPClient
+
+    from intake.config import load_settings
+    from intake.ledger import Ledger
+    from intake.poller import mailbox_key
+
+    client = IMAPClient("127.0.0.1", port=server.port, ssl=False, timeout=60)
+    client.login(user, PASSWORD)
+    info = client.select_folder("INBOX", readonly=True)
+    top = max(client.search(["ALL"]))
+    client.logout()
+    loaded = load_settings(config)
+    assert loaded.imap is not None
+    ledger = Ledger(loaded.data_dir / "intake.sqlite3")
+    with ledger.transaction():
+        ledger.set_cursor(mailbox_key(loaded.imap), int(info[b"UIDVALIDITY"]), top)
+    ledger.close()
+    return int(top)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--idle", default="1000,100000")
+    args = parser.parse_args()
+    env = {**os.environ, "BENCH_IMAP_PASSWORD": PASSWORD}
+    server = Dovecot.start(trustme.CA())
+    sink = SinkHandler()
+    smtp_port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    work = Path(tempfile.mkdtemp(prefix="intake-bench-"))
+    try:
+        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+        mail = submissions(args.n)
+        size = sum(len(m) for m in mail) / len(mail) / 1024
+        seed_maildir(server, "e2e", mail)
+        print(f"seeded {args.n} submissions of {size:.0f} KiB each")
+
+        floor_s, floor_mb, floor_out = run_measured(
+            [PY, "-c", FLOOR, str(server.port), "e2e", PASSWORD], env)
+        assert int(floor_out) == args.n, floor_out
+        config = settings(work / "e2e", server.port, smtp_port, "e2e")
+        poll_s, poll_mb, poll_out = run_measured(
+            [PY, "-c", INTAKE, "-q", "--config", str(config), "poll"], env)
+        assert len(sink.messages) == args.n, (len(sink.messages), poll_out)
+        print(f"floor (raw BODY.PEEK[] fetch + document XML parse): {floor_s:6.2f} s  "
+              f"{args.n / floor_s:7.1f} msg/s  peak {floor_mb:6.1f} MiB")
+        print(f"intake poll (fetch, draft, acknowledge by SMTP):    {poll_s:6.2f} s  "
+              f"{args.n / poll_s:7.1f} msg/s  peak {poll_mb:6.1f} MiB  "
+              f"({poll_s / floor_s:.1f}x the floor)")
+
+        for count in (int(c) for c in args.idle.split(",") if c):
+            user = f"idle{count}"
+            seed_maildir(server, user, small_messages(count))
+            config = settings(work / user, server.port, smtp_port, user)
+            top = taken_all(config, server, user)
+            # Dovecot indexes a freshly written Maildir on its first SELECT: not ours to time.
+            run_measured([PY, "-c", IDLE_PEER, str(server.port), user, PASSWORD, str(top)], env)
+            peer = [run_measured([PY, "-c", IDLE_PEER, str(server.port), user, PASSWORD,
+                                  str(top)], env) for _ in range(3)]
+            idle = [run_measured([PY, "-c", INTAKE, "--config", str(config), "poll"], env)
+                    for _ in range(3)]
+            assert idle[0][2].startswith("fetched 0"), idle[0][2]
+            print(f"idle, {count:>7,} messages: intake poll {min(r[0] for r in idle):6.3f} s "
+                  f"peak {idle[0][1]:5.1f} MiB | bare SELECT + UID SEARCH "
+                  f"{min(r[0] for r in peer):6.3f} s peak {peer[0][1]:5.1f} MiB")
+        baseline, base_mb, _ = run_measured([PY, "-c", HWM + "import intake.cli"], env)
+        print(f"python start + import intake.cli alone: {baseline:6.3f} s  "
+              f"peak {base_mb:5.1f} MiB")
+    finally:
+        controller.stop()
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
