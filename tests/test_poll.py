@@ -356,3 +356,26 @@ def test_doctor_checks_everything_and_names_each_problem(
     assert "FAIL  template received: template received.subject.txt:1: 'titel' is undefined" \
         in bad.out
     assert bad.out.strip().endswith("2 problem(s)")
+
+
+def test_messages_moved_by_a_person_before_the_mark(
+        imap: ImapAccount, smtp_factory: Callable[..., SmtpServer], make_config: Configure) -> None:
+    config, smtp = _setup(imap, smtp_factory, make_config)
+    imap.append(_guest(1), _guest(2), _guest(3))
+    killed = _run_poll(config, {"INTAKE_FAILPOINT": "before-mark"})
+    assert killed.returncode == -signal.SIGKILL
+    # An editor files two of them away by hand before the next run.
+    c = imap.client()
+    c.create_folder("Archive")
+    c.select_folder("INBOX")
+    c.move(sorted(c.search(["ALL"]))[:2], "Archive")
+    c.logout()
+    done = _run_poll(config, {})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("fetched 0 · new 0")
+    assert (imap.count("INBOX"), imap.count("Archive"), imap.count("Intake/Processed")) == \
+        (0, 2, 1)
+    db = _db(config)
+    assert db.execute("SELECT COUNT(*) FROM imap_uids WHERE done_at IS NULL").fetchone() == (0,)
+    db.close()
+    assert sorted(_acks_by_recipient(smtp).values()) == [1, 1, 1]
