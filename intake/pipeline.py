@@ -105,12 +105,14 @@ class Intake:
         """
         report.fetched += 1
         sha = hashlib.sha256(raw.data).hexdigest()
+        # Only the headers of a message too large to fetch: it stays on the server.
+        left = "left: too large" if raw.size else None
         known = self.ledger.message_by_sha(sha)
         if known is not None:
             report.known += 1
             if imap is not None:
                 with self.ledger.transaction():
-                    self.ledger.link_uid(*imap, known.id)
+                    self.ledger.link_uid(*imap, known.id, done_how=left)
             return None
         path = self.store.keep_raw(sha, raw.data)  # durable before the row points at it
         with self.ledger.transaction():
@@ -118,8 +120,7 @@ class Intake:
                                           raw_path=self.store.relative(path),
                                           size=raw.size or len(raw.data))
             if imap is not None:
-                self.ledger.link_uid(*imap, row,
-                                     done_how="left: too large" if raw.size else None)
+                self.ledger.link_uid(*imap, row, done_how=left)
         stored = self.ledger.message_by_sha(sha)
         assert stored is not None and stored.id == row
         return stored

@@ -101,8 +101,10 @@ def _fetch_new(app: Intake, box: Mailbox, section: ImapSection, key: str,
                     cursor.uidvalidity, state.uidvalidity)
     else:
         _first_run_check(box, section, state.exists, since, options)
-    with app.ledger.transaction():
-        app.ledger.set_cursor(key, state.uidvalidity, last_uid, since)
+    if cursor is None or cursor.uidvalidity != state.uidvalidity or (
+            since and cursor.since != since):
+        with app.ledger.transaction():
+            app.ledger.set_cursor(key, state.uidvalidity, last_uid, since)
 
     uids = box.uids_above(last_uid, since)
     if options.limit is not None:
@@ -197,9 +199,9 @@ def dry_run(settings: Settings, options: PollOptions, out: Callable[[str], None]
             cursor = app.ledger.cursor(key)
             since = options.since or (cursor.since if cursor else None) or section.since
             last = cursor.last_uid if cursor and cursor.uidvalidity == state.uidvalidity else 0
-            if cursor is None:
-                _first_run_check(box, section, state.exists, since,
-                                 PollOptions(interactive=False))
+            if cursor is None and since is None and state.exists > section.first_run_max:
+                out(f"first run: {section.folder} holds {state.exists} messages; a real run "
+                    "would ask first (on a terminal) or need --since (in cron)")
             uids = box.uids_above(last, since)[: options.limit]
             for batch in box.fetch(uids, section.batch_size):
                 for item in batch:
