@@ -25,7 +25,9 @@ from pathlib import Path
 import trustme
 
 # One password for every user: each test logs in as a user of its own (a fresh
-# mailbox), and a static passdb needs no reload when a new name appears.
+# mailbox), and a static passdb needs no reload when a new name appears. Dovecot's
+# XOAUTH2 mechanism checks the bearer token against the same passdb, so this is
+# also the one valid OAuth2 token.
 PASSWORD = "intake-test-password"
 
 CONFIG = """\
@@ -41,7 +43,7 @@ ssl = yes
 ssl_cert = <{base}/cert.pem
 ssl_key = <{base}/key.pem
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 auth_failure_delay = 0
 first_valid_uid = {uid}
 mail_location = maildir:~/Maildir

@@ -379,3 +379,22 @@ def test_messages_moved_by_a_person_before_the_mark(
     assert db.execute("SELECT COUNT(*) FROM imap_uids WHERE done_at IS NULL").fetchone() == (0,)
     db.close()
     assert sorted(_acks_by_recipient(smtp).values()) == [1, 1, 1]
+
+
+def test_oauth2_login_with_a_token_command(
+        imap: ImapAccount, smtp_factory: Callable[..., SmtpServer], make_config: Configure,
+        cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text(imap.password + "\n")
+    settings = imap.settings(oauth2_token_command=f"cat {token}")
+    del settings["password_env"]
+    server = smtp_factory("plain")
+    config = make_config(smtp=server.settings(), imap=settings)
+    imap.append(_guest(1))
+    result = cli("--config", config, "poll")
+    assert result.code == 0, result.err
+    assert result.out.startswith("fetched 1 · new 1")
+    token.write_text("expired-token\n")
+    refused = cli("--config", config, "poll")
+    assert refused.code == 2 and f"login as {imap.user} refused" in refused.err
+    assert "expired-token" not in refused.err
