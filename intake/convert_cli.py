@@ -36,6 +36,7 @@ def convert_to_folder(source: Path, output: Path | None) -> int:
                           "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}],
         "word_count": count_words(converted.markdown),
         "warnings": list(converted.warnings),
+        "comments": list(converted.comments),
     }
     original = Attachment(filename=name, original_name=source.name, declared_type="",
                           file_type=file_type, data=data)

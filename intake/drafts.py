@@ -46,6 +46,7 @@ def build_draft(msg: ParsedMessage, rule: KindRule, min_body_words: int) -> Draf
     advice: str | None = None
     markdown = ""
     title: str | None = None
+    comments: tuple[dict[str, str], ...] = ()
 
     if manuscript is not None:
         try:
@@ -56,6 +57,7 @@ def build_draft(msg: ParsedMessage, rule: KindRule, min_body_words: int) -> Draf
             converted = Converted(markdown="")
         markdown = converted.markdown
         title = converted.title
+        comments = converted.comments
         assets.extend(converted.assets)
         warnings.extend(converted.warnings)
         if not is_convertible(manuscript.file_type) and msg.text.strip():
@@ -118,6 +120,7 @@ def build_draft(msg: ParsedMessage, rule: KindRule, min_body_words: int) -> Draf
         missing_manuscript=missing,
         problem=problem,
         advice=advice,
+        comments=comments,
     )
 
 

@@ -135,6 +135,7 @@ class Converted:
     title: str | None = None
     assets: tuple[Asset, ...] = ()
     warnings: tuple[str, ...] = ()
+    comments: tuple[dict[str, str], ...] = ()  # reviewers' comments: author, date, text
 
 
 @dataclass(frozen=True)
@@ -158,5 +159,6 @@ class Draft:
     word_count: int
     warnings: tuple[str, ...]
     missing_manuscript: bool = False
+    comments: tuple[dict[str, str], ...] = ()
     problem: str | None = None  # why the submission must be quarantined, for an editor
     advice: str | None = None  # what the author should send instead, when there is a problem

@@ -304,6 +304,7 @@ class Intake:
                              for f in draft.source_files],
             "word_count": draft.word_count,
             "warnings": list(draft.warnings),
+            "comments": list(draft.comments),
             "classification": {"score": classification["score"],
                                "signals": classification["signals"]},
         }

@@ -50,3 +50,41 @@ def para(*runs: str, ppr: str = "") -> str:
 
 def run(text: str, rpr: str = "") -> str:
     return f'<w:r>{f"<w:rPr>{rpr}</w:rPr>" if rpr else ""}<w:t xml:space="preserve">{text}</w:t></w:r>'
+
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+FOOTNOTES_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+ENDNOTES_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.endnotes+xml"
+COMMENTS_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
+
+
+def with_parts(body: str, *, footnotes: dict[str, str] | None = None,
+               endnotes: dict[str, str] | None = None,
+               comments: list[tuple[str, str]] | None = None) -> bytes:
+    """A .docx with footnotes, endnotes and comments parts (id → body text of the note)."""
+    rels, types, parts = [], [], {}
+    for name, notes, tag, ct in (("footnotes", footnotes, "footnote", FOOTNOTES_CT),
+                                 ("endnotes", endnotes, "endnote", ENDNOTES_CT)):
+        if notes is None:
+            continue
+        xml = "".join(
+            f'<w:{tag} w:id="{i}">{para(run(text))}</w:{tag}>' for i, text in notes.items())
+        separator = f'<w:{tag} w:type="separator" w:id="-1">{para(run("----"))}</w:{tag}>'
+        parts[f"word/{name}.xml"] = (f'<w:{name} xmlns:w="{W_NS}">{separator}{xml}'
+                                     f"</w:{name}>").encode()
+        rels.append(f'<Relationship Id="rId{name}" Type="{REL}/{name}" Target="{name}.xml"/>')
+        types.append(f'<Override PartName="/word/{name}.xml" ContentType="{ct}"/>')
+    if comments is not None:
+        xml = "".join(f'<w:comment w:id="{i}" w:author="{a}" w:date="2026-11-01T10:00:00Z">'
+                      f"{para(run(t))}</w:comment>" for i, (a, t) in enumerate(comments))
+        parts["word/comments.xml"] = f'<w:comments xmlns:w="{W_NS}">{xml}</w:comments>'.encode()
+        rels.append(f'<Relationship Id="rIdc" Type="{REL}/comments" Target="comments.xml"/>')
+        types.append(f'<Override PartName="/word/comments.xml" ContentType="{COMMENTS_CT}"/>')
+    return docx_from_body(body, rels="".join(rels), extra_parts=parts,
+                          extra_types="".join(types))
+
+
+def field(instruction: str, *result_runs: str) -> str:
+    return (f'<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+            f'<w:r><w:instrText xml:space="preserve">{instruction}</w:instrText></w:r>'
+            f'<w:r><w:fldChar w:fldCharType="separate"/></w:r>{"".join(result_runs)}'
+            f'<w:r><w:fldChar w:fldCharType="end"/></w:r>')

@@ -13,7 +13,7 @@ from intake.convert.word import convert_docx
 from intake.models import FileType
 from intake.samples import add_hyperlink, article_docx, tiny_png
 from intake.sniff import sniff
-from tests.docgen import docx_from_body, para, run
+from tests.docgen import docx_from_body, field, para, run
 
 
 def _save(document: object) -> bytes:
@@ -179,3 +179,54 @@ def test_sniffing_tells_word_from_other_zips() -> None:
                zipfile.ZIP_STORED)
     assert sniff(odt) is FileType.ODT
     assert sniff(_zip({"a.txt": b"x"})) is FileType.ZIP
+
+
+def test_footnotes_and_endnotes_become_markdown_footnotes() -> None:
+    from tests.docgen import with_parts
+
+    body = (para(run("Sleep matters."), '<w:r><w:footnoteReference w:id="1"/></w:r>',
+                 run(" So do breaks."), '<w:r><w:endnoteReference w:id="7"/></w:r>')
+            + para(run("Again."), '<w:r><w:footnoteReference w:id="1"/></w:r>'))
+    result = convert_docx(with_parts(body, footnotes={"1": "Smith 2020, p. 4."},
+                                     endnotes={"7": "See the appendix."}))
+    assert result.markdown == ("Sleep matters.[^1] So do breaks.[^2]\n\nAgain.[^1]\n\n"
+                               "[^1]: Smith 2020, p. 4.\n\n[^2]: See the appendix.\n")
+    assert not any("footnote" in w for w in result.warnings)
+
+
+def test_hyperlink_fields_become_links_and_other_fields_keep_their_text() -> None:
+    body = para(run("Read "),
+                field(' HYPERLINK "https://example.org/guide" \\o "tip" ', run("the guide")),
+                run(", page "), field(" PAGE ", run("3")), run(", or "),
+                field(' HYPERLINK \\l "methods" ', run("Methods")), run("."))
+    md = convert_docx(docx_from_body(body)).markdown
+    assert md == ("Read [the guide](https://example.org/guide), page 3, or "
+                  "[Methods](#methods).\n")
+
+
+def test_comments_go_to_the_front_matter_not_the_text() -> None:
+    from tests.docgen import with_parts
+
+    body = para('<w:commentRangeStart w:id="0"/>', run("Claim."), '<w:commentRangeEnd w:id="0"/>',
+                '<w:r><w:commentReference w:id="0"/></w:r>')
+    result = convert_docx(with_parts(body, comments=[("Dr Reviewer", "Source?")]))
+    assert result.markdown == "Claim.\n"
+    assert result.comments == ({"author": "Dr Reviewer", "date": "2026-11-01T10:00:00Z",
+                                "text": "Source?"},)
+    assert any("1 comment(s)" in w for w in result.warnings)
+
+
+def test_merged_cells_fall_back_to_html_without_losing_text() -> None:
+    doc = docx.Document()
+    table = doc.add_table(rows=3, cols=3)
+    for r in range(3):
+        for c in range(3):
+            table.cell(r, c).text = f"r{r}c{c}"
+    table.cell(0, 0).merge(table.cell(0, 1))  # colspan
+    table.cell(1, 2).merge(table.cell(2, 2))  # rowspan
+    md = convert_docx(_save(doc)).markdown
+    assert md.startswith("<table>")
+    assert '<th colspan="2">r0c0<br>r0c1</th>' in md
+    assert '<td rowspan="2">r1c2<br>r2c2</td>' in md
+    for text in ("r1c0", "r1c1", "r2c0", "r2c1", "r0c2"):
+        assert text in md

@@ -15,11 +15,12 @@ from typing import Any
 from urllib.parse import quote
 
 import docx
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from lxml import etree
 
+from intake.convert import word_parts
 from intake.convert.markdown import escape, escape_line_start, tidy
 from intake.convert.safety import ConversionError, check_package
+from intake.convert.word_tables import render_table
 from intake.models import Asset, Converted
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -28,6 +29,8 @@ A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 V = "urn:schemas-microsoft-com:vml"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+DGM = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
+CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 
 
 def w(tag: str) -> str:
@@ -97,13 +100,25 @@ class _Run:
 
 
 @dataclass
+class _Field:
+    instruction: str = ""
+    in_result: bool = False
+    result: list[_Run] = field(default_factory=list)
+
+
+# HYPERLINK "https://…" or HYPERLINK \l "bookmark" (switches may come in any order).
+_HYPERLINK_FIELD = re.compile(r'\s*HYPERLINK\s+(?:\\[a-z]\s+(?:"[^"]*"\s+)?)*?(\\l\s+)?"([^"]+)"',
+                              re.IGNORECASE)
+
+
+@dataclass
 class _State:
     assets: list[Asset] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     after: list[str] = field(default_factory=list)  # text-box paragraphs, after their anchor
     linked_images: int = 0
     objects: int = 0
-    footnote_refs: int = 0
+    notes: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, id) → label
 
 
 def convert_docx(data: bytes) -> Converted:
@@ -162,11 +177,31 @@ class _Walker:
 
     def run(self) -> Converted:
         blocks = list(self._blocks(self.doc.element.body))
-        body = _join_blocks(blocks)
-        self._package_warnings()
+        body = _join_blocks(blocks) + self._notes()
+        found = word_parts.comments(self.part)
+        self._package_warnings(len(found))
         title = self.title or _core_title(self.doc)
         return Converted(markdown=tidy(body), title=title, assets=tuple(self.state.assets),
-                         warnings=tuple(self.state.warnings))
+                         warnings=tuple(self.state.warnings),
+                         comments=tuple({"author": c.author, "date": c.date, "text": c.text}
+                                        for c in found))
+
+    def _notes(self) -> str:
+        """Footnotes and endnotes, in the order the text refers to them, as [^n]: text."""
+        if not self.state.notes:
+            return ""
+        parts = {kind: word_parts.notes(self.part, kind) for kind in ("footnote", "endnote")}
+        out = []
+        for (kind, note_id), label in list(self.state.notes.items()):
+            note = parts[kind].get(note_id)
+            if note is None:
+                self.state.warnings.append(f"The text refers to {kind} {note_id}, which the "
+                                           "document does not contain.")
+                continue
+            paragraphs = [_render(self._inline(p)).strip() for p in note.iter(w("p"))]
+            text = "\n\n    ".join(p for p in paragraphs if p)
+            out.append(f"[^{label}]: {text}")
+        return "\n\n" + "\n\n".join(out) if out else ""
 
     def _blocks(self, parent: Any) -> Iterator[tuple[str, str]]:
         """(kind, markdown) per block: kind is "p", or "li" for list items."""
@@ -181,12 +216,21 @@ class _Walker:
                     yield from self._blocks(content)
             elif child.tag in _TRANSPARENT:
                 yield from self._blocks(child)
+            elif child.tag in (w("pict"), w("drawing")):  # a picture outside any paragraph
+                yield "p", _render(self._drawing(child))
+                yield from (("p", extra) for extra in self._take_after())
+            elif child.tag != w("sectPr") and next(child.iter(w("p")), None) is not None:
+                yield from self._blocks(child)  # an unknown container: read what it holds
+
+    def _take_after(self) -> list[str]:
+        after, self.state.after = self.state.after, []
+        return after
 
     def _paragraph(self, p: Any) -> Iterator[tuple[str, str]]:
         ppr = p.find(w("pPr"))
         style = self._style_of(ppr)
         text = _render(self._inline(p)).strip()
-        after, self.state.after = self.state.after, []
+        after = self._take_after()
         heading = self._heading_level(ppr, style)
         if text:
             if style and style.name.lower() == "title":
@@ -238,56 +282,71 @@ class _Walker:
         return fmt, min(level, 8)
 
     def _table(self, tbl: Any) -> str:
-        rows: list[list[str]] = []
-        for tr in tbl.iter(w("tr")):
-            if tr.getparent() is not tbl and _nearest_table(tr) is not tbl:
-                continue  # a nested table's rows: their text is in the outer cell
-            cells: list[str] = []
-            for tc in tr.iter(w("tc")):
-                if _nearest_table(tc) is not tbl:
-                    continue
-                parts = [escape_line_start(_render(self._inline(p)).strip())
-                         for p in tc.iter(w("p"))]
-                text = "<br>".join(t.replace("\\\n", "<br>") for t in parts if t)
-                cells.append(text.replace("|", "\\|"))
-                span = tc.find(f"{w('tcPr')}/{w('gridSpan')}")
-                cells.extend([""] * ((_int(span.get(w("val"))) or 1) - 1 if span is not None
-                                     else 0))
-            rows.append(cells)
-        if not rows:
-            return ""
-        width = max(len(r) for r in rows)
-        rows = [r + [""] * (width - len(r)) for r in rows]
-        lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * width]
-        lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
-        return "\n".join(lines)
+        return render_table(tbl, lambda p: _render(self._inline(p)).strip())
 
     # -- inline ------------------------------------------------------------
 
     def _inline(self, node: Any, fmt: frozenset[str] = frozenset()) -> list[_Run]:
         runs: list[_Run] = []
+        fields: list[_Field] = []  # complex fields open at this point (they nest)
         for child in node:
             tag = child.tag
+            if tag == w("r") and self._field_step(child, fields, runs):
+                continue
+            target = fields[-1].result if fields and fields[-1].in_result else runs
             if tag == w("r"):
-                runs.extend(self._run(child))
+                target.extend(self._run(child))
             elif tag == w("hyperlink"):
-                runs.append(self._hyperlink(child))
+                target.append(self._hyperlink(child))
             elif tag in _TRANSPARENT:
-                runs.extend(self._inline(child, fmt))
+                target.extend(self._inline(child, fmt))
             elif tag == w("sdt"):
                 content = child.find(w("sdtContent"))
                 if content is not None:
-                    runs.extend(self._inline(content, fmt))
+                    target.extend(self._inline(content, fmt))
             elif tag == f"{{{MC}}}AlternateContent":
-                choice = child.find(f"{{{MC}}}Choice")
-                if choice is None:
-                    choice = child.find(f"{{{MC}}}Fallback")
-                if choice is not None:
-                    runs.extend(self._inline(choice, fmt))
+                branch = _alternative(child)
+                if branch is not None:
+                    target.extend(self._inline(branch, fmt))
+        for left_open in fields:  # a field never closed in this paragraph: keep its text
+            runs.extend(left_open.result)
         return runs
 
+    def _field_step(self, r: Any, fields: list[_Field], runs: list[_Run]) -> bool:
+        """Follow a complex field (begin, instruction, separate, result, end) through runs.
+
+        True when the run was field markup, consumed here. A HYPERLINK field's result
+        becomes a link; any other field's result (page numbers, dates) is kept as text.
+        """
+        mark = r.find(w("fldChar"))
+        if mark is not None:
+            kind = mark.get(w("fldCharType"))
+            if kind == "begin":
+                fields.append(_Field())
+            elif kind == "separate" and fields:
+                fields[-1].in_result = True
+            elif kind == "end" and fields:
+                done = fields.pop()
+                outer = fields[-1].result if fields and fields[-1].in_result else runs
+                outer.extend(self._field_result(done))
+            return True
+        instr = r.find(w("instrText"))
+        if instr is not None and fields and not fields[-1].in_result:
+            fields[-1].instruction += instr.text or ""
+            return True
+        return False
+
+    def _field_result(self, field_: _Field) -> list[_Run]:
+        match = _HYPERLINK_FIELD.match(field_.instruction)
+        if not match:
+            return field_.result
+        anchor, target = match.group(1) is not None, match.group(2)
+        return [self._link(_render(field_.result).strip(), "#" + target if anchor else target)]
+
     def _run(self, r: Any) -> list[_Run]:
-        fmt = self._run_format(r.find(w("rPr")))
+        return self._run_content(r, self._run_format(r.find(w("rPr"))))
+
+    def _run_content(self, r: Any, fmt: frozenset[str]) -> list[_Run]:
         out: list[_Run] = []
         for child in r:
             tag = child.tag
@@ -307,11 +366,16 @@ class _Walker:
             elif tag in (w("drawing"), w("pict")):
                 out.extend(self._drawing(child))
             elif tag == f"{{{MC}}}AlternateContent":
-                out.extend(self._inline(child, fmt))
+                branch = _alternative(child)
+                if branch is not None:  # its children stand where a run's would
+                    out.extend(self._run_content(branch, fmt))
             elif tag == w("object"):
                 self.state.objects += 1
             elif tag in (w("footnoteReference"), w("endnoteReference")):
-                self.state.footnote_refs += 1
+                kind = "footnote" if tag == w("footnoteReference") else "endnote"
+                label = self.state.notes.setdefault((kind, child.get(w("id"), "")),
+                                                    str(len(self.state.notes) + 1))
+                out.append(_Run(f"[^{label}]", raw=True))
         return out
 
     def _run_format(self, rpr: Any) -> frozenset[str]:
@@ -345,6 +409,9 @@ class _Walker:
             target = rel.target_ref if rel.is_external else ""
         if anchor:
             target = f"{target}#{anchor}"
+        return self._link(text, target)
+
+    def _link(self, text: str, target: str) -> _Run:
         if not target or not text:
             return _Run(text, raw=True)
         if not target.lower().startswith(_SAFE_SCHEMES):
@@ -371,9 +438,37 @@ class _Walker:
             if rid:
                 out.append(self._image(rid, img.get(f"{{{V}}}title") or alt))
         for box in node.iter(w("txbxContent")):
-            self.state.after.extend(text for kind, text in self._blocks(box) if text)
+            # The box's own paragraphs drain state.after as they go: read them apart.
+            waiting = self._take_after()
+            inside = [text for _, text in self._blocks(box) if text]
+            self.state.after = waiting + inside
             break  # Choice and Fallback carry the same box; one is enough
+        else:
+            if not out:
+                self._unreadable_drawing(node, docpr.get("name", "") if docpr is not None else "")
         return out
+
+    def _unreadable_drawing(self, node: Any, name: str) -> None:
+        """A drawing with no picture or text box: SmartArt keeps its text elsewhere;
+        anything else is named in a warning, never dropped in silence."""
+        diagram = next(node.iter(f"{{{DGM}}}relIds"), None)
+        if diagram is not None:
+            rel = self.part.rels.get(diagram.get(f"{{{R}}}dm", ""))
+            if rel is not None and not rel.is_external:
+                data = etree.fromstring(rel.target_part.blob)
+                texts = [" ".join("".join(t.text or "" for t in p.iter(f"{{{A}}}t")).split())
+                         for p in data.iter(f"{{{A}}}p")]
+                items = [f"- {escape(t)}" for t in texts if t]
+                if items:
+                    self.state.after.append("\n".join(items))
+                self.state.warnings.append(
+                    f"A SmartArt diagram{f' ({name})' if name else ''} became a list of its "
+                    f"{len(items)} text(s); its layout is in the original file.")
+                return
+        what = "chart" if next(node.iter(f"{{{CHART}}}chart"), None) is not None else "drawing"
+        self.state.warnings.append(
+            f"A {what}{f' ({name})' if name else ''} could not be carried into the draft; "
+            "see the original file.")
 
     def _image(self, rid: str, alt: str) -> _Run:
         rel = self.part.rels.get(rid)
@@ -391,23 +486,15 @@ class _Walker:
         alt_text = " ".join(alt.split()).replace("[", "(").replace("]", ")")
         return _Run(f"![{alt_text}](assets/{name})", raw=True)
 
-    def _package_warnings(self) -> None:
+    def _package_warnings(self, comments: int) -> None:
         body = self.doc.element.body
         warnings = self.state.warnings
         if next(body.iter(w("ins"), w("del"), w("moveFrom"), w("moveTo")), None) is not None:
             warnings.append("The document still has tracked changes: the draft shows them "
                             "as if accepted (insertions kept, deletions left out).")
-        comments = [r for r in self.part.rels.values()
-                    if not r.is_external and r.reltype == RT.COMMENTS]
         if comments:
-            count = len(etree.fromstring(comments[0].target_part.blob).findall(w("comment")))
-            if count:
-                warnings.append(f"The document has {count} comment(s); they are not part of "
-                                "the draft, see the original file.")
-        if self.state.footnote_refs:
-            warnings.append(f"The document has {self.state.footnote_refs} footnote or endnote "
-                            "reference(s); the notes are not in the draft yet, see the "
-                            "original file.")
+            warnings.append(f"The document has {comments} comment(s): they are listed under "
+                            "comments in the front matter, not in the text.")
         if self.state.linked_images:
             warnings.append(f"{self.state.linked_images} image(s) are linked, not embedded, "
                             "and were not fetched: ask the author for the image files.")
@@ -458,6 +545,12 @@ def _join_blocks(blocks: list[tuple[str, str]]) -> str:
     return "".join(out)
 
 
+def _alternative(node: Any) -> Any:
+    """The branch of mc:AlternateContent to read: Word's own choice, else the fallback."""
+    branch = node.find(f"{{{MC}}}Choice")
+    return branch if branch is not None else node.find(f"{{{MC}}}Fallback")
+
+
 def _num_pr(ppr: Any) -> tuple[str, int] | None:
     if ppr is None:
         return None
@@ -469,13 +562,6 @@ def _num_pr(ppr: Any) -> tuple[str, int] | None:
     if num_id is None:
         return None
     return num_id.get(w("val"), ""), (_int(level.get(w("val"))) or 0) if level is not None else 0
-
-
-def _nearest_table(node: Any) -> Any:
-    parent = node.getparent()
-    while parent is not None and parent.tag != w("tbl"):
-        parent = parent.getparent()
-    return parent
 
 
 def _int(value: str | None, base: int = 10) -> int | None:

@@ -1,0 +1,119 @@
+"""Word tables → GitHub-flavoured Markdown, or HTML when GFM cannot hold them.
+
+GFM tables have no merged or nested cells; rather than lose text, such tables
+are written as HTML with colspan/rowspan, which Markdown renderers pass through.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from intake.convert.markdown import escape_line_start
+
+_MD_ESCAPE = re.compile(r"\\(.)")
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def w(tag: str) -> str:
+    return f"{{{W}}}{tag}"
+
+
+@dataclass
+class _Cell:
+    text: str  # Markdown, paragraphs joined by <br>
+    colspan: int = 1
+    rowspan: int = 1
+    continues: bool = False  # the lower part of a vertical merge: no cell of its own
+
+
+def render_table(tbl: Any, render_paragraph: Callable[[Any], str]) -> str:
+    rows = _rows(tbl, render_paragraph)
+    if not rows:
+        return ""
+    nested = any(tc.find(f".//{w('tbl')}") is not None for tc in _own(tbl, "tc"))
+    merged = any(c.colspan > 1 or c.rowspan > 1 or c.continues for row in rows for c in row)
+    if nested or merged:
+        return _html(rows)
+    return _gfm(rows)
+
+
+def _own(tbl: Any, tag: str) -> list[Any]:
+    """Elements of this table, not of a table nested inside one of its cells."""
+    return [el for el in tbl.iter(w(tag)) if _nearest_table(el) is tbl]
+
+
+def _nearest_table(node: Any) -> Any:
+    parent = node.getparent()
+    while parent is not None and parent.tag != w("tbl"):
+        parent = parent.getparent()
+    return parent
+
+
+def _rows(tbl: Any, render_paragraph: Callable[[Any], str]) -> list[list[_Cell]]:
+    rows: list[list[_Cell]] = []
+    for tr in _own(tbl, "tr"):
+        cells = []
+        for tc in tr:
+            if tc.tag != w("tc"):
+                continue
+            props = tc.find(w("tcPr"))
+            span = props.find(w("gridSpan")) if props is not None else None
+            vmerge = props.find(w("vMerge")) if props is not None else None
+            parts = [render_paragraph(p) for p in tc.iter(w("p"))]
+            text = "<br>".join(p.replace("\\\n", "<br>") for p in parts if p)
+            cells.append(_Cell(
+                text=text,
+                colspan=int(span.get(w("val"), "1")) if span is not None else 1,
+                continues=vmerge is not None and vmerge.get(w("val"), "continue") != "restart",
+            ))
+        rows.append(cells)
+    _count_rowspans(rows)
+    return rows
+
+
+def _count_rowspans(rows: list[list[_Cell]]) -> None:
+    """Give each merge's first cell the number of rows it covers (by grid column)."""
+    starts: dict[int, _Cell] = {}
+    for row in rows:
+        column = 0
+        for cell in row:
+            if cell.continues and column in starts:
+                starts[column].rowspan += 1
+            elif not cell.continues:
+                starts[column] = cell
+            column += cell.colspan
+
+
+def _gfm(rows: list[list[_Cell]]) -> str:
+    width = max(len(r) for r in rows)
+    texts = [[escape_line_start(c.text).replace("|", "\\|") for c in r] + [""] * (width - len(r))
+             for r in rows]
+    lines = ["| " + " | ".join(texts[0]) + " |", "|" + " --- |" * width]
+    lines += ["| " + " | ".join(r) + " |" for r in texts[1:]]
+    return "\n".join(lines)
+
+
+def _html(rows: list[list[_Cell]]) -> str:
+    out = ["<table>"]
+    for index, row in enumerate(rows):
+        tag = "th" if index == 0 else "td"
+        cells = []
+        for cell in row:
+            if cell.continues:
+                continue
+            attrs = (f' colspan="{cell.colspan}"' if cell.colspan > 1 else "") + (
+                f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else "")
+            # Cell text is already Markdown-escaped; in HTML only &, < and > matter.
+            cells.append(f"<{tag}{attrs}>{_html_text(cell.text)}</{tag}>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def _html_text(markdown: str) -> str:
+    parts = markdown.split("<br>")
+    return "<br>".join(html.escape(_MD_ESCAPE.sub(r"\1", p), quote=False) for p in parts)
