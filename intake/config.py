@@ -167,6 +167,8 @@ class DraftsSection:
         "a message body at least this long is taken as the manuscript when nothing is attached",
         250,
     )
+    convert_seconds: float = _opt("time one document may take to convert", 60.0)
+    convert_memory_mb: int = _opt("memory one document's conversion may use, in MB", 1024)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -303,6 +305,8 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     drafts = ctx.build(DraftsSection, ctx.table(data, "drafts"), "drafts")
     if drafts.min_body_words < 1:
         ctx.fail("drafts", "min_body_words", "at least 1", drafts.min_body_words)
+    if drafts.convert_memory_mb < 128:
+        ctx.fail("drafts", "convert_memory_mb", "at least 128", drafts.convert_memory_mb)
 
     kinds_table = ctx.table(data, "kinds") if "kinds" in data else DEFAULT_KINDS
     kinds: list[KindRule] = []

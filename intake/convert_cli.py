@@ -6,7 +6,8 @@ import hashlib
 import sys
 from pathlib import Path
 
-from intake.convert import ConversionError, convert_document
+from intake.convert import ConversionError
+from intake.convert.isolated import Limits, convert_isolated
 from intake.convert.markdown import count_words
 from intake.errors import ExitCode, IntakeError
 from intake.filenames import safe_filename
@@ -15,7 +16,7 @@ from intake.sniff import sniff
 from intake.store import write_draft_folder
 
 
-def convert_to_folder(source: Path, output: Path | None) -> int:
+def convert_to_folder(source: Path, output: Path | None, limits: Limits | None = None) -> int:
     try:
         data = source.read_bytes()
     except OSError as exc:
@@ -26,7 +27,7 @@ def convert_to_folder(source: Path, output: Path | None) -> int:
     if target.resolve() == source.resolve():
         target = source.with_name(source.name + ".draft")
     try:
-        converted = convert_document(name, data, file_type)
+        converted = convert_isolated(name, data, file_type, limits or Limits())
     except ConversionError as exc:
         print(f"intake: {source}: {exc.reason}", file=sys.stderr)
         return int(ExitCode.NEEDS_ATTENTION)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import re
 
-from intake.config import KindRule
-from intake.convert import ConversionError, convert_document, is_convertible, names_word
+from intake.config import DraftsSection, KindRule
+from intake.convert import ConversionError, is_convertible, names_word
+from intake.convert.isolated import Limits, convert_isolated
 from intake.convert.markdown import count_words, escape, tidy
 from intake.models import Asset, Attachment, Converted, Draft, FileType, ParsedMessage, SourceFile
 
@@ -38,7 +39,7 @@ def choose_manuscript(attachments: tuple[Attachment, ...]) -> Attachment | None:
                                        -len(ra[1].data)))[1]
 
 
-def build_draft(msg: ParsedMessage, rule: KindRule, min_body_words: int) -> Draft:
+def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> Draft:
     manuscript = choose_manuscript(msg.attachments)
     warnings: list[str] = []
     assets: list[Asset] = []
@@ -50,8 +51,9 @@ def build_draft(msg: ParsedMessage, rule: KindRule, min_body_words: int) -> Draf
 
     if manuscript is not None:
         try:
-            converted = convert_document(manuscript.filename, manuscript.data,
-                                         manuscript.file_type)
+            converted = convert_isolated(
+                manuscript.filename, manuscript.data, manuscript.file_type,
+                Limits(settings.convert_seconds, settings.convert_memory_mb))
         except ConversionError as exc:
             problem, advice = exc.reason, exc.advice
             converted = Converted(markdown="")
@@ -67,7 +69,7 @@ def build_draft(msg: ParsedMessage, rule: KindRule, min_body_words: int) -> Draf
     missing = False
     if manuscript is None:
         markdown = _body_markdown(msg.text)
-        if rule.needs_manuscript and body_words < min_body_words:
+        if rule.needs_manuscript and body_words < settings.min_body_words:
             missing = True
             warnings.append(f"No manuscript: nothing is attached and the message has only "
                             f"{body_words} words; the author was asked to send it.")

@@ -181,8 +181,7 @@ class Intake:
         if automatic is not None:
             return Assessment(Status.IGNORED, automatic, None, None, acknowledge=False)
         found = classify(msg, self.settings.kinds, self.settings.default_kind)
-        draft = build_draft(msg, self.settings.kind(found.kind),
-                            self.settings.drafts.min_body_words)
+        draft = build_draft(msg, self.settings.kind(found.kind), self.settings.drafts)
         status, reason = Status.QUEUED, draft.problem
         answerable = bool(_ANSWERABLE.fullmatch(msg.sender_email))
         if draft.problem or not answerable:

@@ -1,0 +1,64 @@
+"""Conversion runs in a child with a memory and time limit; failures come back as reasons."""
+
+from __future__ import annotations
+
+import io
+import random
+import zipfile
+
+import pytest
+
+from intake.convert.isolated import Limits, convert_isolated
+from intake.convert.safety import ConversionError
+from intake.models import FileType
+from intake.samples import article_docx
+from tests.docgen import docx_from_body, para, run
+
+
+def _big_docx(paragraphs: int) -> bytes:
+    """A document whose XML is tens of MB but compresses like real text (no zip bomb)."""
+    rng = random.Random(7)
+    words = ["ward", "patient", "round", "consultant", "notes", "sleep", "shift", "study"]
+    body = "".join(para(run(" ".join(rng.choice(words) + str(rng.randrange(10**6))
+                                     for _ in range(40))))
+                   for _ in range(paragraphs))
+    return docx_from_body(body)
+
+
+def test_a_normal_document_converts_in_the_child() -> None:
+    result = convert_isolated("a.docx", article_docx("Title", image=True), FileType.DOCX,
+                              Limits())
+    assert result.title == "Title" and len(result.assets) == 1
+
+
+def test_time_limit() -> None:
+    with pytest.raises(ConversionError, match="took longer than 0 seconds"):
+        convert_isolated("slow.docx", article_docx("T", paragraphs=400), FileType.DOCX,
+                         Limits(seconds=0.001))
+
+
+def test_memory_limit_and_peak_memory_of_a_large_document() -> None:
+    data = _big_docx(80_000)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        xml_size = zf.getinfo("word/document.xml").file_size
+    assert xml_size > 40_000_000 and len(data) < 30_000_000
+    with pytest.raises(ConversionError, match="needs more than 300 MB of memory"):
+        convert_isolated("big.docx", data, FileType.DOCX, Limits(seconds=120, memory_mb=300))
+    # With room enough it converts: the limit, not the file, decided.
+    result = convert_isolated("big.docx", data, FileType.DOCX,
+                              Limits(seconds=300, memory_mb=4096))
+    assert result.markdown.count("\n\n") >= 79_000
+
+
+def test_deep_nesting_is_refused_with_a_reason() -> None:
+    deep = "".join("<w:sdt><w:sdtContent>" for _ in range(3000)) + para(run("x")) + "".join(
+        "</w:sdtContent></w:sdt>" for _ in range(3000))
+    with pytest.raises(ConversionError, match=r"could not be opened.*Excessive depth"):
+        convert_isolated("deep.docx", docx_from_body(deep), FileType.DOCX, Limits())
+
+
+def test_a_converter_bug_is_a_reason_not_a_crash() -> None:
+    # Not bytes: the text converter fails as a bug would, inside the child.
+    with pytest.raises(ConversionError, match=r"the converter failed on bug.html "
+                                              r"\(AttributeError: "):
+        convert_isolated("bug.html", 12345, FileType.HTML, Limits())  # type: ignore[arg-type]
