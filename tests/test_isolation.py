@@ -62,3 +62,19 @@ def test_a_converter_bug_is_a_reason_not_a_crash() -> None:
     with pytest.raises(ConversionError, match=r"the converter failed on bug.html "
                                               r"\(AttributeError: "):
         convert_isolated("bug.html", 12345, FileType.HTML, Limits())  # type: ignore[arg-type]
+
+
+def test_the_worker_is_replaced_after_a_failure_and_kept_after_success() -> None:
+    from intake.convert import isolated
+
+    doc = article_docx("T", image=False)
+    convert_isolated("a.docx", doc, FileType.DOCX, Limits())
+    first = isolated._worker
+    convert_isolated("b.docx", doc, FileType.DOCX, Limits())
+    assert isolated._worker is first  # reused: no process start per document
+    with pytest.raises(ConversionError):
+        convert_isolated("slow.docx", article_docx("T", paragraphs=400), FileType.DOCX,
+                         Limits(seconds=0.001))
+    assert isolated._worker is None  # the timed-out worker was killed
+    assert first is not None and not first.process.is_alive()
+    assert convert_isolated("c.docx", doc, FileType.DOCX, Limits()).title == "T"
