@@ -13,9 +13,11 @@ import re
 
 from intake.config import DraftsSection, KindRule
 from intake.convert import ConversionError, is_convertible, names_word
+from intake.convert.images import strip_metadata
 from intake.convert.isolated import Limits, convert_isolated
 from intake.convert.markdown import count_words, escape, tidy
 from intake.models import Asset, Attachment, Converted, Draft, FileType, ParsedMessage, SourceFile
+from intake.sniff import sniff
 
 _RANK = {FileType.DOCX: 0, FileType.ODT: 1, FileType.PDF: 2, FileType.RTF: 3, FileType.OLE: 4,
          FileType.DOCM: 5, FileType.ENCRYPTED_OFFICE: 5, FileType.HTML: 6, FileType.TEXT: 7}
@@ -111,6 +113,9 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> 
         warnings.insert(0, f"The manuscript could not be converted: {problem}.")
 
     markdown = tidy(markdown)
+    assets, kept_metadata = _clean_images(assets)
+    warnings.extend(f"Image {name} may still carry metadata (such as where a photo was "
+                    "taken): check it before publishing." for name in kept_metadata)
     return Draft(
         title=_title(title, markdown, msg.subject, manuscript),
         markdown=markdown,
@@ -124,6 +129,17 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> 
         advice=advice,
         comments=comments,
     )
+
+
+def _clean_images(assets: list[Asset]) -> tuple[list[Asset], list[str]]:
+    """Assets with EXIF/GPS, XMP and text metadata removed; names whose format we cannot."""
+    cleaned, uncertain = [], []
+    for asset in assets:
+        data, understood = strip_metadata(asset.data, sniff(asset.data))
+        if not understood:
+            uncertain.append(asset.name)
+        cleaned.append(Asset(name=asset.name, data=data))
+    return cleaned, uncertain
 
 
 def _body_markdown(text: str) -> str:
