@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from intake.convert.pdf import convert_pdf
 from intake.convert.safety import ConversionError
 from intake.convert.word import convert_docx
 from intake.htmltext import html_to_text
@@ -10,7 +11,6 @@ from intake.models import Converted, FileType
 __all__ = ["ConversionError", "convert_document", "is_convertible", "names_word"]
 
 _KEPT_AS_IS = {
-    FileType.PDF: "PDF",
     FileType.ODT: "OpenDocument (.odt)",
     FileType.RTF: "RTF",
     FileType.OLE: "legacy Word (.doc)",
@@ -22,7 +22,7 @@ def names_word(name: str) -> bool:
 
 
 def is_convertible(file_type: FileType) -> bool:
-    return file_type in {FileType.DOCX, FileType.TEXT, FileType.HTML}
+    return file_type in {FileType.DOCX, FileType.PDF, FileType.TEXT, FileType.HTML}
 
 
 def convert_document(name: str, data: bytes, file_type: FileType) -> Converted:
@@ -31,6 +31,8 @@ def convert_document(name: str, data: bytes, file_type: FileType) -> Converted:
         # A zip named .docx that is not a readable Word package: let the Word converter
         # say what is wrong with it ("damaged or incomplete"), not "not a document".
         return convert_docx(data)
+    if file_type is FileType.PDF:
+        return convert_pdf(name, data)
     if file_type is FileType.TEXT:
         return Converted(markdown=_decode(data).strip() + "\n")
     if file_type is FileType.HTML:

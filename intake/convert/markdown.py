@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 _INLINE = re.compile(r"([\\`*_\[\]<])")
-_LINE_START = re.compile(r"^(\s*)([#>+=|-]|\d+[.)])", re.MULTILINE)
+_LINE_START = re.compile(r"^(\s*)([#>+=|-])", re.MULTILINE)
+_ORDERED_START = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
 _WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK_TARGET = re.compile(r"\]\([^)]*\)")
@@ -18,7 +19,8 @@ def escape(text: str) -> str:
 
 def escape_line_start(text: str) -> str:
     """Escape what would turn a paragraph into a heading, quote or list item."""
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    text = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    return _ORDERED_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)  # 1\. not \1.
 
 
 def count_words(markdown: str) -> int:
