@@ -17,11 +17,15 @@ from intake.convert.images import strip_metadata
 from intake.convert.isolated import Limits, convert_isolated
 from intake.convert.markdown import count_words, escape, tidy
 from intake.models import Asset, Attachment, Converted, Draft, FileType, ParsedMessage, SourceFile
+from intake.sections import find_sections
 from intake.sniff import sniff
 
 _RANK = {FileType.DOCX: 0, FileType.ODT: 1, FileType.PDF: 2, FileType.RTF: 3, FileType.OLE: 4,
          FileType.DOCM: 5, FileType.ENCRYPTED_OFFICE: 5, FileType.HTML: 6, FileType.TEXT: 7}
 _CV_NAME = re.compile(r"(^|[^a-z])(cv|resume|résumé|curriculum|lebenslauf)([^a-z]|$)", re.I)
+_COVER_NAME = re.compile(r"cover[ _-]?letter|motivation|covering", re.I)
+_HEADSHOT_NAME = re.compile(
+    r"head[ _-]?shot|portrait|profile|author[ _-]?photo|photo[ _-]?of[ _-]?me", re.I)
 _HEADING = re.compile(r"^#{1,6} +(.+)$", re.MULTILINE)
 
 
@@ -85,8 +89,12 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> 
     for att in msg.attachments:
         if att is manuscript:
             role = "manuscript"
+        elif att.file_type.is_document and _CV_NAME.search(att.filename):
+            role = "cv"
+        elif att.file_type.is_document and _COVER_NAME.search(att.filename):
+            role = "cover letter"
         elif att.file_type.is_image and not att.inline:
-            role = "image"
+            role = "headshot" if _HEADSHOT_NAME.search(att.filename) else "image"
             name = att.filename
             while name.lower() in taken_assets:
                 name = "attached-" + name
@@ -100,6 +108,9 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> 
             if att.file_type.is_document:
                 warnings.append(f"{att.filename} was attached too; it is kept in original/ "
                                 "and was not converted.")
+        if role in ("cv", "cover letter"):
+            warnings.append(f"{att.filename} was taken as the {'CV' if role == 'cv' else role}; "
+                            "it is kept in original/.")
         if att.file_type.value != _expected_type(att.filename) and _expected_type(att.filename):
             warnings.append(f"{att.filename} is named like a {_expected_type(att.filename)} "
                             f"file but is really {att.file_type.value}.")
@@ -113,6 +124,7 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> 
         warnings.insert(0, f"The manuscript could not be converted: {problem}.")
 
     markdown = tidy(markdown)
+    sections = find_sections(markdown)
     assets, kept_metadata = _clean_images(assets)
     warnings.extend(f"Image {name} may still carry metadata (such as where a photo was "
                     "taken): check it before publishing." for name in kept_metadata)
@@ -122,7 +134,10 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> 
         assets=tuple(assets),
         originals=msg.attachments,
         source_files=tuple(sources),
-        word_count=count_words(markdown) if not missing else 0,
+        word_count=0 if missing else sections.words,
+        word_count_with_references=0 if missing else sections.words_with_references,
+        author_bio=sections.author_bio,
+        references=sections.references,
         warnings=tuple(warnings),
         missing_manuscript=missing,
         problem=problem,

@@ -156,8 +156,11 @@ class Draft:
     assets: tuple[Asset, ...]
     originals: tuple[Attachment, ...]
     source_files: tuple[SourceFile, ...]
-    word_count: int
+    word_count: int  # the text's words, references left out (what guidelines count)
     warnings: tuple[str, ...]
+    word_count_with_references: int = 0
+    author_bio: str | None = None  # the label of the author's bio section, when found
+    references: int = 0  # entries in the references section
     missing_manuscript: bool = False
     comments: tuple[dict[str, str], ...] = ()
     problem: str | None = None  # why the submission must be quarantined, for an editor

@@ -302,6 +302,8 @@ class Intake:
                               "size": f.size, "sha256": f.sha256}
                              for f in draft.source_files],
             "word_count": draft.word_count,
+            "word_count_with_references": draft.word_count_with_references,
+            "sections": {"author_bio": draft.author_bio, "references": draft.references},
             "warnings": list(draft.warnings),
             "comments": list(draft.comments),
             "classification": {"score": classification["score"],

@@ -1,0 +1,66 @@
+"""Parts of a manuscript editors look for: the author's bio and the references.
+
+Authors mark them with a heading, a bold line or a line on its own ("About the
+author", "**References**", "Bibliography:"); that is what is recognised. The
+word count that guidelines speak of leaves the references out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from intake.convert.markdown import count_words
+
+_BIO = re.compile(r"^(about the authors?|about me|author'?s? bio(graphy)?|bio(graphy)?|"
+                  r"the authors?|author information|contributors?)$", re.I)
+_REFERENCES = re.compile(r"^(references?( list)?|bibliography|works cited|sources|"
+                         r"citations|literature( cited)?|further reading)$", re.I)
+_MARKUP = re.compile(r"^#{1,6}\s+|[*_]{1,3}|\\(?=.)")
+
+
+@dataclass(frozen=True)
+class Sections:
+    author_bio: str | None  # the label the author used, when there is a bio
+    references: int  # entries in the references section; 0 when there is none
+    words: int  # the text's words, references left out
+    words_with_references: int
+
+
+def _label(block: str) -> str:
+    """A block's text when it could be a section label: one short line, markup removed."""
+    if "\n" in block.strip() or len(block) > 80:
+        return ""
+    return _MARKUP.sub("", block.strip()).strip().rstrip(":").strip()
+
+
+def _level(block: str) -> int:
+    match = re.match(r"^(#{1,6})\s", block)
+    return len(match.group(1)) if match else 7  # a bold or bare line ranks below headings
+
+
+def find_sections(markdown: str) -> Sections:
+    blocks = [b for b in re.split(r"\n\s*\n", markdown) if b.strip()]
+    bio: str | None = None
+    ref_start = ref_end = -1
+    for index, block in enumerate(blocks):
+        label = _label(block)
+        if not label:
+            continue
+        if _BIO.match(label) and bio is None:
+            bio = label
+            if ref_start >= 0 and ref_end < 0:
+                ref_end = index
+        elif _REFERENCES.match(label) and ref_start < 0:
+            ref_start = index
+        elif ref_start >= 0 and ref_end < 0 and block.startswith("#") and \
+                _level(block) <= _level(blocks[ref_start]):
+            ref_end = index  # the next heading as high ends the references
+    if ref_start < 0:
+        total = count_words(markdown)
+        return Sections(bio, 0, total, total)
+    ref_end = len(blocks) if ref_end < 0 else ref_end
+    entries = [line for block in blocks[ref_start + 1:ref_end] for line in block.splitlines()
+               if line.strip() and not line.lstrip().startswith("[^")]
+    kept = blocks[:ref_start] + blocks[ref_end:]
+    return Sections(bio, len(entries), count_words("\n\n".join(kept)), count_words(markdown))
