@@ -230,3 +230,53 @@ def test_merged_cells_fall_back_to_html_without_losing_text() -> None:
     assert '<td rowspan="2">r1c2<br>r2c2</td>' in md
     for text in ("r1c0", "r1c1", "r2c0", "r2c1", "r0c2"):
         assert text in md
+
+
+M_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
+
+
+def test_equations_keep_their_text_in_linear_form() -> None:
+    def mt(text: str) -> str:
+        return f"<m:r><m:t>{text}</m:t></m:r>"
+
+    omath = (f'<m:oMath xmlns:m="{M_NS}"><m:nary><m:naryPr><m:chr m:val="∑"/></m:naryPr>'
+             f"<m:sub>{mt('i=1')}</m:sub><m:sup>{mt('n')}</m:sup><m:e>"
+             f"<m:sSup><m:e>{mt('x')}</m:e><m:sup>{mt('2')}</m:sup></m:sSup></m:e></m:nary>"
+             f"{mt('=')}<m:f><m:num>{mt('a')}</m:num><m:den>{mt('b+c')}</m:den></m:f>"
+             "</m:oMath>")
+    result = convert_docx(docx_from_body(para(run("Sum: "), omath, run(" done."))))
+    assert result.markdown == "Sum: `∑_(i=1)^n x^2=a/(b+c)` done.\n"
+    assert any("1 equation(s)" in w for w in result.warnings)
+
+
+def test_links_inside_footnotes_resolve_against_the_notes_part() -> None:
+    from tests.docgen import with_parts
+
+    body = para(run("See"), '<w:r><w:footnoteReference w:id="1"/></w:r>')
+    data = with_parts(body, footnotes={"1": "placeholder"})
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts["word/footnotes.xml"] = parts["word/footnotes.xml"].replace(
+        b'<w:r><w:t xml:space="preserve">placeholder</w:t></w:r>',
+        b'<w:hyperlink r:id="rIdL" xmlns:r="http://schemas.openxmlformats.org/officeDocument/'
+        b'2006/relationships"><w:r><w:t>the source</w:t></w:r></w:hyperlink>')
+    parts["word/_rels/footnotes.xml.rels"] = (
+        b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+        b'2006/relationships"><Relationship Id="rIdL" Type="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships/hyperlink" Target="https://example.org/src" '
+        b'TargetMode="External"/></Relationships>')
+    md = convert_docx(_zip(parts)).markdown
+    assert md == "See[^1]\n\n[^1]: [the source](https://example.org/src)\n"
+
+
+def test_a_table_inside_a_cell_stays_a_table() -> None:
+    doc = docx.Document()
+    outer = doc.add_table(rows=1, cols=2)
+    outer.cell(0, 0).text = "Outer"
+    inner = outer.cell(0, 1).add_table(rows=1, cols=2)
+    inner.cell(0, 0).text = "In A"
+    inner.cell(0, 1).text = "In B & <C>"
+    md = convert_docx(_save(doc)).markdown
+    assert md == ("<table>\n<tr><th>Outer</th><th><table>\n"
+                  "<tr><th>In A</th><th>In B &amp; &lt;C&gt;</th></tr>\n</table></th></tr>\n"
+                  "</table>\n")

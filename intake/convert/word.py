@@ -20,6 +20,7 @@ from lxml import etree
 from intake.convert import word_parts
 from intake.convert.markdown import escape, escape_line_start, tidy
 from intake.convert.safety import ConversionError, check_package
+from intake.convert.word_math import linear
 from intake.convert.word_tables import render_table
 from intake.models import Asset, Converted
 
@@ -29,6 +30,7 @@ A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 V = "urn:schemas-microsoft-com:vml"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+M = "http://schemas.openxmlformats.org/officeDocument/2006/math"
 DGM = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
 CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 
@@ -118,6 +120,7 @@ class _State:
     after: list[str] = field(default_factory=list)  # text-box paragraphs, after their anchor
     linked_images: int = 0
     objects: int = 0
+    equations: int = 0
     notes: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, id) → label
 
 
@@ -192,13 +195,19 @@ class _Walker:
             return ""
         parts = {kind: word_parts.notes(self.part, kind) for kind in ("footnote", "endnote")}
         out = []
+        body_part = self.part
         for (kind, note_id), label in list(self.state.notes.items()):
-            note = parts[kind].get(note_id)
+            notes_part, found = parts[kind]
+            note = found.get(note_id)
             if note is None:
                 self.state.warnings.append(f"The text refers to {kind} {note_id}, which the "
                                            "document does not contain.")
                 continue
-            paragraphs = [_render(self._inline(p)).strip() for p in note.iter(w("p"))]
+            self.part = notes_part  # a note's links and images are the notes part's
+            try:
+                paragraphs = [_render(self._inline(p)).strip() for p in note.iter(w("p"))]
+            finally:
+                self.part = body_part
             text = "\n\n    ".join(p for p in paragraphs if p)
             out.append(f"[^{label}]: {text}")
         return "\n\n" + "\n\n".join(out) if out else ""
@@ -298,6 +307,8 @@ class _Walker:
                 target.extend(self._run(child))
             elif tag == w("hyperlink"):
                 target.append(self._hyperlink(child))
+            elif tag in (f"{{{M}}}oMath", f"{{{M}}}oMathPara"):
+                target.append(self._equation(child))
             elif tag in _TRANSPARENT:
                 target.extend(self._inline(child, fmt))
             elif tag == w("sdt"):
@@ -311,6 +322,13 @@ class _Walker:
         for left_open in fields:  # a field never closed in this paragraph: keep its text
             runs.extend(left_open.result)
         return runs
+
+    def _equation(self, node: Any) -> _Run:
+        """An equation as the text of its symbols, in a code span, with a warning:
+        Markdown has no equations, and dropping one would change the article."""
+        text = linear(node)
+        self.state.equations += 1
+        return _Run(f"`{text.replace('`', chr(0x2018))}`" if text else "", raw=True)
 
     def _field_step(self, r: Any, fields: list[_Field], runs: list[_Run]) -> bool:
         """Follow a complex field (begin, instruction, separate, result, end) through runs.
@@ -498,6 +516,9 @@ class _Walker:
         if self.state.linked_images:
             warnings.append(f"{self.state.linked_images} image(s) are linked, not embedded, "
                             "and were not fetched: ask the author for the image files.")
+        if self.state.equations:
+            warnings.append(f"{self.state.equations} equation(s) are in the draft as the plain "
+                            "text of their symbols (in `code`); typeset them from the original.")
         if self.state.objects:
             warnings.append(f"{self.state.objects} embedded object(s) (charts, equations or "
                             "other files) are not in the draft, see the original file.")

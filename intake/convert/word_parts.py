@@ -22,32 +22,33 @@ class Comment:
     text: str
 
 
-def related_root(part: Any, reltype: str) -> Any:
-    """The XML root of the part the document relates to by reltype, or None.
+def related(part: Any, reltype: str) -> tuple[Any, Any]:
+    """(part, XML root) of the part the document relates to by reltype, or (None, None).
 
     Every XML part was checked for DOCTYPE and entities before the package was opened.
     """
     for rel in part.rels.values():
         if not rel.is_external and rel.reltype == reltype:
-            return etree.fromstring(rel.target_part.blob)
-    return None
+            return rel.target_part, etree.fromstring(rel.target_part.blob)
+    return None, None
 
 
-def notes(part: Any, kind: str) -> dict[str, Any]:
-    """Note id → its w:footnote / w:endnote element; kind is "footnote" or "endnote"."""
-    root = related_root(part, RT.FOOTNOTES if kind == "footnote" else RT.ENDNOTES)
+def notes(part: Any, kind: str) -> tuple[Any, dict[str, Any]]:
+    """The notes part (its links and images resolve against it) and note id → element;
+    kind is "footnote" or "endnote"."""
+    notes_part, root = related(part, RT.FOOTNOTES if kind == "footnote" else RT.ENDNOTES)
     if root is None:
-        return {}
+        return None, {}
     found = {}
     for note in root.iterchildren(w(kind)):
         # Separators and continuation marks are Word's furniture, not the author's notes.
         if note.get(w("type")) in (None, "normal"):
             found[note.get(w("id"), "")] = note
-    return found
+    return notes_part, found
 
 
 def comments(part: Any) -> list[Comment]:
-    root = related_root(part, RT.COMMENTS)
+    _, root = related(part, RT.COMMENTS)
     if root is None:
         return []
     found = []

@@ -24,19 +24,20 @@ def w(tag: str) -> str:
 
 @dataclass
 class _Cell:
-    text: str  # Markdown, paragraphs joined by <br>
+    text: str  # Markdown, paragraphs joined by <br> (for GFM)
+    html: str  # the same as HTML (for the fallback), nested tables included
     colspan: int = 1
     rowspan: int = 1
     continues: bool = False  # the lower part of a vertical merge: no cell of its own
 
 
-def render_table(tbl: Any, render_paragraph: Callable[[Any], str]) -> str:
+def render_table(tbl: Any, render_paragraph: Callable[[Any], str], html: bool = False) -> str:
     rows = _rows(tbl, render_paragraph)
     if not rows:
         return ""
     nested = any(tc.find(f".//{w('tbl')}") is not None for tc in _own(tbl, "tc"))
     merged = any(c.colspan > 1 or c.rowspan > 1 or c.continues for row in rows for c in row)
-    if nested or merged:
+    if html or nested or merged:
         return _html(rows)
     return _gfm(rows)
 
@@ -63,16 +64,38 @@ def _rows(tbl: Any, render_paragraph: Callable[[Any], str]) -> list[list[_Cell]]
             props = tc.find(w("tcPr"))
             span = props.find(w("gridSpan")) if props is not None else None
             vmerge = props.find(w("vMerge")) if props is not None else None
-            parts = [render_paragraph(p) for p in tc.iter(w("p"))]
-            text = "<br>".join(p.replace("\\\n", "<br>") for p in parts if p)
+            markdown, markup = [], []
+            for block in _cell_blocks(tc):
+                if block.tag == w("tbl"):  # a table in the cell stays a table, in HTML
+                    nested = render_table(block, render_paragraph, html=True)
+                    markdown.append(nested)
+                    markup.append(nested)
+                else:
+                    text = render_paragraph(block).replace("\\\n", "<br>")
+                    markdown.append(text)
+                    markup.append(_html_text(text))
             cells.append(_Cell(
-                text=text,
+                text="<br>".join(p for p in markdown if p),
+                html="<br>".join(p for p in markup if p),
                 colspan=int(span.get(w("val"), "1")) if span is not None else 1,
                 continues=vmerge is not None and vmerge.get(w("val"), "continue") != "restart",
             ))
         rows.append(cells)
     _count_rowspans(rows)
     return rows
+
+
+def _cell_blocks(tc: Any) -> list[Any]:
+    """A cell's paragraphs and tables, in order, looking through content controls."""
+    found = []
+    for child in tc:
+        if child.tag in (w("p"), w("tbl")):
+            found.append(child)
+        elif child.tag in (w("sdt"), w("customXml")):
+            content = child.find(w("sdtContent")) if child.tag == w("sdt") else child
+            if content is not None:
+                found.extend(_cell_blocks(content))
+    return found
 
 
 def _count_rowspans(rows: list[list[_Cell]]) -> None:
@@ -108,7 +131,7 @@ def _html(rows: list[list[_Cell]]) -> str:
             attrs = (f' colspan="{cell.colspan}"' if cell.colspan > 1 else "") + (
                 f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else "")
             # Cell text is already Markdown-escaped; in HTML only &, < and > matter.
-            cells.append(f"<{tag}{attrs}>{_html_text(cell.text)}</{tag}>")
+            cells.append(f"<{tag}{attrs}>{cell.html}</{tag}>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</table>")
     return "\n".join(out)
