@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,15 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+# Figures, not tests: needs dovecot-imapd and pandoc (apt), mammoth (pip).
+bench: $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check mammoth
+	mkdir -p bench/results
+	$(BIN)/python bench/poll_bench.py | tee bench/results/poll-latest.txt
+	$(BIN)/python bench/fidelity.py --markdown-out bench/results/fidelity-latest.md > /dev/null
+	$(BIN)/python bench/convert_bench.py | tee bench/results/convert-latest.txt
+	$(BIN)/python bench/hostile.py | tee bench/results/hostile-latest.txt
 
 clean:
 	rm -rf $(VENV) intake-demo .mypy_cache .ruff_cache .pytest_cache

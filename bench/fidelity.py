@@ -65,11 +65,13 @@ def pandoc(path: Path) -> str | None:
 
 
 def intake(path: Path) -> str | None:
+    """The draft as an editor sees it: the title (front matter) above the body."""
     data = path.read_bytes()
     try:
-        return convert_document(path.name, data, sniff(data)).markdown
+        result = convert_document(path.name, data, sniff(data))
     except ConversionError:
         return None
+    return f"{result.title}\n\n{result.markdown}" if result.title else result.markdown
 
 
 def main() -> None:
@@ -115,7 +117,7 @@ def main() -> None:
         f"Files where intake recovers less than pandoc of something (◀): {behind}.",
         *[f"  - {f}" for f in behind_files],
     ]
-    report = "\n".join(lines + [""] + summary)
+    report = "\n".join([*lines, "", *summary])
     print(report)
     if args.markdown_out:
         args.markdown_out.parent.mkdir(parents=True, exist_ok=True)

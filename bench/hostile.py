@@ -1,0 +1,111 @@
+"""Hostile and broken documents: what intake does with each, and the memory it costs.
+
+Each file is made here, then converted in a fresh child process (the checks and
+the converter, as the worker runs them) whose peak memory (VmHWM) is reported.
+
+Usage: .venv/bin/python bench/hostile.py
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from intake.samples import article_docx  # noqa: E402
+from tests.docgen import docx_from_body, para, run  # noqa: E402
+
+CHILD = textwrap.dedent("""
+    import sys
+    from intake.convert import ConversionError, convert_document
+    from intake.sniff import sniff
+    data = open(sys.argv[1], "rb").read()
+    try:
+        result = convert_document("file.docx", data, sniff(data))
+        outcome = f"converted: {len(result.markdown):,} characters"
+    except ConversionError as exc:
+        outcome = "refused: " + exc.reason
+    peak = open("/proc/self/status").read().split("VmHWM:")[1].split()[0]
+    print(outcome)
+    print(peak)
+""")
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return out.getvalue()
+
+
+def _with_document_xml(xml: bytes) -> bytes:
+    base = docx_from_body(para(run("x")))
+    with zipfile.ZipFile(io.BytesIO(base)) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts["word/document.xml"] = xml
+    return _zip(parts)
+
+
+def cases() -> dict[str, bytes]:
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    laughs = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "lol">'
+              + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">'
+                        for i in range(9))
+              + f']><w:document xmlns:w="{w}"><w:body><w:p><w:r><w:t>&j;</w:t></w:r></w:p>'
+              "</w:body></w:document>").encode()
+    xxe = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+           f'<w:document xmlns:w="{w}"><w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p>'
+           "</w:body></w:document>").encode()
+    rng = random.Random(1)
+    words = ["ward", "round", "patient", "notes", "sleep", "shift"]
+    big_body = "".join(para(run(" ".join(rng.choice(words) + str(rng.randrange(10**6))
+                                         for _ in range(40)))) for _ in range(90_000))
+    good = article_docx("A fine article")
+    return {
+        "zip bomb (200 MB of zeros in 200 KB)": _zip({
+            "[Content_Types].xml": b"<Types/>", "word/document.xml": b"\0" * 200_000_000}),
+        "billion laughs (nested entities)": _with_document_xml(laughs),
+        "external entity (file:///etc/passwd)": _with_document_xml(xxe),
+        "encrypted .docx (OLE EncryptedPackage)": (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1000
+            + "EncryptedPackage".encode("utf-16-le") + b"\0" * 1000),
+        ".docm (vbaProject.bin)": _zip({"[Content_Types].xml": b"<Types/>",
+                                        "word/document.xml": b"<x/>",
+                                        "word/vbaProject.bin": b"\0" * 100}),
+        "truncated .docx (first half)": good[: len(good) // 2],
+        "50 MB of XML (90,000 paragraphs)": docx_from_body(big_body),
+        "an ordinary article (for scale)": good,
+    }
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        print(f"{'file':<42} {'size':>9}  {'time':>6}  {'peak':>8}  outcome")
+        for name, data in cases().items():
+            path = Path(folder) / "case.docx"
+            path.write_bytes(data)
+            started = time.perf_counter()
+            done = subprocess.run([sys.executable, "-c", CHILD, str(path)], cwd=REPO,
+                                  capture_output=True, text=True, timeout=600, check=False)
+            elapsed = time.perf_counter() - started
+            lines = done.stdout.strip().splitlines()
+            if done.returncode != 0 or len(lines) < 2:
+                outcome, peak = f"CRASHED ({done.returncode}): {done.stderr[-200:]}", "?"
+            else:
+                outcome, peak = lines[0], f"{int(lines[1]) / 1024:.0f} MiB"
+            print(f"{name:<42} {len(data) / 1024:>7,.0f}KB  {elapsed:5.1f}s  {peak:>8}  "
+                  f"{outcome[:90]}")
+
+
+if __name__ == "__main__":
+    main()
