@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from intake.convert.odt import convert_odt
 from intake.convert.pdf import convert_pdf
 from intake.convert.safety import ConversionError
 from intake.convert.word import convert_docx
@@ -11,7 +12,6 @@ from intake.models import Converted, FileType
 __all__ = ["ConversionError", "convert_document", "is_convertible", "names_word"]
 
 _KEPT_AS_IS = {
-    FileType.ODT: "OpenDocument (.odt)",
     FileType.RTF: "RTF",
     FileType.OLE: "legacy Word (.doc)",
 }
@@ -22,7 +22,8 @@ def names_word(name: str) -> bool:
 
 
 def is_convertible(file_type: FileType) -> bool:
-    return file_type in {FileType.DOCX, FileType.PDF, FileType.TEXT, FileType.HTML}
+    return file_type in {FileType.DOCX, FileType.ODT, FileType.PDF, FileType.TEXT,
+                         FileType.HTML}
 
 
 def convert_document(name: str, data: bytes, file_type: FileType) -> Converted:
@@ -31,6 +32,8 @@ def convert_document(name: str, data: bytes, file_type: FileType) -> Converted:
         # A zip named .docx that is not a readable Word package: let the Word converter
         # say what is wrong with it ("damaged or incomplete"), not "not a document".
         return convert_docx(data)
+    if file_type is FileType.ODT:
+        return convert_odt(name, data)
     if file_type is FileType.PDF:
         return convert_pdf(name, data)
     if file_type is FileType.TEXT:
