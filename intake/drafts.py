@@ -48,6 +48,9 @@ def choose_manuscript(attachments: tuple[Attachment, ...]) -> Attachment | None:
 def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> Draft:
     manuscript = choose_manuscript(msg.attachments)
     warnings: list[str] = []
+    if msg.forwarded_by:
+        warnings.append(f"Forwarded by {msg.forwarded_by}: the author is taken to be "
+                        f"{msg.sender_email}, who sent the original and is the one answered.")
     assets: list[Asset] = []
     problem: str | None = None
     advice: str | None = None

@@ -112,6 +112,7 @@ class ParsedMessage:
     headers: dict[str, str] = field(default_factory=dict)  # lower-case name → first value
     content_type: str = "text/plain"
     defects: tuple[str, ...] = ()
+    forwarded_by: str = ""  # who forwarded it to us, when it came as an attachment
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,10 @@ import base64
 import binascii
 import re
 from datetime import UTC, datetime
+from email import message_from_bytes
 from email.header import decode_header, make_header
 from email.message import Message
+from email.policy import compat32
 from typing import Any
 
 import mailparser
@@ -69,6 +71,29 @@ def parse_message(data: bytes) -> ParsedMessage:
         content_type=message.get_content_type(),
         defects=tuple(sorted(mail.defects_categories)),
     )
+
+
+def forwarded_message(data: bytes) -> bytes | None:
+    """The message inside, when this one only forwards a message as an attachment.
+
+    "Only": one message/rfc822 part and no other attached file; the forwarder's own
+    text beside it is a covering note. A report (bounce) is never unwrapped.
+    """
+    outer = message_from_bytes(data, policy=compat32)
+    if not outer.is_multipart() or outer.get_content_type() == "multipart/report":
+        return None
+    inner: list[Message] = []
+    for part in outer.walk():
+        payload = part.get_payload()
+        if part.get_content_type() == "message/rfc822" and isinstance(payload, list) and payload:
+            inner.extend(m for m in payload[:1] if isinstance(m, Message))
+    if len(inner) != 1:
+        return None
+    inside = {id(part) for part in inner[0].walk()}
+    if any(not part.is_multipart() and part.get_filename() and id(part) not in inside
+           for part in outer.walk()):
+        return None  # files of the forwarder's own: this is not just a forward
+    return inner[0].as_bytes(policy=compat32)
 
 
 def _header_str(value: Any) -> str:

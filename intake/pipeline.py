@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -26,7 +26,7 @@ from intake.ledger import Ledger, OutboxItem, StoredMessage, now_iso
 from intake.mailer import DeliveryError, Transport, TransportUnavailable
 from intake.models import Draft, MessageState, ParsedMessage, RawMessage, Status
 from intake.notices import Notices
-from intake.parse import ParseError, parse_message
+from intake.parse import ParseError, forwarded_message, parse_message
 from intake.store import Store
 from intake.triage.automatic import automatic_reason
 from intake.triage.kinds import classify
@@ -151,11 +151,13 @@ class Intake:
                 f"([intake] max_message_bytes): {where}", report,
                 headers=self.store.read_raw(stored.raw_path))
             return
+        data = self.store.read_raw(stored.raw_path)
         try:
-            msg = parse_message(self.store.read_raw(stored.raw_path))
+            msg = parse_message(data)
         except ParseError as exc:
             self._quarantine_unreadable(stored, str(exc), report)
             return
+        msg = self._unwrap_forward(msg, data)
 
         if msg.message_id:
             earlier = self.ledger.message_with_id(msg.message_id, stored.id)
@@ -174,6 +176,24 @@ class Intake:
         verdict = self.assess(msg)
         self._record(stored, msg, verdict.draft, verdict.status, verdict.reason, report,
                      acknowledge=verdict.acknowledge, classification=verdict.classification)
+
+    def _unwrap_forward(self, msg: ParsedMessage, data: bytes) -> ParsedMessage:
+        """A person's forward of a submission stands for the submission it carries
+        (its author, files and Message-ID); a bounce carrying our own mail does not."""
+        if automatic_reason(msg, self.own_addresses) is not None:
+            return msg
+        inner = forwarded_message(data)
+        if inner is None:
+            return msg
+        try:
+            forwarded = parse_message(inner)
+        except ParseError:
+            return msg
+        if not forwarded.sender_email:
+            return msg
+        # Triage still sees where it was sent: the receiving address is a signal.
+        return replace(forwarded, forwarded_by=msg.sender_email,
+                       recipients=tuple(dict.fromkeys(msg.recipients + forwarded.recipients)))
 
     def assess(self, msg: ParsedMessage) -> Assessment:
         """What should become of a message: pure, so a dry run can ask it too."""
@@ -218,7 +238,8 @@ class Intake:
                 word_count=draft.word_count if draft else 0, warnings=warnings,
                 classification=classification, reason=reason, draft_dir=draft_dir)
             self.ledger.add_event("received", submission_id=sub, message_row=stored.id,
-                                  origin=stored.origin, sender=msg.sender_email)
+                                  origin=stored.origin, sender=msg.sender_email,
+                                  forwarded_by=msg.forwarded_by or None)
             if status is Status.IGNORED:
                 self.ledger.add_event("ignored", submission_id=sub, reason=reason)
             else:

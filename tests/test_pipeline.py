@@ -213,3 +213,47 @@ def test_json_logs_are_one_object_per_line(
     assert {e["level"] for e in entries} == {"info", "warning"}
     assert any("quarantined" in e["message"] for e in entries if e["level"] == "warning")
     assert all({"time", "level", "logger", "message"} <= set(e) for e in entries)
+
+
+def _forward(inner: bytes, extra_file: bool = False) -> bytes:
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    outer = EmailMessage(policy=SMTP)
+    outer["From"] = "Dr Editor <ed@journal.example.org>"
+    outer["To"] = "submissions@journal.example.org"
+    outer["Subject"] = "Fwd: sent to me directly"
+    outer["Message-ID"] = "<fwd-1@journal.example.org>"
+    outer.set_content("This came to my own address; over to the queue.")
+    outer.add_attachment(email.message_from_bytes(inner, policy=SMTP))
+    if extra_file:
+        outer.add_attachment(b"notes", maintype="text", subtype="plain", filename="mine.txt")
+    return outer.as_bytes()
+
+
+def test_a_forwarded_submission_is_taken_as_the_one_it_contains(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Callable[..., CliResult]) -> None:
+    original = demo_messages()["01-guest-post.eml"]
+    config = make_config()
+    result = cli("--config", config, "ingest", _inbox(tmp_path, {"f.eml": _forward(original)}))
+    assert result.code == 0, result.err
+    (row,) = _queue(cli, config)
+    assert row["author_email"] == "sam.okafor@uni.example.ac.uk"
+    assert row["kind"] == "guest_post" and row["title"] == "Surviving your first clinical rotation"
+    assert row["message_id"] == "<demo-guest-post@uni.example.ac.uk>"
+    assert any("Forwarded by ed@journal.example.org" in w for w in row["warnings"])
+    (ack,) = _sent(config)
+    assert ack["To"].addresses[0].addr_spec == "sam.okafor@uni.example.ac.uk"
+    assert ack["In-Reply-To"] == "<demo-guest-post@uni.example.ac.uk>"
+    # The author also wrote to us directly: the same submission, not a second one.
+    again = cli("--config", config, "ingest", _inbox(tmp_path, {"o.eml": original}, "direct"))
+    assert "new 0" in again.out and "already had 1" in again.out
+
+
+def test_a_forward_with_files_of_its_own_is_not_unwrapped(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Callable[..., CliResult]) -> None:
+    original = demo_messages()["02-sponsored.eml"]
+    config = make_config()
+    cli("--config", config, "ingest", _inbox(tmp_path, {"f.eml": _forward(original, True)}))
+    (row,) = _queue(cli, config)
+    assert row["author_email"] == "ed@journal.example.org"
