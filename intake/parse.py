@@ -13,6 +13,7 @@ from email.policy import compat32
 from typing import Any
 
 import mailparser
+import tnefparse
 
 from intake.filenames import safe_filename, unique
 from intake.htmltext import html_to_text
@@ -136,6 +137,19 @@ def _first_address(pairs: list[tuple[str, str]]) -> tuple[str, str]:
     return "", ""
 
 
+TNEF_SIGNATURE = b"\x78\x9f\x3e\x22"
+
+
+def _unpack_tnef(data: bytes) -> list[tuple[str, bytes]]:
+    """The files inside an Outlook winmail.dat; none when it cannot be read."""
+    try:
+        container = tnefparse.TNEF(data)
+        return [(str(att.long_filename() or att.name or ""), bytes(att.data))
+                for att in container.attachments if att.data]
+    except Exception:  # a damaged container: it stays an attachment, kept as received
+        return []
+
+
 def _attachments(items: list[dict[str, Any]]) -> tuple[Attachment, ...]:
     taken: set[str] = set()
     found: list[Attachment] = []
@@ -164,4 +178,12 @@ def _attachments(items: list[dict[str, Any]]) -> tuple[Attachment, ...]:
                 content_id=str(item.get("content-id") or "").strip("<>"),
             )
         )
+        if data.startswith(TNEF_SIGNATURE):
+            for inner_name, inner in _unpack_tnef(data):
+                inner_type = sniff(inner)
+                fallback = f"winmail-{len(found)}{EXTENSIONS.get(inner_type, '.bin')}"
+                found.append(Attachment(
+                    filename=unique(safe_filename(inner_name, fallback), taken),
+                    original_name=_clean(inner_name) or fallback,
+                    declared_type="application/ms-tnef", file_type=inner_type, data=inner))
     return tuple(found)

@@ -257,3 +257,34 @@ def test_a_forward_with_files_of_its_own_is_not_unwrapped(
     cli("--config", config, "ingest", _inbox(tmp_path, {"f.eml": _forward(original, True)}))
     (row,) = _queue(cli, config)
     assert row["author_email"] == "ed@journal.example.org"
+
+
+def _tnef(files: list[tuple[str, bytes]]) -> bytes:
+    """A minimal winmail.dat: TNEF signature, version, then each file's attributes."""
+    import struct
+
+    def attr(level: int, ident: int, data: bytes) -> bytes:
+        return (struct.pack("<BII", level, ident, len(data)) + data
+                + struct.pack("<H", sum(data) & 0xFFFF))
+
+    out = struct.pack("<IH", 0x223E9F78, 0x0001) + attr(1, 0x00089006, b"\x00\x00\x01\x00")
+    for name, data in files:
+        out += attr(2, 0x00069002, b"\x01\x00\xff\xff\xff\xff" + b"\x00" * 8)
+        out += attr(2, 0x00018010, name.encode() + b"\x00")
+        out += attr(2, 0x0006800F, data)
+    return out
+
+
+def test_winmail_dat_is_unpacked_and_its_document_becomes_the_draft(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Callable[..., CliResult]) -> None:
+    article = article_docx("Outlook article", image=False)
+    raw = make_email("Ana <ana@hospital.example>", "Guest post", "Please find attached my guest "
+                     "post.", attachments=(("winmail.dat", "application/ms-tnef",
+                                           _tnef([("Outlook article.docx", article)])),))
+    config = make_config()
+    assert cli("--config", config, "ingest", _inbox(tmp_path, {"w.eml": raw})).code == 0
+    (row,) = _queue(cli, config)
+    assert row["title"] == "Outlook article"
+    folder = config.parent / "var" / row["draft_dir"]
+    assert (folder / "original" / "winmail.dat").is_file()
+    assert (folder / "original" / "Outlook article.docx").read_bytes() == article
