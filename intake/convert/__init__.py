@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from intake.convert.legacy import antiword_available, convert_doc
 from intake.convert.odt import convert_odt
 from intake.convert.pdf import convert_pdf
 from intake.convert.safety import ConversionError
@@ -13,7 +14,6 @@ __all__ = ["ConversionError", "convert_document", "is_convertible", "names_word"
 
 _KEPT_AS_IS = {
     FileType.RTF: "RTF",
-    FileType.OLE: "legacy Word (.doc)",
 }
 
 
@@ -23,7 +23,7 @@ def names_word(name: str) -> bool:
 
 def is_convertible(file_type: FileType) -> bool:
     return file_type in {FileType.DOCX, FileType.ODT, FileType.PDF, FileType.TEXT,
-                         FileType.HTML}
+                         FileType.HTML} or (file_type is FileType.OLE and antiword_available())
 
 
 def convert_document(name: str, data: bytes, file_type: FileType) -> Converted:
@@ -32,6 +32,8 @@ def convert_document(name: str, data: bytes, file_type: FileType) -> Converted:
         # A zip named .docx that is not a readable Word package: let the Word converter
         # say what is wrong with it ("damaged or incomplete"), not "not a document".
         return convert_docx(data)
+    if file_type is FileType.OLE:
+        return convert_doc(name, data)
     if file_type is FileType.ODT:
         return convert_odt(name, data)
     if file_type is FileType.PDF:
