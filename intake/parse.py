@@ -15,8 +15,8 @@ from typing import Any
 import mailparser
 import tnefparse
 
+from intake.convert.htmldoc import html_to_text
 from intake.filenames import safe_filename, unique
-from intake.htmltext import html_to_text
 from intake.models import Attachment, ParsedMessage
 from intake.sniff import EXTENSIONS, sniff
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from intake.convert.htmldoc import html_to_markdown
 from intake.convert.legacy import antiword_available, convert_doc
 from intake.convert.odt import convert_odt
 from intake.convert.pdf import convert_pdf
 from intake.convert.safety import ConversionError
 from intake.convert.word import convert_docx
-from intake.htmltext import html_to_text
 from intake.models import Converted, FileType
 
 __all__ = ["ConversionError", "convert_document", "is_convertible", "names_word"]
@@ -41,7 +41,10 @@ def convert_document(name: str, data: bytes, file_type: FileType) -> Converted:
     if file_type is FileType.TEXT:
         return Converted(markdown=_decode(data).strip() + "\n")
     if file_type is FileType.HTML:
-        return Converted(markdown=html_to_text(_decode(data)) + "\n")
+        markdown, remote = html_to_markdown(_decode(data))
+        warnings = (f"{name} refers to {remote} image(s) on the web, which were not fetched; "
+                    "ask the author for the image files.",) if remote else ()
+        return Converted(markdown=markdown + "\n", warnings=warnings)
     if file_type is FileType.DOCM:
         raise ConversionError(f"{name} is a Word file with macros, which we do not open",
                               "Please save it as an ordinary .docx (without macros) and "
