@@ -35,3 +35,22 @@ def test_without_antiword_the_file_is_kept_and_marked(monkeypatch: pytest.Monkey
     result = convert_doc("old.doc", (DATA / "raw_text.doc").read_bytes())
     assert result.markdown == ""
     assert "needs converting by hand" in result.warnings[0]
+
+
+@pytest.mark.skipif(shutil.which("unrtf") is None and not os.environ.get("CI"),
+                    reason="unrtf is not installed (apt-get install unrtf)")
+def test_rtf_through_unrtf() -> None:
+    data = (DATA / "fake-doc.rtf").read_bytes()
+    assert sniff(data) is FileType.RTF and is_convertible(FileType.RTF)
+    result = convert_document("old.rtf", data, FileType.RTF)
+    assert result.markdown.startswith("**My First Heading**\\\nMy first paragraph.\\\n"
+                                      "**Table Example:**\n\nColumn 1 Column 2\n\n")
+    assert "converted by unrtf" in result.warnings[0]
+
+
+def test_without_unrtf_the_file_is_kept_and_marked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from intake.convert.legacy import convert_rtf
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    result = convert_rtf("old.rtf", (DATA / "fake-doc.rtf").read_bytes())
+    assert result.markdown == "" and "needs converting by hand" in result.warnings[0]

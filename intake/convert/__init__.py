@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from intake.convert.htmldoc import html_to_markdown
-from intake.convert.legacy import antiword_available, convert_doc
+from intake.convert.legacy import (
+    antiword_available,
+    convert_doc,
+    convert_rtf,
+    unrtf_available,
+)
 from intake.convert.odt import convert_odt
 from intake.convert.pdf import convert_pdf
 from intake.convert.safety import ConversionError
@@ -12,9 +17,6 @@ from intake.models import Converted, FileType
 
 __all__ = ["ConversionError", "convert_document", "is_convertible", "names_word"]
 
-_KEPT_AS_IS = {
-    FileType.RTF: "RTF",
-}
 
 
 def names_word(name: str) -> bool:
@@ -23,7 +25,8 @@ def names_word(name: str) -> bool:
 
 def is_convertible(file_type: FileType) -> bool:
     return file_type in {FileType.DOCX, FileType.ODT, FileType.PDF, FileType.TEXT,
-                         FileType.HTML} or (file_type is FileType.OLE and antiword_available())
+                         FileType.HTML} or (file_type is FileType.OLE and antiword_available()) or (
+        file_type is FileType.RTF and unrtf_available())
 
 
 def convert_document(name: str, data: bytes, file_type: FileType) -> Converted:
@@ -34,6 +37,8 @@ def convert_document(name: str, data: bytes, file_type: FileType) -> Converted:
         return convert_docx(data)
     if file_type is FileType.OLE:
         return convert_doc(name, data)
+    if file_type is FileType.RTF:
+        return convert_rtf(name, data)
     if file_type is FileType.ODT:
         return convert_odt(name, data)
     if file_type is FileType.PDF:
@@ -52,12 +57,6 @@ def convert_document(name: str, data: bytes, file_type: FileType) -> Converted:
     if file_type is FileType.ENCRYPTED_OFFICE:
         raise ConversionError(f"{name} is password-protected",
                               "Please send it again without a password.")
-    if file_type in _KEPT_AS_IS:
-        return Converted(
-            markdown="",
-            warnings=(f"{name} ({_KEPT_AS_IS[file_type]}) is kept as received in original/; "
-                      "it was not converted and needs converting by hand.",),
-        )
     raise ConversionError(f"{name} is not a document we can read ({file_type.value})",
                           "Please send the article as a .docx file or a PDF.")
 

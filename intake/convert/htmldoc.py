@@ -20,6 +20,7 @@ _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _EMPHASIS = {"b": "**", "strong": "**", "i": "*", "em": "*", "s": "~~", "strike": "~~",
              "del": "~~"}
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
+_EDGES = re.compile(r"^((?:\s|\\\n)*)(.*?)((?:\s|\\\n)*)$", re.DOTALL)
 
 
 class _Markdown(HTMLParser):
@@ -80,10 +81,12 @@ class _Markdown(HTMLParser):
             self._block()
         elif tag in _EMPHASIS and self.open_marks:
             start = self.open_marks.pop()
-            if "".join(self.out[start + 1:]).strip():
-                self.out.append(_EMPHASIS[tag])
-            else:
-                del self.out[start]  # nothing was emphasised: no markers at all
+            content = "".join(self.out[start + 1:])
+            lead, core, trail = _EDGES.match(content).groups()  # type: ignore[union-attr]
+            mark = _EMPHASIS[tag]
+            # Markers hug the text: spaces and breaks at either end go outside them,
+            # and emphasis around nothing is no emphasis at all.
+            self.out[start:] = [lead, mark, core, mark, trail] if core else [content]
         elif tag == "a" and self.links:
             href = self.links.pop()
             if href:
@@ -102,7 +105,8 @@ def html_to_markdown(html: str) -> tuple[str, int]:
     text = "".join(parser.out)
     lines = [line.strip() if not re.match(r"\s*([-]|1\.) ", line) else line.rstrip()
              for line in text.splitlines()]
-    blocks = re.split(r"\n{2,}", "\n".join(lines))
+    blocks = [re.sub(r"(?<!\\)\\$", "", b.rstrip()).rstrip()  # no break ends a block
+              for b in re.split(r"\n{2,}", "\n".join(lines))]
     cleaned = [b if b.startswith("#") or re.match(r"\s*([-]|1\.) ", b) else escape_line_start(b)
                for b in (b.strip("\n") for b in blocks) if b.strip()]
     return "\n\n".join(cleaned).strip(), parser.remote_images

@@ -1,8 +1,9 @@
-"""Legacy Word (.doc) through antiword, when the machine has it: the text, in paragraphs.
+"""Legacy formats through small, long-lived Debian tools, when the machine has them.
 
-antiword is a small, long-lived Debian package that reads Word 97-2003 files and
-nothing else; it is run with a time limit on a private copy of the file. Without
-it, the file is kept as received and the draft says it needs converting by hand.
+Word 97-2003 (.doc) through antiword: the text, in paragraphs. RTF through unrtf,
+whose HTML goes through intake's HTML converter: paragraphs, emphasis, breaks.
+Each runs with a time limit on a private copy of the file. Without the tool, the
+file is kept as received and the draft says it needs converting by hand.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from intake.convert.htmldoc import html_to_markdown
 from intake.convert.markdown import escape, escape_line_start
 from intake.convert.safety import ConversionError
 from intake.models import Converted
@@ -24,21 +26,48 @@ def antiword_available() -> bool:
     return shutil.which("antiword") is not None
 
 
+def unrtf_available() -> bool:
+    return shutil.which("unrtf") is not None
+
+
+def _run(tool: str, args: list[str], name: str, data: bytes, suffix: str,
+         seconds: float) -> subprocess.CompletedProcess[bytes]:
+    with tempfile.TemporaryDirectory(prefix="intake-legacy-") as folder:
+        path = Path(folder) / f"document{suffix}"
+        path.write_bytes(data)
+        try:
+            return subprocess.run([tool, *args, str(path)], capture_output=True,
+                                  timeout=seconds, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise ConversionError(f"{name} took longer than {seconds:.0f} seconds to "
+                                  "convert", _ADVICE) from exc
+
+
+def convert_rtf(name: str, data: bytes, seconds: float = 60.0) -> Converted:
+    unrtf = shutil.which("unrtf")
+    if unrtf is None:
+        return Converted(markdown="", warnings=(
+            f"{name} (RTF) is kept as received in original/; it was not converted (install "
+            "unrtf to convert RTF files) and needs converting by hand.",))
+    done = _run(unrtf, ["--html"], name, data, ".rtf", seconds)
+    if done.returncode != 0 or not done.stdout.strip():
+        raise ConversionError(f"{name} could not be read as RTF", _ADVICE)
+    markdown, _ = html_to_markdown(done.stdout.decode("utf-8", "replace"))
+    # unrtf writes paragraphs as runs of <br>: two breaks or more end a paragraph.
+    markdown = re.sub(r"(?:\\\n\s*){2,}", "\n\n", markdown)
+    markdown = re.sub(r"^(?:\\\n\s*)+|(?:\s*\\\n)+$", "", markdown.strip())
+    return Converted(markdown=markdown.strip() + "\n" if markdown.strip() else "", warnings=(
+        f"{name} is an RTF file, converted by unrtf: paragraphs and emphasis only; compare "
+        "with the original.",))
+
+
 def convert_doc(name: str, data: bytes, seconds: float = 60.0) -> Converted:
     antiword = shutil.which("antiword")
     if antiword is None:
         return Converted(markdown="", warnings=(
             f"{name} (legacy Word .doc) is kept as received in original/; it was not "
             "converted (install antiword to convert .doc files) and needs converting by hand.",))
-    with tempfile.TemporaryDirectory(prefix="intake-doc-") as folder:
-        path = Path(folder) / "document.doc"
-        path.write_bytes(data)
-        try:
-            done = subprocess.run([antiword, "-w", "0", "-m", "UTF-8.txt", str(path)],
-                                  capture_output=True, timeout=seconds, check=False)
-        except subprocess.TimeoutExpired as exc:
-            raise ConversionError(f"{name} took longer than {seconds:.0f} seconds to convert",
-                                  _ADVICE) from exc
+    done = _run(antiword, ["-w", "0", "-m", "UTF-8.txt"], name, data, ".doc", seconds)
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
         raise ConversionError(f"{name} could not be read as a Word 97-2003 file "
