@@ -35,8 +35,8 @@ def test_generated_article_converts_to_expected_markdown() -> None:
         "daily, matter more than long evenings with textbooks.\n\n"
         "# Three habits that help\n\n"
         "1. Read the notes of two patients before the round\n"
-        "1. Ask one question a day, and write the answer down\n"
-        "1. Review the day for ten minutes before leaving\n\n"
+        "2. Ask one question a day, and write the answer down\n"
+        "3. Review the day for ten minutes before leaving\n\n"
         "## Further reading\n\n"
         "The guidance from [the national school board](https://www.example.org/guidance) is "
         "a good place to start.\n\n"
@@ -280,3 +280,40 @@ def test_a_table_inside_a_cell_stays_a_table() -> None:
     assert md == ("<table>\n<tr><th>Outer</th><th><table>\n"
                   "<tr><th>In A</th><th>In B &amp; &lt;C&gt;</th></tr>\n</table></th></tr>\n"
                   "</table>\n")
+
+
+def test_numbered_lists_keep_their_numbers_and_restarts() -> None:
+    numbering = (
+        '<w:numbering xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        '<w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+        '<w:numFmt w:val="decimal"/></w:lvl><w:lvl w:ilvl="1"><w:start w:val="1"/>'
+        '<w:numFmt w:val="lowerLetter"/></w:lvl></w:abstractNum>'
+        '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>'
+        '<w:num w:numId="2"><w:abstractNumId w:val="0"/><w:lvlOverride w:ilvl="0">'
+        '<w:startOverride w:val="1"/></w:lvlOverride></w:num></w:numbering>')
+
+    def item(text: str, num: int, level: int = 0) -> str:
+        return para(run(text), ppr=f'<w:numPr><w:ilvl w:val="{level}"/>'
+                                   f'<w:numId w:val="{num}"/></w:numPr>')
+
+    body = (item("One", 1) + item("Sub", 1, 1) + item("Two", 1) + para(run("Between."))
+            + item("Three", 1) + item("Again one", 2) + item("Again two", 2))
+    data = docx_from_body(
+        body, rels='<Relationship Id="rIdn" Type="http://schemas.openxmlformats.org/'
+                   'officeDocument/2006/relationships/numbering" Target="numbering.xml"/>',
+        extra_parts={"word/numbering.xml": numbering.encode()},
+        extra_types='<Override PartName="/word/numbering.xml" ContentType="application/'
+                    'vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml"/>')
+    assert convert_docx(data).markdown == (
+        "1. One\n    1. Sub\n2. Two\n\nBetween.\n\n3. Three\n\n<!-- -->\n\n"
+        "1. Again one\n2. Again two\n")
+
+
+def test_bookmarks_that_links_point_to_get_anchors() -> None:
+    body = (para(run("Go to "), '<w:hyperlink w:anchor="methods">' + run("Methods") +
+                 "</w:hyperlink>")
+            + para('<w:bookmarkStart w:id="1" w:name="methods"/>', run("Methods"),
+                   '<w:bookmarkEnd w:id="1"/>')
+            + para('<w:bookmarkStart w:id="2" w:name="_GoBack"/>', run("Unlinked")))
+    md = convert_docx(docx_from_body(body)).markdown
+    assert md == ('Go to [Methods](#methods)\n\n<a id="methods"></a>Methods\n\nUnlinked\n')

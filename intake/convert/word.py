@@ -7,6 +7,7 @@ walk goes over the XML itself and asks python-docx only for parts and styles.
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from collections.abc import Iterator
@@ -101,6 +102,25 @@ class _Run:
     raw: bool = False  # already Markdown (links, images, breaks)
 
 
+@dataclass(frozen=True)
+class _Level:
+    fmt: str  # numFmt: bullet, decimal, lowerLetter…
+    start: int
+    abstract_id: str  # lists sharing a definition count on together, as in Word
+    restarts: bool  # this list instance restarts the count (startOverride)
+
+
+@dataclass(frozen=True)
+class _Item:
+    num_id: str
+    level: int
+    spec: _Level | None
+
+    @property
+    def ordered(self) -> bool:
+        return self.spec is not None and self.spec.fmt not in {"bullet", "none"}
+
+
 @dataclass
 class _Field:
     instruction: str = ""
@@ -121,6 +141,10 @@ class _State:
     linked_images: int = 0
     objects: int = 0
     equations: int = 0
+    last_list: str | None = None  # numId of the list the previous paragraph was in
+    last_ordered: bool = False
+    list_counts: dict[tuple[str, int], int] = field(default_factory=dict)
+    lists_seen: set[str] = field(default_factory=set)
     notes: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, id) → label
 
 
@@ -143,6 +167,7 @@ class _Walker:
         self.state = _State()
         self.styles = self._read_styles()
         self.numbering = self._read_numbering()
+        self.anchors = self._link_targets()
         self.title: str | None = None
 
     # -- package reading ---------------------------------------------------
@@ -154,27 +179,45 @@ class _Walker:
             return _Styles({})
         return _Styles({el.get(w("styleId")): el for el in root.iterchildren(w("style"))})
 
-    def _read_numbering(self) -> dict[tuple[str, int], str]:
-        """(numId, level) → numFmt ("bullet", "decimal", …)."""
+    def _link_targets(self) -> set[str]:
+        """Bookmarks some link in the body points to: only those get an anchor."""
+        body = self.doc.element.body
+        found = {link.get(w("anchor")) for link in body.iter(w("hyperlink"))}
+        for instr in body.iter(w("instrText")):
+            match = _HYPERLINK_FIELD.match(instr.text or "")
+            if match and match.group(1):
+                found.add(match.group(2))
+        return {name for name in found if name}
+
+    def _read_numbering(self) -> dict[tuple[str, int], _Level]:
+        """(numId, level) → how that level numbers: format, start, the list it counts in."""
         try:
             root = self.part.numbering_part.element
         except (KeyError, NotImplementedError, AttributeError):
             return {}
-        abstract: dict[str, dict[int, str]] = {}
+        abstract: dict[str, dict[int, tuple[str, int]]] = {}
         for node in root.iter(w("abstractNum")):
             levels = {}
             for lvl in node.iter(w("lvl")):
-                fmt = lvl.find(w("numFmt"))
+                fmt, first = lvl.find(w("numFmt")), lvl.find(w("start"))
                 levels[_int(lvl.get(w("ilvl"))) or 0] = (
-                    fmt.get(w("val"), "decimal") if fmt is not None else "decimal")
+                    fmt.get(w("val"), "decimal") if fmt is not None else "decimal",
+                    (_int(first.get(w("val"))) or 1) if first is not None else 1)
             abstract[node.get(w("abstractNumId"), "")] = levels
-        formats: dict[tuple[str, int], str] = {}
+        found: dict[tuple[str, int], _Level] = {}
         for num in root.iter(w("num")):
             ref = num.find(w("abstractNumId"))
-            levels = abstract.get(ref.get(w("val"), "") if ref is not None else "", {})
-            for level, fmt in levels.items():
-                formats[(num.get(w("numId"), ""), level)] = fmt
-        return formats
+            abstract_id = ref.get(w("val"), "") if ref is not None else ""
+            overrides = {}
+            for override in num.iter(w("lvlOverride")):
+                first = override.find(w("startOverride"))
+                if first is not None:
+                    overrides[_int(override.get(w("ilvl"))) or 0] = (
+                        _int(first.get(w("val"))) or 1)
+            for level, (fmt, first_number) in abstract.get(abstract_id, {}).items():
+                found[(num.get(w("numId"), ""), level)] = _Level(
+                    fmt, overrides.get(level, first_number), abstract_id, level in overrides)
+        return found
 
     # -- blocks -------------------------------------------------------------
 
@@ -241,6 +284,7 @@ class _Walker:
         text = _render(self._inline(p)).strip()
         after = self._take_after()
         heading = self._heading_level(ppr, style)
+        item: _Item | None = None
         if text:
             if style and style.name.lower() == "title":
                 if self.title is None:
@@ -251,12 +295,17 @@ class _Walker:
                 yield "p", f"*{text}*"
             elif heading:
                 yield "p", "#" * heading + " " + text.replace("\\\n", " ")
-            elif (num := self._list_of(ppr, style)) is not None:
-                fmt, level = num
-                marker = "-" if fmt in {"bullet", "none"} else "1."
-                yield "li", "    " * level + marker + " " + text.replace("\\\n", "\\\n    ")
+            elif (item := self._list_of(ppr, style)) is not None:
+                marker = self._marker(item)
+                if (item.ordered and item.level == 0 and self.state.last_list is not None
+                        and self.state.last_list != item.num_id and self.state.last_ordered):
+                    yield "p", "<!-- -->"  # two numbered lists in a row stay two lists
+                yield "li", "    " * item.level + marker + " " + text.replace(
+                    "\\\n", "\\\n    ")
             else:
                 yield "p", escape_line_start(text)
+            self.state.last_list = item.num_id if item is not None else None
+            self.state.last_ordered = item is not None and item.ordered
         for extra in after:
             yield "p", extra
 
@@ -278,17 +327,35 @@ class _Walker:
             return min(outline + 1, 6)
         return 0
 
-    def _list_of(self, ppr: Any, style: _Style | None) -> tuple[str, int] | None:
+    def _list_of(self, ppr: Any, style: _Style | None) -> _Item | None:
         num = _num_pr(ppr) or (style.num if style else None)
         if num is None or num[0] in {"", "0"}:
             return None
-        fmt = self.numbering.get(num, self.numbering.get((num[0], 0), "bullet"))
+        spec = self.numbering.get(num, self.numbering.get((num[0], 0)))
         level = num[1]
         # Word's "List Bullet 2" styles nest by their own numbering, not by ilvl.
         named = _LIST_STYLE.match(style.name) if style else None
         if named and level == 0:
             level = int(named.group(1)) - 1
-        return fmt, min(level, 8)
+        if spec is None:
+            return _Item(num[0], min(level, 8), None)
+        return _Item(num[0], min(level, 8), spec)
+
+    def _marker(self, item: _Item) -> str:
+        """"-" for bullets; for numbers the one Word shows, counted as Word counts them:
+        per list definition, restarted where a list says so, deeper levels reset."""
+        spec = item.spec
+        if spec is None or not item.ordered:
+            return "-"
+        key = (spec.abstract_id, item.level)
+        counts = self.state.list_counts
+        if spec.restarts and item.num_id not in self.state.lists_seen:
+            counts.pop(key, None)
+        self.state.lists_seen.add(item.num_id)
+        counts[key] = counts[key] + 1 if key in counts else spec.start
+        for deeper in [k for k in counts if k[0] == spec.abstract_id and k[1] > item.level]:
+            del counts[deeper]
+        return f"{counts[key]}."
 
     def _table(self, tbl: Any) -> str:
         return render_table(tbl, lambda p: _render(self._inline(p)).strip())
@@ -307,6 +374,9 @@ class _Walker:
                 target.extend(self._run(child))
             elif tag == w("hyperlink"):
                 target.append(self._hyperlink(child))
+            elif tag == w("bookmarkStart") and child.get(w("name")) in self.anchors:
+                name = html.escape(child.get(w("name"), ""))
+                target.append(_Run(f'<a id="{name}"></a>', raw=True))
             elif tag in (f"{{{M}}}oMath", f"{{{M}}}oMathPara"):
                 target.append(self._equation(child))
             elif tag in _TRANSPARENT:
