@@ -8,10 +8,11 @@ from pathlib import Path
 
 from intake.convert import ConversionError
 from intake.convert.isolated import Limits, convert_isolated
-from intake.convert.markdown import count_words
+from intake.drafts import clean_images
 from intake.errors import ExitCode, IntakeError
 from intake.filenames import safe_filename
 from intake.models import Attachment
+from intake.sections import find_sections
 from intake.sniff import sniff
 from intake.store import write_draft_folder
 
@@ -31,20 +32,27 @@ def convert_to_folder(source: Path, output: Path | None, limits: Limits | None =
     except ConversionError as exc:
         print(f"intake: {source}: {exc.reason}", file=sys.stderr)
         return int(ExitCode.NEEDS_ATTENTION)
+    # The same finishing as a submission's draft: sections, counts, clean images.
+    sections = find_sections(converted.markdown)
+    assets, uncertain = clean_images(list(converted.assets))
+    warnings = list(converted.warnings) + [
+        f"Image {n} may still carry metadata (such as where a photo was taken): check it "
+        "before publishing." for n in uncertain]
     front = {
         "title": converted.title or source.stem,
         "source_files": [{"name": name, "role": "manuscript", "type": file_type.value,
                           "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}],
-        "word_count": count_words(converted.markdown),
-        "warnings": list(converted.warnings),
+        "word_count": sections.words,
+        "word_count_with_references": sections.words_with_references,
+        "sections": {"author_bio": sections.author_bio, "references": sections.references},
+        "warnings": warnings,
         "comments": list(converted.comments),
     }
     original = Attachment(filename=name, original_name=source.name, declared_type="",
                           file_type=file_type, data=data)
-    folder = write_draft_folder(target, front, converted.markdown, converted.assets,
-                                [original])
-    for warning in converted.warnings:
+    folder = write_draft_folder(target, front, converted.markdown, assets, [original])
+    for warning in warnings:
         print(f"intake: warning: {warning}", file=sys.stderr)
-    print(f"{folder / 'draft.md'} · {front['word_count']} words · "
-          f"{len(converted.assets)} images · {len(converted.warnings)} warnings")
+    print(f"{folder / 'draft.md'} · {sections.words} words · {len(assets)} images · "
+          f"{len(warnings)} warnings")
     return int(ExitCode.OK)

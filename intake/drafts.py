@@ -128,7 +128,7 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> 
 
     markdown = tidy(markdown)
     sections = find_sections(markdown)
-    assets, kept_metadata = _clean_images(assets)
+    assets, kept_metadata = clean_images(assets)
     warnings.extend(f"Image {name} may still carry metadata (such as where a photo was "
                     "taken): check it before publishing." for name in kept_metadata)
     return Draft(
@@ -149,8 +149,9 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> 
     )
 
 
-def _clean_images(assets: list[Asset]) -> tuple[list[Asset], list[str]]:
-    """Assets with EXIF/GPS, XMP and text metadata removed; names whose format we cannot."""
+def clean_images(assets: list[Asset]) -> tuple[list[Asset], list[str]]:
+    """Assets with EXIF/GPS, XMP and text metadata removed, and the names of those whose
+    format could not be cleaned."""
     cleaned, uncertain = [], []
     for asset in assets:
         data, understood = strip_metadata(asset.data, sniff(asset.data))
