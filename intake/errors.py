@@ -30,7 +30,3 @@ class TemporaryFailure(IntakeError):
 
 class LockHeld(TemporaryFailure):
     pass
-
-
-class UnknownReference(IntakeError):
-    exit_code = ExitCode.USAGE

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import signal
 
-POINTS = ("after-fetch", "mid-process", "after-smtp", "before-mark")
+# The points: after-fetch, mid-process (after one message is committed), after-smtp
+# (the server accepted, our commit not yet made), before-mark.
 
 
 def failpoint(name: str) -> None:

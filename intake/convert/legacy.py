@@ -30,6 +30,12 @@ def unrtf_available() -> bool:
     return shutil.which("unrtf") is not None
 
 
+def _kept(name: str, what: str, tool: str) -> Converted:
+    return Converted(markdown="", warnings=(
+        f"{name} ({what}) is kept as received in original/; it was not converted (install "
+        f"{tool} to convert such files) and needs converting by hand.",))
+
+
 def _run(tool: str, args: list[str], name: str, data: bytes, suffix: str,
          seconds: float) -> subprocess.CompletedProcess[bytes]:
     with tempfile.TemporaryDirectory(prefix="intake-legacy-") as folder:
@@ -46,9 +52,7 @@ def _run(tool: str, args: list[str], name: str, data: bytes, suffix: str,
 def convert_rtf(name: str, data: bytes, seconds: float = 60.0) -> Converted:
     unrtf = shutil.which("unrtf")
     if unrtf is None:
-        return Converted(markdown="", warnings=(
-            f"{name} (RTF) is kept as received in original/; it was not converted (install "
-            "unrtf to convert RTF files) and needs converting by hand.",))
+        return _kept(name, "RTF", "unrtf")
     done = _run(unrtf, ["--html"], name, data, ".rtf", seconds)
     if done.returncode != 0 or not done.stdout.strip():
         raise ConversionError(f"{name} could not be read as RTF", _ADVICE)
@@ -64,9 +68,7 @@ def convert_rtf(name: str, data: bytes, seconds: float = 60.0) -> Converted:
 def convert_doc(name: str, data: bytes, seconds: float = 60.0) -> Converted:
     antiword = shutil.which("antiword")
     if antiword is None:
-        return Converted(markdown="", warnings=(
-            f"{name} (legacy Word .doc) is kept as received in original/; it was not "
-            "converted (install antiword to convert .doc files) and needs converting by hand.",))
+        return _kept(name, "legacy Word .doc", "antiword")
     done = _run(antiword, ["-w", "0", "-m", "UTF-8.txt"], name, data, ".doc", seconds)
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
