@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import ssl
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -90,10 +89,6 @@ class SmtpServer:
             self.controller.stop()
             self.controller = None
 
-    def start(self) -> None:
-        assert self.controller is not None
-        self.controller.start()
-
 
 @pytest.fixture(scope="session")
 def ca() -> trustme.CA:
@@ -160,11 +155,6 @@ def settings_text(sections: dict[str, dict[str, Any]]) -> str:
 
 
 @pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    return tmp_path
-
-
-@pytest.fixture
 def make_config(tmp_path: Path) -> Callable[..., Path]:
     """Write a settings.toml in a temp folder; by default mail goes to .eml files."""
 
@@ -203,8 +193,6 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
 
     return run
 
-
-PYTHON = sys.executable
 
 
 # -- IMAP: a private Dovecot ---------------------------------------------------------

@@ -9,7 +9,6 @@ unique greeting to wait for, a parent-death signal so it never outlives pytest).
 from __future__ import annotations
 
 import ctypes
-import grp
 import os
 import pwd
 import shutil
@@ -169,26 +168,3 @@ class Dovecot:
                 self.process.kill()
             self.process = None
         shutil.rmtree(self.base, ignore_errors=True)
-
-    def restart(self) -> None:
-        """Stop and start the same server on the same ports, mail kept."""
-        assert self.process is not None
-        self.process.terminate()
-        self.process.wait(timeout=10)
-        conf = (self.base / "dovecot.conf").read_text()
-        greeting = next(line.split(" = ", 1)[1] for line in conf.splitlines()
-                        if line.startswith("login_greeting"))
-        binary = dovecot_binary()
-        assert binary is not None
-        self.process = subprocess.Popen(
-            [binary, "-F", "-c", str(self.base / "dovecot.conf")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
-        self._wait_for(greeting)
-
-
-def mail_group_ok() -> bool:
-    try:
-        grp.getgrnam("dovecot")
-    except KeyError:
-        return os.geteuid() != 0
-    return True

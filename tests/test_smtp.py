@@ -82,9 +82,8 @@ def test_smtp_down_then_send_delivers_once(smtp_factory: Callable[..., SmtpServe
     assert "pending 1" in result.out
     assert _outbox(config)[0][1] == "pending"
 
-    server.controller = None
     again = smtp_factory("starttls", auth=True)
-    config = make_config(smtp={**again.settings()})
+    config = make_config(smtp=again.settings())
     first = cli("--config", config, "send")
     assert first.code == 0, first.err
     assert first.out.strip() == "sent 1 · pending 0 · failed 0"
