@@ -88,13 +88,15 @@ class Notices:
             lstrip_blocks=True,
         )
         self.env.filters["thousands"] = lambda n: f"{int(n):,}"
+        # Listed once: a run asks for every acknowledgement, and the folder does not change.
+        self.available = frozenset(self.env.list_templates())
 
     def has(self, name: str) -> bool:
-        return f"{name}.subject.txt" in self.env.list_templates()
+        return f"{name}.subject.txt" in self.available
 
     def names(self) -> list[str]:
         """Every complete template (subject, text and HTML present)."""
-        found = set(self.env.list_templates())
+        found = self.available
         return sorted(n[: -len(".subject.txt")] for n in found if n.endswith(".subject.txt")
                       and not n.startswith("_")
                       and {n.replace("subject.txt", p) for p in PARTS} <= found)
