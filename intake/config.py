@@ -173,7 +173,7 @@ class DraftsSection:
 
 @dataclass(frozen=True, kw_only=True)
 class KindRule:
-    """One kind of submission and the signals that point to it."""
+    """One kind of submission: the signals that point to it and the guidelines it is held to."""
 
     name: str
     label: str = _opt("how the kind is named to authors and editors")
@@ -183,8 +183,47 @@ class KindRule:
     attachments: tuple[str, ...] = _opt(
         "words in attachment file names that point to this kind (cv, resume)", ()
     )
+    attachments_together: tuple[str, ...] = _opt(
+        "words that, all found among the attachment names (cv and cover), decide this kind",
+        ())
     needs_manuscript: bool = _opt("whether a missing manuscript is asked for", False)
     acknowledge: bool = _opt("whether the author gets an acknowledgement", True)
+    response_days: int = _opt(
+        "days within which authors are told to expect an answer; 0 to promise no time", 14)
+    # Guidelines: checked on the manuscript, reported to the editor and the author.
+    min_words: int | None = _opt("fewest words, references left out", None)
+    max_words: int | None = _opt("most words, references left out", None)
+    require_title: bool = _opt("whether the manuscript must carry its own title", False)
+    require_bio: bool = _opt("whether the manuscript must have an author bio", False)
+    max_images: int | None = _opt("most images in and with the manuscript", None)
+    max_image_kb: int | None = _opt("largest image, in KB", None)
+    max_links: int | None = _opt("most links to other sites, references left out", None)
+    require_disclosure: bool = _opt(
+        "whether the text must say it is sponsored (one of disclosure_phrases)", False)
+    disclosure_phrases: tuple[str, ...] = _opt(
+        "phrases that count as a disclosure statement",
+        ("sponsored by", "sponsored post", "sponsored article", "sponsored content",
+         "this article is sponsored", "this post is sponsored", "paid partnership",
+         "in partnership with", "advertisement", "advertorial", "disclosure",
+         "conflict of interest", "conflicts of interest", "funded by", "paid for by"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class TriageSection:
+    default_kind: str = _opt("the kind a message gets when no signal matches", "other")
+    min_score: int = _opt("a decision scoring less than this goes to triage for an editor", 3)
+    margin: int = _opt(
+        "a decision fewer points than this ahead of the runner-up goes to triage", 2)
+    deny: tuple[str, ...] = _opt(
+        "senders (name@example.org) and domains (example.org) whose mail is kept but "
+        "never answered", ())
+
+
+@dataclass(frozen=True, kw_only=True)
+class RepliesSection:
+    max_per_sender: int = _opt(
+        "acknowledgements one address may receive per period; past that, none is sent", 5)
+    period_hours: int = _opt("the period max_per_sender counts over, in hours", 24)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -195,7 +234,8 @@ class Settings:
     imap: ImapSection | None
     drafts: DraftsSection
     kinds: tuple[KindRule, ...]
-    default_kind: str
+    triage: TriageSection
+    replies: RepliesSection
 
     def kind(self, name: str) -> KindRule:
         for rule in self.kinds:
@@ -207,37 +247,63 @@ class Settings:
     def data_dir(self) -> Path:
         return self.intake.data_dir
 
+    @property
+    def default_kind(self) -> str:
+        return self.triage.default_kind
+
 
 DEFAULT_KINDS: dict[str, dict[str, Any]] = {
     "guest_post": {
         "label": "Guest post",
-        "subject": ["guest post", "article submission", "submission", "manuscript", "blog post"],
-        "body": ["guest post", "submit my article", "submit an article", "attached my article",
-                 "please find attached my", "for your consideration"],
+        "subject": ["guest post", "guest article", "guest blog", "article submission",
+                    "submission", "manuscript", "blog post", "my article", "article proposal",
+                    "write for you"],
+        "body": ["guest post", "guest article", "submit my article", "submit an article",
+                 "submitting my article", "attached my article", "attached article",
+                 "please find attached my", "for your consideration", "for publication",
+                 "publish my article", "i wrote an article", "i have written",
+                 "write for your blog", "my essay", "my piece"],
         "needs_manuscript": True,
+        "min_words": 800, "max_words": 2500, "require_title": True, "require_bio": True,
+        "max_images": 6, "max_image_kb": 5120, "max_links": 10,
     },
     "sponsored": {
         "label": "Sponsored article",
-        "subject": ["sponsored", "paid article", "advertorial", "partnership", "collaboration"],
-        "body": ["sponsored", "paid article", "advertorial", "our rates", "your rates",
-                 "pricing", "budget", "backlink", "on behalf of our client"],
+        "subject": ["sponsored", "sponsorship", "paid article", "paid post", "paid guest post",
+                    "advertorial", "advertising", "advertise", "partnership", "collaboration",
+                    "link insertion", "business proposal", "media kit"],
+        "body": ["sponsored", "paid article", "paid post", "advertorial", "advertise",
+                 "advertising", "our rates", "your rates", "your price", "pricing", "fee",
+                 "how much", "budget", "backlink", "backlinks", "do-follow", "dofollow",
+                 "link insertion", "on behalf of our client", "our client", "our brand",
+                 "promote our", "media kit", "marketing", "seo", "we will pay", "we can pay",
+                 "compensation"],
+        "require_disclosure": True, "max_links": 3,
     },
     "application": {
         "label": "Application to join",
-        "subject": ["application", "join the team", "editor position", "contributor position",
-                    "volunteer"],
+        "subject": ["application", "apply", "applying", "join the team", "join your team",
+                    "editor position", "contributor position", "volunteer", "editorial board",
+                    "vacancy", "become an editor", "become a contributor"],
         "body": ["my cv", "my resume", "curriculum vitae", "cover letter", "join your team",
-                 "apply for", "position of"],
-        "attachments": ["cv", "resume", "curriculum", "cover"],
+                 "join the team", "apply for", "applying for", "position of", "become an editor",
+                 "become a contributor", "volunteer", "the role of", "vacancy"],
+        "attachments": ["cv", "resume", "curriculum", "cover", "motivation"],
+        "attachments_together": ["cv|resume|curriculum", "cover|motivation"],
+        "response_days": 21,
     },
     "contest": {
         "label": "Contest entry",
-        "subject": ["contest", "competition", "essay prize", "entry"],
-        "body": ["contest", "competition", "my entry", "essay prize"],
+        "subject": ["contest", "competition", "essay prize", "entry", "prize", "award"],
+        "body": ["contest", "competition", "my entry", "essay prize", "submit my entry",
+                 "entry for", "prize"],
         "needs_manuscript": True,
+        "min_words": 800, "max_words": 2000, "require_title": True,
+        "response_days": 30,
     },
     "other": {
         "label": "Message",
+        "response_days": 7,
     },
 }
 
@@ -245,6 +311,7 @@ _T = TypeVar("_T")
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 _PREFIX = re.compile(r"[A-Z0-9]{2,10}")
 _KIND_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+_DENY_ENTRY = re.compile(r"([^@\s]+@)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 
 
 def default_config_path() -> Path:
@@ -269,7 +336,8 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     """Validate a parsed settings table; relative paths are taken from path's folder."""
     base = path.resolve().parent
     ctx = _Context(path, base)
-    ctx.check_keys(data, {"intake", "imap", "smtp", "drafts", "triage", "kinds"}, "")
+    ctx.check_keys(data, {"intake", "imap", "smtp", "drafts", "triage", "replies", "kinds"},
+                   "")
     intake = ctx.build(IntakeSection, ctx.table(data, "intake"), "intake")
     if not _PREFIX.fullmatch(intake.reference_prefix):
         ctx.fail("intake", "reference_prefix", "2 to 10 capital letters or digits",
@@ -316,14 +384,29 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
                                 "digits and _ (such as guest_post)")
         if not isinstance(table, dict):
             ctx.fail("kinds", name, "a table of signals", table)
-        kinds.append(ctx.build(KindRule, {**table, "name": name}, f"kinds.{name}"))
+        rule = ctx.build(KindRule, {**table, "name": name}, f"kinds.{name}")
+        for key in ("min_words", "max_words", "max_images", "max_image_kb", "max_links",
+                    "response_days"):
+            value = getattr(rule, key)
+            if value is not None and value < 0:
+                ctx.fail(f"kinds.{name}", key, "0 or more", value)
+        if rule.min_words and rule.max_words and rule.min_words > rule.max_words:
+            ctx.fail(f"kinds.{name}", "min_words", f"at most max_words ({rule.max_words})",
+                     rule.min_words)
+        kinds.append(rule)
 
-    triage = ctx.table(data, "triage")
-    ctx.check_keys(triage, {"default_kind"}, "triage")
-    default_kind = triage.get("default_kind", "other")
-    if default_kind not in {k.name for k in kinds}:
+    triage = ctx.build(TriageSection, ctx.table(data, "triage"), "triage")
+    if triage.default_kind not in {k.name for k in kinds}:
         ctx.fail("triage", "default_kind", "one of the kinds declared under [kinds]",
-                 default_kind)
+                 triage.default_kind)
+    for entry in triage.deny:
+        if not _DENY_ENTRY.fullmatch(entry.strip()):
+            ctx.fail("triage", "deny", "addresses (name@example.org) or domains (example.org)",
+                     entry)
+    replies = ctx.build(RepliesSection, ctx.table(data, "replies"), "replies")
+    for key in ("max_per_sender", "period_hours"):
+        if getattr(replies, key) < 1:
+            ctx.fail("replies", key, "at least 1", getattr(replies, key))
 
     return Settings(
         path=path,
@@ -332,7 +415,8 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
         imap=imap,
         drafts=drafts,
         kinds=tuple(kinds),
-        default_kind=default_kind,
+        triage=triage,
+        replies=replies,
     )
 
 

@@ -131,8 +131,9 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> 
     assets, kept_metadata = clean_images(assets)
     warnings.extend(f"Image {name} may still carry metadata (such as where a photo was "
                     "taken): check it before publishing." for name in kept_metadata)
+    title, title_found = _title(title, markdown, msg.subject, manuscript)
     return Draft(
-        title=_title(title, markdown, msg.subject, manuscript),
+        title=title,
         markdown=markdown,
         assets=tuple(assets),
         originals=msg.attachments,
@@ -143,6 +144,9 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> 
         references=sections.references,
         warnings=tuple(warnings),
         missing_manuscript=missing,
+        has_manuscript=manuscript is not None or (rule.needs_manuscript and not missing),
+        title_found=title_found,
+        links=sections.links,
         problem=problem,
         advice=advice,
         comments=comments,
@@ -166,16 +170,18 @@ def _body_markdown(text: str) -> str:
 
 
 def _title(found: str | None, markdown: str, subject: str,
-           manuscript: Attachment | None) -> str:
+           manuscript: Attachment | None) -> tuple[str, bool]:
+    """The title, and whether the manuscript gave it (rather than the email's subject)."""
     # A CV's title and headings are a name and "Education": the subject says more.
     from_document = manuscript is not None and not _CV_NAME.search(manuscript.filename)
     if found and from_document:
-        return found
+        return found, True
     heading = _HEADING.search(markdown) if from_document else None
     if heading:
-        return re.sub(r"\\(.)", r"\1", heading.group(1)).strip("*_ ")
+        return re.sub(r"\\(.)", r"\1", heading.group(1)).strip("*_ "), True
     subject = re.sub(r"^\s*((re|fwd?|aw|tr|sv)\s*:\s*)+", "", subject, flags=re.I).strip()
-    return subject or "(untitled)"
+    subject = re.sub(r"^\s*\[[A-Z0-9]{2,10}-\d{4}-\d{4,}\]\s*", "", subject)
+    return subject or "(untitled)", False
 
 
 _EXTENSIONS = {".docx": "docx", ".docm": "docm", ".pdf": "pdf", ".odt": "odt", ".rtf": "rtf",

@@ -124,6 +124,25 @@ MIGRATIONS: tuple[str, ...] = (
         next_try_at TEXT
     );
     """,
+    # 3: threads and revisions: which files each revision brought (duplicates are found
+    # by hash), replies found by our own Message-IDs, bounces, acknowledgements per sender.
+    """
+    ALTER TABLE submissions ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE outbox ADD COLUMN bounce TEXT;
+    CREATE INDEX outbox_message_id ON outbox(message_id);
+    CREATE INDEX outbox_recipient ON outbox(recipient, created_at);
+    CREATE TABLE files (
+        id INTEGER PRIMARY KEY,
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        revision INTEGER NOT NULL,
+        message_row INTEGER REFERENCES messages(id),
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        sha256 TEXT NOT NULL
+    );
+    CREATE INDEX files_sha256 ON files(sha256);
+    CREATE INDEX files_submission ON files(submission_id, revision);
+    """,
 )
 
 
@@ -165,6 +184,7 @@ class Submission:
     draft_dir: str | None
     created_at: str
     updated_at: str
+    revision: int = 1
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -174,7 +194,7 @@ class Submission:
             "received": self.received, "message_id": self.message_id,
             "word_count": self.word_count, "warnings": list(self.warnings),
             "reason": self.reason, "draft_dir": self.draft_dir,
-            "classification": self.classification,
+            "classification": self.classification, "revision": self.revision,
         }
 
 
@@ -188,12 +208,13 @@ class OutboxItem:
     subject: str
     message_id: str
     body: bytes
-    state: str  # pending, sent, failed
+    state: str  # pending, sent, failed, bounced
     attempts: int
     last_error: str | None
     next_attempt_at: str
     created_at: str
     sent_at: str | None
+    bounce: str | None = None
 
 
 @dataclass(frozen=True)
@@ -405,6 +426,60 @@ class Ledger:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
+    def submission_by_id(self, submission_id: int) -> Submission:
+        row = self.db.execute("SELECT * FROM submissions WHERE id = ?",
+                              (submission_id,)).fetchone()
+        return _submission(row)
+
+    _UPDATABLE = frozenset({"kind", "status", "title", "word_count", "warnings",
+                            "classification", "reason", "draft_dir", "revision"})
+
+    def update_submission(self, submission_id: int, **values: Any) -> None:
+        unknown = set(values) - self._UPDATABLE
+        assert not unknown, unknown
+        encoded = {k: json.dumps(list(v) if k == "warnings" else v)
+                   if k in ("warnings", "classification") else
+                   v.value if isinstance(v, Status) else v for k, v in values.items()}
+        columns = ", ".join(f"{k} = ?" for k in encoded)
+        self.db.execute(f"UPDATE submissions SET {columns}, updated_at = ? WHERE id = ?",  # noqa: S608 (names from _UPDATABLE)
+                        (*encoded.values(), now_iso(), submission_id))
+
+    def thread_of(self, message_ids: Sequence[str]) -> int | None:
+        """The submission a reply belongs to: one of our emails, or one of its own messages,
+        among the ids it answers (the latest answered first)."""
+        for mid in reversed([m for m in message_ids if m]):
+            row = self.db.execute("SELECT submission_id FROM outbox WHERE message_id = ? "
+                                  "ORDER BY id DESC LIMIT 1", (mid,)).fetchone()
+            if row is None:
+                row = self.db.execute(
+                    "SELECT m.submission_id FROM messages m JOIN submissions s "
+                    "ON s.id = m.submission_id WHERE m.message_id = ? AND s.status != ? "
+                    "ORDER BY m.id DESC LIMIT 1", (mid, Status.IGNORED.value)).fetchone()
+            if row is not None:
+                return int(row[0])
+        return None
+
+    def add_files(self, submission_id: int, revision: int, message_row: int,
+                  files: Sequence[tuple[str, str, str]]) -> None:
+        """files: (name, role, sha256) of each attachment this revision brought."""
+        self.db.executemany(
+            "INSERT INTO files (submission_id, revision, message_row, name, role, sha256) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(submission_id, revision, message_row, n, r, h) for n, r, h in files])
+
+    def file_hashes(self, submission_id: int) -> set[str]:
+        rows = self.db.execute("SELECT sha256 FROM files WHERE submission_id = ?",
+                               (submission_id,)).fetchall()
+        return {r[0] for r in rows}
+
+    def submission_with_manuscript(self, sha256: str, author_email: str) -> int | None:
+        """A submission from this author that already has this exact manuscript."""
+        row = self.db.execute(
+            "SELECT f.submission_id FROM files f JOIN submissions s ON s.id = f.submission_id "
+            "WHERE f.sha256 = ? AND f.role = 'manuscript' AND s.author_email = ? "
+            "ORDER BY f.id LIMIT 1", (sha256, author_email)).fetchone()
+        return int(row[0]) if row else None
+
     def submission(self, reference: str) -> Submission | None:
         row = self.db.execute("SELECT * FROM submissions WHERE reference = ?",
                               (reference.strip().upper(),)).fetchone()
@@ -476,6 +551,24 @@ class Ledger:
         self.db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?, "
                         "next_attempt_at = ? WHERE id = ?", (error, next_attempt_at, item))
 
+    def outbox_with_id(self, message_ids: Sequence[str]) -> OutboxItem | None:
+        for mid in message_ids:
+            row = self.db.execute("SELECT * FROM outbox WHERE message_id = ?",
+                                  (mid,)).fetchone()
+            if row is not None:
+                return _outbox(row)
+        return None
+
+    def outbox_bounced(self, item: int, diagnostic: str) -> None:
+        self.db.execute("UPDATE outbox SET state = 'bounced', bounce = ? WHERE id = ?",
+                        (diagnostic, item))
+
+    def emails_to(self, recipient: str, since: str) -> int:
+        """How many emails were queued for this address since then (any purpose)."""
+        row = self.db.execute("SELECT COUNT(*) FROM outbox WHERE recipient = ? "
+                              "AND created_at >= ?", (recipient, since)).fetchone()
+        return int(row[0])
+
     def outbox_failed(self, item: int, error: str) -> None:
         self.db.execute("UPDATE outbox SET state = 'failed', attempts = attempts + 1, "
                         "last_error = ? WHERE id = ?", (error, item))
@@ -498,7 +591,7 @@ def _submission(row: sqlite3.Row) -> Submission:
         warnings=tuple(json.loads(row["warnings"])),
         classification=json.loads(row["classification"]), reason=row["reason"],
         draft_dir=row["draft_dir"], created_at=row["created_at"],
-        updated_at=row["updated_at"])
+        updated_at=row["updated_at"], revision=row["revision"])
 
 
 def _outbox(row: sqlite3.Row) -> OutboxItem:
@@ -508,4 +601,4 @@ def _outbox(row: sqlite3.Row) -> OutboxItem:
         message_id=row["message_id"], body=bytes(row["body"]), state=row["state"],
         attempts=row["attempts"], last_error=row["last_error"],
         next_attempt_at=row["next_attempt_at"], created_at=row["created_at"],
-        sent_at=row["sent_at"])
+        sent_at=row["sent_at"], bounce=row["bounce"])

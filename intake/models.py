@@ -20,6 +20,7 @@ class MessageState(StrEnum):
 class Status(StrEnum):
     """A submission's place in the editors' workflow (see CONTRACT.md)."""
 
+    TRIAGE = "triage"  # the kind is unsure: an editor decides (intake reclassify)
     QUEUED = "queued"
     IN_REVIEW = "in_review"
     CHANGES_REQUESTED = "changes_requested"
@@ -31,7 +32,7 @@ class Status(StrEnum):
 
 
 # What `intake queue` lists when no --status is given: what awaits editors.
-AWAITING_EDITORS = (Status.QUEUED, Status.IN_REVIEW, Status.QUARANTINED)
+AWAITING_EDITORS = (Status.TRIAGE, Status.QUEUED, Status.IN_REVIEW, Status.QUARANTINED)
 
 
 class FileType(StrEnum):
@@ -120,6 +121,7 @@ class Classification:
     kind: str
     score: int
     signals: tuple[str, ...]  # why, in words an editor can check
+    sure: bool = True  # False: too weak or too close a call; an editor decides (triage)
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,11 @@ class Draft:
     author_bio: str | None = None  # the label of the author's bio section, when found
     references: int = 0  # entries in the references section
     missing_manuscript: bool = False
+    has_manuscript: bool = False  # a document, or a body long enough to be the article
+    title_found: bool = False  # the manuscript carries its own title (not the subject's)
+    links: int = 0  # links to web pages, references left out
     comments: tuple[dict[str, str], ...] = ()
     problem: str | None = None  # why the submission must be quarantined, for an editor
     advice: str | None = None  # what the author should send instead, when there is a problem
+    for_author: tuple[str, ...] = ()  # guideline findings, in words for the author
+    privacy: tuple[dict[str, str], ...] = ()  # possible patient identifiers: what, where

@@ -16,25 +16,31 @@ from datetime import UTC, datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import parseaddr
-from typing import Any
 
 from intake.config import Settings, sender_address
 from intake.drafts import build_draft
-from intake.errors import ExitCode, SettingsError
+from intake.errors import SettingsError
 from intake.failpoints import failpoint
-from intake.ledger import Ledger, OutboxItem, StoredMessage, now_iso
+from intake.frontmatter import front_matter
+from intake.ledger import Ledger, OutboxItem, StoredMessage, Submission, now_iso
 from intake.mailer import DeliveryError, Transport, TransportUnavailable
-from intake.models import Draft, MessageState, ParsedMessage, RawMessage, Status
+from intake.models import Classification, Draft, MessageState, ParsedMessage, RawMessage, Status
 from intake.notices import Notices
+from intake.outgoing import ACK, Outgoing, acknowledgement_template
 from intake.parse import ParseError, forwarded_message, parse_message
+from intake.report import RunReport
 from intake.store import Store
-from intake.triage.automatic import automatic_reason
+from intake.threads import Threads
+from intake.triage.automatic import Automatic, Category, denied, detect, role_sender
+from intake.triage.bounces import read_bounce
+from intake.triage.checks import review
 from intake.triage.kinds import classify
+
+__all__ = ["Assessment", "Intake", "RunReport"]
 
 log = logging.getLogger(__name__)
 
 _ANSWERABLE = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
-ACK = "acknowledgement"
 ImapPlace = tuple[str, int, int]  # mailbox key, UIDVALIDITY, UID
 
 
@@ -42,42 +48,12 @@ ImapPlace = tuple[str, int, int]  # mailbox key, UIDVALIDITY, UID
 class Assessment:
     status: Status
     reason: str | None
-    classification: dict[str, Any] | None
+    classification: Classification | None
     draft: Draft | None
     acknowledge: bool
-
-
-@dataclass
-class RunReport:
-    fetched: int = 0  # messages read from the source
-    known: int = 0  # read before (same bytes): nothing new
-    new: int = 0  # new submissions
-    revisions: int = 0
-    duplicates: int = 0  # same Message-ID as one already taken
-    ignored: int = 0
-    quarantined: int = 0
-    sent: int = 0
-    failed: int = 0  # deliveries given up this run
-    pending: int = 0
-    delivery_problem: str | None = None
-    source_problem: str | None = None  # the mailbox could not be read this run
-
-    def summary(self) -> str:
-        parts = [f"fetched {self.fetched}", f"new {self.new}", f"revisions {self.revisions}",
-                 f"ignored {self.ignored}", f"quarantined {self.quarantined}",
-                 f"sent {self.sent}", f"pending {self.pending}"]
-        if self.known or self.duplicates:
-            parts.append(f"already had {self.known + self.duplicates}")
-        if self.failed:
-            parts.append(f"failed {self.failed}")
-        return " · ".join(parts)
-
-    def exit_code(self) -> ExitCode:
-        if self.quarantined or self.failed:
-            return ExitCode.NEEDS_ATTENTION
-        if self.delivery_problem or self.source_problem:
-            return ExitCode.TEMPORARY
-        return ExitCode.OK
+    automatic: Automatic | None = None
+    thread: tuple[Submission, str] | None = None  # the submission it continues, and how
+    quiet_reason: str | None = None  # why no automatic answer goes to a real sender
 
 
 class Intake:
@@ -86,6 +62,8 @@ class Intake:
         self.store = Store(settings.data_dir)
         self.ledger = Ledger(settings.data_dir / "intake.sqlite3", readonly=readonly)
         self.notices = Notices(settings)
+        self.outgoing = Outgoing(settings, self.ledger, self.notices)
+        self.threads = Threads(settings, self.ledger, self.store, self.outgoing)
         own = {sender_address(settings).addr_spec.lower()}
         if settings.imap and settings.imap.username and "@" in settings.imap.username:
             own.add(settings.imap.username.lower())
@@ -174,13 +152,18 @@ class Intake:
                 return
 
         verdict = self.assess(msg)
-        self._record(stored, msg, verdict.draft, verdict.status, verdict.reason, report,
-                     acknowledge=verdict.acknowledge, classification=verdict.classification)
+        if verdict.automatic is not None and self._about_our_mail(stored, msg, data,
+                                                                  verdict.automatic, report):
+            return
+        if verdict.thread is not None:
+            self.threads.add(stored, msg, *verdict.thread, report)
+            return
+        self._record(stored, msg, verdict, report)
 
     def _unwrap_forward(self, msg: ParsedMessage, data: bytes) -> ParsedMessage:
         """A person's forward of a submission stands for the submission it carries
         (its author, files and Message-ID); a bounce carrying our own mail does not."""
-        if automatic_reason(msg, self.own_addresses) is not None:
+        if detect(msg, self.own_addresses) is not None:
             return msg
         inner = forwarded_message(data)
         if inner is None:
@@ -196,29 +179,81 @@ class Intake:
                        recipients=tuple(dict.fromkeys(msg.recipients + forwarded.recipients)))
 
     def assess(self, msg: ParsedMessage) -> Assessment:
-        """What should become of a message: pure, so a dry run can ask it too."""
-        automatic = automatic_reason(msg, self.own_addresses)
+        """What should become of a message: reads the ledger, changes nothing, so a dry
+        run can ask it too."""
+        automatic = detect(msg, self.own_addresses)
         if automatic is not None:
-            return Assessment(Status.IGNORED, automatic, None, None, acknowledge=False)
-        found = classify(msg, self.settings.kinds, self.settings.default_kind)
-        draft = build_draft(msg, self.settings.kind(found.kind), self.settings.drafts)
-        status, reason = Status.QUEUED, draft.problem
+            return Assessment(Status.IGNORED, automatic.reason, None, None, acknowledge=False,
+                              automatic=automatic)
+        entry = denied(msg.sender_email, self.settings.triage.deny)
+        if entry is not None:
+            return Assessment(Status.IGNORED, f"the sender is on the deny list ([triage] deny: "
+                              f"{entry})", None, None, acknowledge=False)
+        thread = self.threads.find(msg)
+        if thread is not None:
+            return Assessment(Status.QUEUED, None, None, None, acknowledge=False, thread=thread)
+        found = classify(msg, self.settings.kinds, self.settings.triage)
+        rule = self.settings.kind(found.kind)
+        draft = review(build_draft(msg, rule, self.settings.drafts), rule, msg.sender_email)
+        status = Status.QUEUED if found.sure else Status.TRIAGE
+        reason = draft.problem
         answerable = bool(_ANSWERABLE.fullmatch(msg.sender_email))
         if draft.problem or not answerable:
             status = Status.QUARANTINED
             reason = reason or (f"the sender address {msg.sender_email!r} cannot be answered"
                                 if msg.sender_email else "the message has no sender address")
-        classification = {"kind": found.kind, "score": found.score,
-                          "signals": list(found.signals)}
-        return Assessment(status, reason, classification, draft, acknowledge=answerable)
+        quiet = role_sender(msg)
+        return Assessment(status, reason, found, draft, acknowledge=answerable and not quiet,
+                          quiet_reason=quiet)
 
-    def _record(self, stored: StoredMessage, msg: ParsedMessage, draft: Draft | None,
-                status: Status, reason: str | None, report: RunReport, *,
-                acknowledge: bool = False,
-                classification: dict[str, Any] | None = None) -> None:
+    def _about_our_mail(self, stored: StoredMessage, msg: ParsedMessage, data: bytes,
+                        automatic: Automatic, report: RunReport) -> bool:
+        """A bounce of, or an auto-reply to, one of our emails: recorded on its submission
+        (a bounce marks the email bounced), with no new reference. False: not about ours."""
+        if automatic.category is Category.BOUNCE:
+            bounce = read_bounce(data)
+            ids, detail = list(bounce.message_ids), bounce.diagnostic
+        elif automatic.category is Category.AUTO_REPLY:
+            ids, detail = [msg.in_reply_to, *reversed(msg.references)], automatic.reason
+        else:
+            return False
+        item = self.ledger.outbox_with_id([i for i in ids if i])
+        if item is None:
+            return False
+        bounced = automatic.category is Category.BOUNCE
+        with self.ledger.transaction():
+            if bounced:
+                self.ledger.outbox_bounced(item.id, detail)
+                self.ledger.add_event("email bounced", submission_id=item.submission_id,
+                                      message_row=stored.id, purpose=item.purpose,
+                                      to=item.recipient, reason=detail)
+            else:
+                self.ledger.add_event("automatic reply received",
+                                      submission_id=item.submission_id,
+                                      message_row=stored.id, sender=msg.sender_email,
+                                      reason=detail)
+            self.ledger.finish_message(stored.id, MessageState.IGNORED,
+                                       message_id=msg.message_id, reason=automatic.reason,
+                                       submission_id=item.submission_id)
+        report.ignored += 1
+        if bounced:
+            report.bounced += 1
+            log.warning("our %s to %s bounced: %s (see intake show for the submission)",
+                        item.purpose, item.recipient, detail)
+        else:
+            log.info("automatic reply from %s to our %s: %s", msg.sender_email, item.purpose,
+                     detail)
+        return True
+
+    def _record(self, stored: StoredMessage, msg: ParsedMessage, verdict: Assessment,
+                report: RunReport) -> None:
         """Commit the submission, its draft folder, its events and its acknowledgement."""
-        kind = classification["kind"] if classification else self.settings.default_kind
-        classification = classification or {"kind": kind, "score": 0, "signals": []}
+        draft, status, reason = verdict.draft, verdict.status, verdict.reason
+        found = verdict.classification or Classification(self.settings.default_kind, 0, (),
+                                                         sure=True)
+        kind = found.kind
+        classification = {"kind": kind, "score": found.score, "signals": list(found.signals),
+                          "sure": found.sure}
         title = draft.title if draft else (msg.subject or "(no subject)")
         warnings = list(draft.warnings) if draft else []
         with self.ledger.transaction():
@@ -226,8 +261,9 @@ class Intake:
                                                    datetime.now(UTC).year)
             draft_dir = None
             if draft is not None:
-                front = self._front_matter(reference, kind, status, msg, draft, stored,
-                                           classification)
+                front = front_matter(reference=reference, kind=kind, status=status, msg=msg,
+                                     draft=draft, received=stored.fetched_at,
+                                     classification=found)
                 folder = self.store.write_draft(reference, front, draft.markdown,
                                                 draft.assets, draft.originals, msg.text)
                 draft_dir = self.store.relative(folder)
@@ -236,21 +272,32 @@ class Intake:
                 author_name=msg.sender_name, author_email=msg.sender_email,
                 subject=msg.subject, received=stored.fetched_at, message_id=msg.message_id,
                 word_count=draft.word_count if draft else 0, warnings=warnings,
-                classification=classification, reason=reason, draft_dir=draft_dir)
+                classification=classification if verdict.classification else {},
+                reason=reason, draft_dir=draft_dir)
             self.ledger.add_event("received", submission_id=sub, message_row=stored.id,
                                   origin=stored.origin, sender=msg.sender_email,
                                   forwarded_by=msg.forwarded_by or None)
             if status is Status.IGNORED:
                 self.ledger.add_event("ignored", submission_id=sub, reason=reason)
             else:
-                self.ledger.add_event("classified", submission_id=sub, **classification)
+                self.ledger.add_event("classified", submission_id=sub, kind=kind,
+                                      score=found.score, signals=list(found.signals),
+                                      sure=found.sure)
             if status is Status.QUARANTINED:
                 self.ledger.add_event("quarantined", submission_id=sub, reason=reason)
             elif draft is not None:
                 self.ledger.add_event("drafted", submission_id=sub, words=draft.word_count,
                                       warnings=len(draft.warnings))
-            if draft is not None and acknowledge and self.settings.kind(kind).acknowledge:
-                self._queue_acknowledgement(sub, reference, kind, msg, draft)
+            if draft is not None:
+                self.ledger.add_files(sub, 1, stored.id,
+                                      [(f.name, f.role, f.sha256) for f in draft.source_files])
+            if verdict.quiet_reason:
+                self.ledger.add_event("not answered automatically", submission_id=sub,
+                                      reason=verdict.quiet_reason)
+            if draft is not None and verdict.acknowledge and self.settings.kind(kind).acknowledge:
+                template = acknowledgement_template(self.notices, kind, draft, sure=found.sure)
+                context = self.outgoing.context(reference, kind, msg, draft, sure=found.sure)
+                self.outgoing.queue(sub, ACK, template, msg, context)
             state = {Status.IGNORED: MessageState.IGNORED,
                      Status.QUARANTINED: MessageState.QUARANTINED}.get(status,
                                                                       MessageState.PROCESSED)
@@ -264,72 +311,8 @@ class Intake:
             log.warning("%s quarantined: %s", reference, reason)
         else:
             report.new += 1
-            log.info("%s %s from %s: %s", reference, kind, msg.sender_email, title)
-
-    def _queue_acknowledgement(self, sub: int, reference: str, kind: str,
-                               msg: ParsedMessage, draft: Draft) -> None:
-        if draft.problem:
-            template = "unreadable_file"
-        elif draft.missing_manuscript:
-            template = "missing_manuscript"
-        elif self.notices.has(f"received_{kind}"):
-            template = f"received_{kind}"
-        else:
-            template = "received"
-        rendered = self.notices.render(template, self.ack_context(reference, kind, msg, draft))
-        email = self.notices.compose(rendered, to_name=msg.sender_name,
-                                     to_email=msg.sender_email, in_reply_to=msg.message_id,
-                                     references=msg.references, reference=reference)
-        queued = self.ledger.add_outbox(
-            submission_id=sub, purpose=ACK, template=template, recipient=msg.sender_email,
-            subject=rendered.subject, message_id=str(email["Message-ID"]),
-            body=email.as_bytes())
-        if queued is not None:
-            self.ledger.add_event("acknowledgement queued", submission_id=sub,
-                                  template=template, to=msg.sender_email)
-
-    def ack_context(self, reference: str, kind: str, msg: ParsedMessage,
-                    draft: Draft) -> dict[str, Any]:
-        rule = self.settings.kind(kind)
-        return {
-            "reference": reference,
-            "kind": kind,
-            "kind_label": rule.label,
-            "author_name": msg.sender_name,
-            "author_email": msg.sender_email,
-            "subject": msg.subject,
-            "title": draft.title,
-            "word_count": draft.word_count,
-            "files": [{"name": f.name, "role": f.role, "type": f.file_type, "size": f.size}
-                      for f in draft.source_files],
-            "problem": draft.problem or "",
-            "advice": draft.advice or "",
-        }
-
-    def _front_matter(self, reference: str, kind: str, status: Status, msg: ParsedMessage,
-                      draft: Draft, stored: StoredMessage,
-                      classification: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "reference": reference,
-            "kind": kind,
-            "status": status.value,
-            "title": draft.title,
-            "author": {"name": msg.sender_name, "email": msg.sender_email},
-            "received": stored.fetched_at,
-            "sent": msg.date.isoformat() if msg.date else None,
-            "subject": msg.subject,
-            "message_id": msg.message_id,
-            "source_files": [{"name": f.name, "role": f.role, "type": f.file_type,
-                              "size": f.size, "sha256": f.sha256}
-                             for f in draft.source_files],
-            "word_count": draft.word_count,
-            "word_count_with_references": draft.word_count_with_references,
-            "sections": {"author_bio": draft.author_bio, "references": draft.references},
-            "warnings": list(draft.warnings),
-            "comments": list(draft.comments),
-            "classification": {"score": classification["score"],
-                               "signals": classification["signals"]},
-        }
+            log.info("%s %s%s from %s: %s", reference, kind,
+                     "" if found.sure else " (unsure: triage)", msg.sender_email, title)
 
     def _quarantine_unreadable(self, stored: StoredMessage, reason: str,
                                report: RunReport, headers: bytes = b"") -> None:

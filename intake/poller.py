@@ -226,7 +226,11 @@ def _describe(app: Intake, item: Fetched, report: RunReport) -> str:
         report.duplicates += 1
         return f"{head} already taken (same Message-ID)"
     verdict = app.assess(msg)
-    kind = verdict.classification["kind"] if verdict.classification else "-"
+    kind = verdict.classification.kind if verdict.classification else "-"
+    if verdict.thread is not None:
+        sub, how = verdict.thread
+        report.revisions += 1
+        return f"{head} would add to {sub.reference} ({how}) from {msg.sender_email}"
     if verdict.status is Status.IGNORED:
         report.ignored += 1
         return f"{head} would ignore ({verdict.reason}) from {msg.sender_email}"

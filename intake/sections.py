@@ -14,9 +14,11 @@ from intake.convert.markdown import count_words
 
 _BIO = re.compile(r"^(about the authors?|about me|author'?s? bio(graphy)?|bio(graphy)?|"
                   r"the authors?|author information|contributors?)$", re.I)
-_REFERENCES = re.compile(r"^(references?( list)?|bibliography|works cited|sources|"
+REFERENCES_LABEL = re.compile(r"^(references?( list)?|bibliography|works cited|sources|"
                          r"citations|literature( cited)?|further reading)$", re.I)
 _MARKUP = re.compile(r"^#{1,6}\s+|[*_]{1,3}|\\(?=.)")
+# A Markdown link or a bare address to a web page; mailto: and in-page anchors are not.
+_LINK = re.compile(r"\]\(\s*<?https?://|(?<![(<\w])https?://", re.I)
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,10 @@ class Sections:
     references: int  # entries in the references section; 0 when there is none
     words: int  # the text's words, references left out
     words_with_references: int
+    links: int = 0  # links to web pages, references left out
 
 
-def _label(block: str) -> str:
+def section_label(block: str) -> str:
     """A block's text when it could be a section label: one short line, markup removed."""
     if "\n" in block.strip() or len(block) > 80:
         return ""
@@ -44,23 +47,24 @@ def find_sections(markdown: str) -> Sections:
     bio: str | None = None
     ref_start = ref_end = -1
     for index, block in enumerate(blocks):
-        label = _label(block)
+        label = section_label(block)
         if not label:
             continue
         if _BIO.match(label) and bio is None:
             bio = label
             if ref_start >= 0 and ref_end < 0:
                 ref_end = index
-        elif _REFERENCES.match(label) and ref_start < 0:
+        elif REFERENCES_LABEL.match(label) and ref_start < 0:
             ref_start = index
         elif ref_start >= 0 and ref_end < 0 and block.startswith("#") and \
                 _level(block) <= _level(blocks[ref_start]):
             ref_end = index  # the next heading as high ends the references
     if ref_start < 0:
         total = count_words(markdown)
-        return Sections(bio, 0, total, total)
+        return Sections(bio, 0, total, total, len(_LINK.findall(markdown)))
     ref_end = len(blocks) if ref_end < 0 else ref_end
     entries = [line for block in blocks[ref_start + 1:ref_end] for line in block.splitlines()
                if line.strip() and not line.lstrip().startswith("[^")]
-    kept = blocks[:ref_start] + blocks[ref_end:]
-    return Sections(bio, len(entries), count_words("\n\n".join(kept)), count_words(markdown))
+    kept = "\n\n".join(blocks[:ref_start] + blocks[ref_end:])
+    return Sections(bio, len(entries), count_words(kept), count_words(markdown),
+                    len(_LINK.findall(kept)))

@@ -79,6 +79,62 @@ class Store:
                                   originals, email_text)
 
 
+    def snapshot(self, reference: str, revision: int) -> None:
+        """Copy the current draft to revisions/N before a new revision replaces it.
+
+        Built aside and renamed into place, and skipped when already there, so a run
+        that crashed half-way through a revision simply does it again.
+        """
+        folder = self.draft_dir(reference)
+        target = folder / "revisions" / str(revision)
+        if not folder.is_dir() or target.exists():
+            return
+        tmp = folder / "revisions" / f".{revision}.{uuid.uuid4().hex}.tmp"
+        try:
+            shutil.copytree(folder, tmp, ignore=shutil.ignore_patterns(
+                "revisions", "correspondence", ".*"))
+            tmp.rename(target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _fsync_dir(target.parent)
+
+    def write_revision(self, reference: str, front_matter: dict[str, Any], markdown: str,
+                       assets: Iterable[Asset], originals: Iterable[Attachment],
+                       email_text: str) -> Path:
+        """Replace the current draft, keeping revisions/ and correspondence/ beside it.
+
+        Each part is swapped in by a rename; the earlier revision is already safe in
+        revisions/ (snapshot), and a crash part-way is repaired by the retry.
+        """
+        folder = self.draft_dir(reference)
+        if not folder.is_dir():
+            return self.write_draft(reference, front_matter, markdown, assets, originals,
+                                    email_text)
+        for stale in folder.glob(".next.*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        nxt = write_draft_folder(folder / f".next.{uuid.uuid4().hex}", front_matter, markdown,
+                                 assets, originals, email_text)
+        for name in ("draft.md", "assets", "original", "email.txt"):
+            old = folder / name
+            if old.is_dir():
+                shutil.rmtree(old)
+            else:
+                old.unlink(missing_ok=True)
+            if (nxt / name).exists():
+                (nxt / name).rename(old)
+        shutil.rmtree(nxt)
+        _fsync_dir(folder)
+        return folder
+
+    def keep_correspondence(self, reference: str, name: str, text: str,
+                            attachments: Iterable[Attachment]) -> Path:
+        """A reply that is not a new version: its text and files, under correspondence/."""
+        final = self.draft_dir(reference) / "correspondence" / name
+        final.parent.mkdir(parents=True, exist_ok=True)
+        return write_draft_folder(final, {}, "", (), attachments, text, bare=True)
+
+
 def write_draft_folder(
     final: Path,
     front_matter: dict[str, Any],
@@ -86,21 +142,30 @@ def write_draft_folder(
     assets: Iterable[Asset],
     originals: Iterable[Attachment],
     email_text: str = "",
+    bare: bool = False,
 ) -> Path:
-    """Build the whole folder beside its place, then swap it in with one rename."""
+    """Build the whole folder beside its place, then swap it in with one rename.
+
+    bare: only the email's text and its files (correspondence), no draft.
+    """
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.parent / f".{final.name}.{uuid.uuid4().hex}.tmp"
     (tmp / "assets").mkdir(parents=True)
     (tmp / "original").mkdir()
     try:
-        _write_synced(tmp / "draft.md", render_draft(front_matter, markdown).encode())
+        if not bare:
+            _write_synced(tmp / "draft.md", render_draft(front_matter, markdown).encode())
         for asset in assets:
             _write_synced(tmp / "assets" / asset.name, asset.data)
         for att in originals:
             _write_synced(tmp / "original" / att.filename, att.data)
         if email_text.strip():
             _write_synced(tmp / "email.txt", email_text.encode("utf-8"))
+        if bare:
+            (tmp / "assets").rmdir()
         for folder in (tmp / "assets", tmp / "original", tmp):
+            if not folder.exists():
+                continue
             _fsync_dir(folder)
         if final.exists():
             # Left by a run that crashed before its ledger commit (the ledger never saw

@@ -117,12 +117,15 @@ def test_example_matches_the_built_in_kinds_and_documents_every_key() -> None:
         ImapSection,
         IntakeSection,
         KindRule,
+        RepliesSection,
         SmtpSection,
+        TriageSection,
         settings_from_dict,
     )
 
     text = (REPO / "settings.toml").read_text(encoding="utf-8")
-    for section in (IntakeSection, ImapSection, SmtpSection, DraftsSection, KindRule):
+    for section in (IntakeSection, ImapSection, SmtpSection, DraftsSection, KindRule,
+                    TriageSection, RepliesSection):
         for f in fields(section):
             key = f.metadata.get("key") or f.name
             if key != "name":
@@ -131,7 +134,5 @@ def test_example_matches_the_built_in_kinds_and_documents_every_key() -> None:
     built_in = settings_from_dict(
         {"smtp": {"from": "a@b.example", "host": "h"}, "kinds": DEFAULT_KINDS},
         REPO / "settings.toml")
-    assert [(k.name, k.subject, k.body, k.attachments, k.needs_manuscript)
-            for k in example.kinds] == \
-        [(k.name, k.subject, k.body, k.attachments, k.needs_manuscript)
-         for k in built_in.kinds]
+    assert example.kinds == built_in.kinds
+    assert example.triage == built_in.triage and example.replies == built_in.replies

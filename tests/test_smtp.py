@@ -22,7 +22,8 @@ def _submission(folder: Path, name: str = "a.eml", message_id: str = "<a@x.examp
     path.write_bytes(make_email(
         "Ana Lima <ana@uni.example.org>", "Guest post: Sleep on night shifts",
         "Dear editors, please find attached my guest post.",
-        attachments=(("sleep.docx", DOCX, article_docx("Sleep on night shifts")),),
+        # Each message its own article: the same file twice would be a duplicate.
+        attachments=(("sleep.docx", DOCX, article_docx(f"Sleep on night shifts {name}")),),
         message_id=message_id))
     return path
 

@@ -19,7 +19,7 @@ SETTINGS = load_settings(REPO / "settings.toml")
 
 
 def _kind(data: bytes) -> tuple[str, tuple[str, ...]]:
-    found = classify(parse_message(data), SETTINGS.kinds, SETTINGS.default_kind)
+    found = classify(parse_message(data), SETTINGS.kinds, SETTINGS.triage)
     return found.kind, found.signals
 
 
@@ -68,7 +68,7 @@ def test_kinds_from_sample_mails() -> None:
     assert kind == "sponsored" and "body mentions 'advertorial'" in signals
     application = make_email("c@u.example", "Joining", "Hello, see attached.",
                              attachments=(("Jane Doe CV.docx", DOCX, cv_docx("Jane")),))
-    assert _kind(application) == ("application", ("attachment named 'cv'",))
+    assert _kind(application)[0] == "application"  # unsure alone: 2 points, 3 needed
     contest = make_email("d@u.example", "Essay prize entry", "My entry for the contest.")
     assert _kind(contest)[0] == "contest"
     question = make_email("e@u.example", "Question", "When is the next issue out?")

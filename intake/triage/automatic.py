@@ -1,7 +1,10 @@
 """Recognise mail no person wrote: bounces, auto-replies, lists, no-reply senders, our own.
 
-Each rule is a small named check; the first that fires gives the reason, which is
-kept in the ledger so an editor can see why a message was not answered.
+Each rule is a small named check; the first that fires gives the category and the
+reason, which is kept in the ledger so an editor can see why a message was not
+answered. Role addresses (info@, support@) are a milder case: a person may have
+written, so the message is drafted, but it is not answered automatically, because
+such addresses are often ticket systems that answer back.
 """
 
 from __future__ import annotations
@@ -9,108 +12,217 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from intake.models import ParsedMessage
 
 LOOP_HEADER = "X-Intake-Loop"
 
-_AUTOMATIC_LOCALPARTS = re.compile(
-    r"^(mailer-daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?|"
-    r"notifications?|auto[-_.]?reply)([+-].*)?$",
-    re.IGNORECASE,
-)
-_AUTOREPLY_SUBJECT = re.compile(
-    r"^\s*(out of (the )?office|automatic reply|auto(matic)?[- ]?reply|auto:|autoreply|"
-    r"undeliverable|undelivered mail|delivery status notification|mail delivery failed|"
-    r"returned mail|delivery failure|failure notice)",
-    re.IGNORECASE,
-)
+
+class Category(StrEnum):
+    OUR_OWN = "our own"
+    BOUNCE = "bounce"
+    AUTO_REPLY = "auto-reply"
+    BULK = "list or newsletter"
+    AUTOMATIC_SENDER = "automatic sender"
 
 
 @dataclass(frozen=True)
-class Rule:
-    name: str
-    check: Callable[[ParsedMessage, frozenset[str]], str | None]
+class Automatic:
+    category: Category
+    reason: str
 
 
-def _auto_submitted(msg: ParsedMessage, _: frozenset[str]) -> str | None:
+_AUTOMATIC_LOCALPARTS = re.compile(
+    r"^(mailer-daemon|mailerdaemon|postmaster|mail-?delivery|mailer|daemon|no[-_.]?reply|"
+    r"do[-_.]?not[-_.]?reply|dont[-_.]?reply|bounces?|notifications?|notify|alerts?|"
+    r"newsletters?|digest|listserv|majordomo|auto[-_.]?reply|auto[-_.]?responder|"
+    r"owner-.+|.+-(request|bounces|owner))([+].*)?$",
+    re.IGNORECASE,
+)
+_ROLE_LOCALPARTS = re.compile(
+    r"^(info|contact|admin|administrator|office|support|help|helpdesk|service|sales|"
+    r"marketing|hello|team|enquiries|inquiries|billing|accounts|webmaster|hostmaster|abuse|"
+    r"security|press|media|careers|jobs|hr|reception)([+].*)?$",
+    re.IGNORECASE,
+)
+# Subjects servers give delivery failures, in the languages our authors' servers speak.
+_BOUNCE_SUBJECT = re.compile(
+    r"^\s*(undeliverable|undelivered mail|undelivered message|delivery status notification|"
+    r"mail delivery (failed|failure|system)|returned mail|delivery failure|failure notice|"
+    r"delivery has failed|message not delivered|could not be delivered|"
+    r"delivery notification|delayed mail|warning: could not send|mail system error|"
+    r"non remis|non distribuable|unzustellbar|nicht zustellbar|no se puede entregar|"
+    r"no entregado|não entregue|não foi possível entregar|non recapitabile|"
+    r"impossibile recapitare|onbestelbaar|niet bezorgd)",
+    re.IGNORECASE,
+)
+# Out-of-office subjects in English, French, German, Spanish, Portuguese, Italian, Dutch.
+_AUTOREPLY_SUBJECT = re.compile(
+    r"^\s*(out of (the )?office|automatic reply|auto(matic)?[- ]?reply|auto:|autoreply|"
+    r"auto[- ]?response|automatic response|away from (the )?office|on (annual )?leave|"
+    r"absence du bureau|absent du bureau|absente du bureau|hors du bureau|"
+    r"r[ée]ponse automatique|message d'absence|en cong[ée]s?\b|"
+    r"abwesenheitsnotiz|abwesenheit|automatische antwort|au(ß|ss)er haus|nicht im b[üu]ro|"
+    r"respuesta autom[áa]tica|fuera de (la )?oficina|ausente de la oficina|"
+    r"resposta autom[áa]tica|fora do escrit[óo]rio|aus[êe]ncia tempor[áa]ria|"
+    r"aus[êe]ncia|de f[ée]rias|em f[ée]rias|"
+    r"risposta automatica|fuori (ufficio|sede)|assente dall'ufficio|"
+    r"automatisch antwoord|afwezig(heid)?|niet aanwezig|buiten kantoor)",
+    re.IGNORECASE,
+)
+# Opening words of plain-text bounces from servers that send no multipart/report.
+_BOUNCE_BODY = re.compile(
+    r"(this is the mail system at host|i'm afraid i wasn't able to deliver|"
+    r"this message was created automatically by mail delivery software|"
+    r"delivery to the following recipients? failed|delivery has failed to these recipients|"
+    r"your message (to .{1,200} )?couldn't be delivered|"
+    r"the following message to <[^>]+> was undeliverable|"
+    r"could not be delivered to one or more recipients)",
+    re.IGNORECASE,
+)
+_BULK_HEADERS = ("list-id", "list-unsubscribe", "list-post", "feedback-id", "x-campaign",
+                 "x-campaignid", "x-mailchimp-campaign", "x-mc-user", "x-newsletter")
+_AUTOREPLY_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponder", "x-autogenerated",
+                      "x-auto-reply", "x-mail-autoreply", "x-autoreply-from",
+                      "x-ms-exchange-generated-message-source")
+_BOUNCE_HEADERS = ("x-failed-recipients", "x-ms-exchange-message-is-ndr")
+
+Check = Callable[[ParsedMessage, frozenset[str]], Automatic | None]
+
+
+def _our_own(msg: ParsedMessage, own: frozenset[str]) -> Automatic | None:
+    if LOOP_HEADER.lower() in msg.headers:
+        return Automatic(Category.OUR_OWN, "one of intake's own messages came back")
+    if msg.sender_email and msg.sender_email in own:
+        return Automatic(Category.OUR_OWN, f"sent from intake's own address {msg.sender_email}")
+    return None
+
+
+def _delivery_report(msg: ParsedMessage, _: frozenset[str]) -> Automatic | None:
+    if msg.content_type == "multipart/report":
+        return Automatic(Category.BOUNCE, "delivery report (multipart/report)")
+    for header in _BOUNCE_HEADERS:
+        if header in msg.headers:
+            return Automatic(Category.BOUNCE, f"delivery report ({header} header)")
+    return None
+
+
+def _auto_submitted(msg: ParsedMessage, _: frozenset[str]) -> Automatic | None:
     value = msg.headers.get("auto-submitted", "").strip().lower()
     if value and not value.startswith("no"):
-        return f"Auto-Submitted: {value}"
+        return Automatic(_bounce_or(msg, Category.AUTO_REPLY), f"Auto-Submitted: {value}")
     return None
 
 
-def _precedence(msg: ParsedMessage, _: frozenset[str]) -> str | None:
-    value = msg.headers.get("precedence", "").strip().lower()
-    if value in {"bulk", "junk", "list", "auto_reply"}:
-        return f"Precedence: {value}"
-    return None
-
-
-def _mailing_list(msg: ParsedMessage, _: frozenset[str]) -> str | None:
-    for header in ("list-id", "list-unsubscribe", "list-post"):
-        if header in msg.headers:
-            return f"mailing list ({header} header)"
-    return None
-
-
-def _empty_return_path(msg: ParsedMessage, _: frozenset[str]) -> str | None:
+def _empty_return_path(msg: ParsedMessage, _: frozenset[str]) -> Automatic | None:
     if "return-path" in msg.headers and msg.headers["return-path"].strip() in {"<>", ""}:
-        return "empty Return-Path (a bounce or automatic notice)"
+        return Automatic(_bounce_or(msg, Category.AUTO_REPLY),
+                         "empty Return-Path (a bounce or automatic notice)")
     return None
 
 
-def _autoreply_headers(msg: ParsedMessage, _: frozenset[str]) -> str | None:
-    for header in ("x-autoreply", "x-autorespond", "x-autoresponder"):
+def _autoreply_headers(msg: ParsedMessage, _: frozenset[str]) -> Automatic | None:
+    for header in _AUTOREPLY_HEADERS:
         if header in msg.headers:
-            return f"auto-reply ({header} header)"
+            return Automatic(Category.AUTO_REPLY, f"auto-reply ({header} header)")
     return None
 
 
-def _delivery_report(msg: ParsedMessage, _: frozenset[str]) -> str | None:
-    if msg.content_type == "multipart/report":
-        return "delivery report (multipart/report)"
+def _precedence(msg: ParsedMessage, _: frozenset[str]) -> Automatic | None:
+    value = msg.headers.get("precedence", "").strip().lower()
+    if value == "auto_reply":
+        return Automatic(Category.AUTO_REPLY, "Precedence: auto_reply")
+    if value in {"bulk", "junk", "list"}:
+        return Automatic(Category.BULK, f"Precedence: {value}")
     return None
 
 
-def _automatic_sender(msg: ParsedMessage, _: frozenset[str]) -> str | None:
+def _bulk(msg: ParsedMessage, _: frozenset[str]) -> Automatic | None:
+    for header in _BULK_HEADERS:
+        if header in msg.headers:
+            return Automatic(Category.BULK, f"mailing list or newsletter ({header} header)")
+    return None
+
+
+def _automatic_sender(msg: ParsedMessage, _: frozenset[str]) -> Automatic | None:
     local = msg.sender_email.partition("@")[0]
     if local and _AUTOMATIC_LOCALPARTS.match(local):
-        return f"automatic sender {msg.sender_email}"
+        return Automatic(_bounce_or(msg, Category.AUTOMATIC_SENDER),
+                         f"automatic sender {msg.sender_email}")
     return None
 
 
-def _our_own(msg: ParsedMessage, own: frozenset[str]) -> str | None:
-    if LOOP_HEADER.lower() in msg.headers:
-        return "one of intake's own messages came back"
-    if msg.sender_email and msg.sender_email in own:
-        return f"sent from intake's own address {msg.sender_email}"
+def _subject(msg: ParsedMessage, _: frozenset[str]) -> Automatic | None:
+    if _BOUNCE_SUBJECT.match(msg.subject):
+        return Automatic(Category.BOUNCE, f"delivery failure subject {msg.subject[:60]!r}")
+    # A real submission may be titled "Out of office hours..."; an auto-reply carries no
+    # document, so the subject alone decides only for messages without one.
+    if _AUTOREPLY_SUBJECT.match(msg.subject) and not any(
+            a.file_type.is_document and not a.inline for a in msg.attachments):
+        return Automatic(Category.AUTO_REPLY, f"auto-reply subject {msg.subject[:60]!r}")
     return None
 
 
-def _autoreply_subject(msg: ParsedMessage, _: frozenset[str]) -> str | None:
-    if _AUTOREPLY_SUBJECT.match(msg.subject):
-        return f"auto-reply subject {msg.subject[:60]!r}"
+def _bounce_body(msg: ParsedMessage, _: frozenset[str]) -> Automatic | None:
+    if _BOUNCE_BODY.search(msg.text[:3000]):
+        return Automatic(Category.BOUNCE, "delivery failure notice (text of the message)")
     return None
 
 
-RULES: tuple[Rule, ...] = (
-    Rule("our-own", _our_own),
-    Rule("auto-submitted", _auto_submitted),
-    Rule("delivery-report", _delivery_report),
-    Rule("empty-return-path", _empty_return_path),
-    Rule("precedence", _precedence),
-    Rule("mailing-list", _mailing_list),
-    Rule("autoreply-headers", _autoreply_headers),
-    Rule("automatic-sender", _automatic_sender),
-    Rule("autoreply-subject", _autoreply_subject),
+def _bounce_or(msg: ParsedMessage, other: Category) -> Category:
+    """A bounce says so in its subject or text, whatever headers it came with."""
+    if _BOUNCE_SUBJECT.match(msg.subject) or _BOUNCE_BODY.search(msg.text[:3000]):
+        return Category.BOUNCE
+    return other
+
+
+RULES: tuple[tuple[str, Check], ...] = (
+    ("our-own", _our_own),
+    ("delivery-report", _delivery_report),
+    ("auto-submitted", _auto_submitted),
+    ("empty-return-path", _empty_return_path),
+    ("autoreply-headers", _autoreply_headers),
+    ("precedence", _precedence),
+    ("bulk", _bulk),
+    ("automatic-sender", _automatic_sender),
+    ("subject", _subject),
+    ("bounce-text", _bounce_body),
 )
 
 
+def detect(msg: ParsedMessage, own_addresses: frozenset[str]) -> Automatic | None:
+    """What kind of automatic mail this is, or None when a person seems to have sent it."""
+    for _, check in RULES:
+        found = check(msg, own_addresses)
+        if found:
+            return found
+    return None
+
+
 def automatic_reason(msg: ParsedMessage, own_addresses: frozenset[str]) -> str | None:
-    """Why this message is automatic mail, or None when a person seems to have sent it."""
-    for rule in RULES:
-        reason = rule.check(msg, own_addresses)
-        if reason:
-            return reason
+    found = detect(msg, own_addresses)
+    return found.reason if found else None
+
+
+def role_sender(msg: ParsedMessage) -> str | None:
+    """Why the sender should not get an automatic answer though a person may have written."""
+    local = msg.sender_email.partition("@")[0]
+    if local and _ROLE_LOCALPARTS.match(local):
+        return (f"{msg.sender_email} is a role address (often a ticket system that answers "
+                "back): not answered automatically; an editor may reply by hand")
+    return None
+
+
+def denied(sender: str, deny: tuple[str, ...]) -> str | None:
+    """The deny-list entry that covers this sender: the address itself, or its domain
+    (subdomains included)."""
+    sender = sender.lower()
+    domain = sender.rpartition("@")[2]
+    for entry in deny:
+        entry = entry.strip().lower()
+        if "@" in entry and sender == entry:
+            return entry
+        if "@" not in entry and (domain == entry or domain.endswith("." + entry)):
+            return entry
     return None

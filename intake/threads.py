@@ -1,0 +1,189 @@
+"""Replies that continue a submission: new versions, correspondence, files sent twice.
+
+A message joins an existing submission when it answers one of our emails or one of
+the submission's own messages (In-Reply-To, References), when its subject carries
+the reference, or when it brings, from the same author, a manuscript we already
+have. Then:
+
+- a document not seen before in this submission becomes a new revision: the
+  current draft moves to revisions/N, the new one takes its place, and the author
+  is told it arrived;
+- the same files again are a duplicate: recorded, nothing queued, nobody emailed;
+- anything else (a text reply, a new headshot) is kept as correspondence for the
+  editor, without an automatic answer: an author's "thank you" must not start a
+  conversation with a robot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import replace
+
+from intake.config import Settings
+from intake.convert.markdown import count_words
+from intake.drafts import build_draft, choose_manuscript
+from intake.frontmatter import front_matter
+from intake.ledger import Ledger, StoredMessage, Submission, now_iso
+from intake.models import Classification, Draft, MessageState, ParsedMessage, Status
+from intake.outgoing import ACK, Outgoing, acknowledgement_template
+from intake.report import RunReport
+from intake.store import Store
+from intake.triage.automatic import role_sender
+from intake.triage.checks import review
+
+log = logging.getLogger(__name__)
+
+_DECIDED = (Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN)
+# Waiting for the author, or unreadable before: a new version puts it back in the queue.
+_BACK_TO_QUEUE = (Status.QUEUED, Status.CHANGES_REQUESTED, Status.QUARANTINED)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Threads:
+    def __init__(self, settings: Settings, ledger: Ledger, store: Store,
+                 outgoing: Outgoing) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.store = store
+        self.outgoing = outgoing
+        prefix = re.escape(settings.intake.reference_prefix)
+        self.reference_in_subject = re.compile(rf"\b({prefix}-\d{{4}}-\d{{4,}})\b", re.I)
+
+    def find(self, msg: ParsedMessage) -> tuple[Submission, str] | None:
+        """The submission this message continues, and how that was known."""
+        found = self.ledger.thread_of([*msg.references, msg.in_reply_to])
+        if found is not None:
+            return self.ledger.submission_by_id(found), "a reply in its thread"
+        match = self.reference_in_subject.search(msg.subject)
+        if match:
+            sub = self.ledger.submission(match.group(1))
+            if sub is not None and sub.status is not Status.IGNORED:
+                return sub, f"its reference {sub.reference} in the subject"
+        manuscript = choose_manuscript(tuple(a for a in msg.attachments if not a.inline))
+        if manuscript is not None and msg.sender_email:
+            found = self.ledger.submission_with_manuscript(_sha(manuscript.data),
+                                                           msg.sender_email)
+            if found is not None:
+                return self.ledger.submission_by_id(found), "the same manuscript sent again"
+        return None
+
+    def add(self, stored: StoredMessage, msg: ParsedMessage, sub: Submission, how: str,
+            report: RunReport) -> None:
+        known = self.ledger.file_hashes(sub.id)
+        files = [a for a in msg.attachments if not a.inline]
+        new = [a for a in files if _sha(a.data) not in known]
+        rule = self.settings.kind(sub.kind)
+        manuscript = choose_manuscript(tuple(new))
+        body_is_article = (rule.needs_manuscript and sub.word_count == 0 and not files
+                           and count_words(msg.text) >= self.settings.drafts.min_body_words)
+        if manuscript is not None or body_is_article:
+            self._revise(stored, msg, sub, how, report)
+        elif files and not new:
+            with self.ledger.transaction():
+                self.ledger.add_event("same files received again", submission_id=sub.id,
+                                      message_row=stored.id, sender=msg.sender_email, how=how,
+                                      files=[a.filename for a in files])
+                self.ledger.finish_message(
+                    stored.id, MessageState.PROCESSED, message_id=msg.message_id,
+                    reason="the same files as before: nothing new", submission_id=sub.id)
+            report.duplicates += 1
+            log.info("%s: the same files again from %s", sub.reference, msg.sender_email)
+        else:
+            self._correspond(stored, msg, sub, how, report)
+
+    def _revise(self, stored: StoredMessage, msg: ParsedMessage, sub: Submission, how: str,
+                report: RunReport) -> None:
+        rule = self.settings.kind(sub.kind)
+        known = self.ledger.file_hashes(sub.id)
+        fresh = replace(msg, attachments=tuple(a for a in msg.attachments
+                                               if a.inline or _sha(a.data) not in known))
+        draft = review(build_draft(fresh, rule, self.settings.drafts), rule, sub.author_email)
+        revision = sub.revision + 1
+        extra = []
+        if msg.sender_email != sub.author_email:
+            extra.append(f"Revision {revision} was sent by {msg.sender_email}, not by the "
+                         f"author ({sub.author_email}).")
+        if sub.status in _DECIDED:
+            extra.append(f"Revision {revision} arrived after the decision "
+                         f"({sub.status.value}).")
+        draft = replace(draft, warnings=(*extra, *draft.warnings))
+        if draft.problem:
+            status, reason = Status.QUARANTINED, draft.problem
+        elif sub.status in _BACK_TO_QUEUE:
+            status, reason = Status.QUEUED, None
+        else:
+            status, reason = sub.status, sub.reason
+        classification = Classification(sub.kind, int(sub.classification.get("score", 0)),
+                                        tuple(sub.classification.get("signals", ())),
+                                        bool(sub.classification.get("sure", True)))
+        with self.ledger.transaction():
+            self.store.snapshot(sub.reference, sub.revision)
+            front = front_matter(reference=sub.reference, kind=sub.kind, status=status,
+                                 msg=msg, draft=draft, received=sub.received,
+                                 classification=classification, revision=revision,
+                                 revised=stored.fetched_at)
+            folder = self.store.write_revision(sub.reference, front, draft.markdown,
+                                               draft.assets, draft.originals, msg.text)
+            self.ledger.update_submission(
+                sub.id, title=draft.title, word_count=draft.word_count,
+                warnings=list(draft.warnings), revision=revision, status=status,
+                reason=reason, draft_dir=self.store.relative(folder))
+            self.ledger.add_files(sub.id, revision, stored.id,
+                                  [(f.name, f.role, f.sha256) for f in draft.source_files])
+            self.ledger.add_event("revised", submission_id=sub.id, message_row=stored.id,
+                                  revision=revision, sender=msg.sender_email, how=how,
+                                  files=[f.name for f in draft.source_files],
+                                  words=draft.word_count, warnings=len(draft.warnings))
+            if status is not sub.status:
+                self.ledger.add_event("status changed", submission_id=sub.id,
+                                      before=sub.status.value, after=status.value)
+            self._acknowledge(sub, msg, draft, revision)
+            self.ledger.finish_message(stored.id, MessageState.PROCESSED,
+                                       message_id=msg.message_id,
+                                       reason=f"revision {revision} of {sub.reference}",
+                                       submission_id=sub.id)
+        report.revisions += 1
+        log.info("%s: revision %d from %s", sub.reference, revision, msg.sender_email)
+
+    def _acknowledge(self, sub: Submission, msg: ParsedMessage, draft: Draft,
+                     revision: int) -> None:
+        role = role_sender(msg)
+        if role is not None:
+            self.ledger.add_event("not answered automatically", submission_id=sub.id,
+                                  reason=role)
+            return
+        if not self.settings.kind(sub.kind).acknowledge:
+            return
+        sure = bool(sub.classification.get("sure", True))
+        template = acknowledgement_template(self.outgoing.notices, sub.kind, draft, sure=sure,
+                                            revision=revision)
+        context = self.outgoing.context(sub.reference, sub.kind, msg, draft, sure=sure,
+                                        revision=revision)
+        self.outgoing.queue(sub.id, f"{ACK} revision {revision}", template, msg, context)
+
+    def _correspond(self, stored: StoredMessage, msg: ParsedMessage, sub: Submission,
+                    how: str, report: RunReport) -> None:
+        files = [a for a in msg.attachments if not a.inline]
+        name = f"{now_iso()[:10]}-message-{stored.id}"
+        header = (f"From: {msg.sender_name} <{msg.sender_email}>\n"
+                  f"Date: {msg.date.isoformat() if msg.date else '(none)'}\n"
+                  f"Subject: {msg.subject}\n\n")
+        with self.ledger.transaction():
+            folder = self.store.keep_correspondence(sub.reference, name, header + msg.text,
+                                                    files)
+            self.ledger.add_event("correspondence", submission_id=sub.id,
+                                  message_row=stored.id, sender=msg.sender_email, how=how,
+                                  excerpt=" ".join(msg.text.split())[:200],
+                                  files=[a.filename for a in files],
+                                  kept=self.store.relative(folder))
+            self.ledger.finish_message(stored.id, MessageState.PROCESSED,
+                                       message_id=msg.message_id,
+                                       reason=f"a reply about {sub.reference}, kept as "
+                                              "correspondence", submission_id=sub.id)
+        report.replies += 1
+        log.info("%s: reply from %s kept as correspondence", sub.reference, msg.sender_email)
