@@ -140,6 +140,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("reference")
     p.add_argument("--json", action="store_true", help="as one JSON object")
 
+    p = add("reclassify", cmd_reclassify, "correct a submission's kind (one in triage then "
+            "joins the queue); kept in its history")
+    p.add_argument("reference")
+    p.add_argument("kind")
+    p.add_argument("--as", dest="actor", default=None, metavar="EDITOR",
+                   help="who is deciding (default: $INTAKE_EDITOR, then the login name)")
+
+    p = add("preview", cmd_preview, "render an email template with sample data, for whoever "
+            "edits the templates")
+    p.add_argument("template", nargs="?", help="a template name, such as received_guest_post")
+    p.add_argument("--sample", default=None,
+                   help="which sample data (default: the one that suits the template); "
+                        "--list shows them")
+    p.add_argument("--part", choices=("all", "subject", "text", "html"), default="all")
+    p.add_argument("--list", action="store_true", help="list templates and samples")
+
     p = add("convert", cmd_convert, "convert one document into a draft folder, no mail")
     p.add_argument("file", type=Path)
     p.add_argument("-o", "--output", type=Path, default=None,
@@ -330,6 +346,51 @@ def cmd_show(args: argparse.Namespace) -> int:
         detail = ", ".join(f"{k}={v}" for k, v in e.detail.items() if v not in (None, "", []))
         out.append(f"    {e.at}  {e.actor}: {e.event}" + (f" ({detail})" if detail else ""))
     print("\n".join(out))
+    return 0
+
+
+def cmd_reclassify(args: argparse.Namespace) -> int:
+    from intake.editors import editor_name, reclassify
+
+    settings = _settings(args)
+    with run_lock(settings.data_dir):
+        app = Intake(settings)
+        try:
+            before = app.ledger.submission(args.reference)
+            sub = reclassify(app, args.reference, args.kind, editor_name(args.actor))
+        finally:
+            app.close()
+    print(f"{sub.reference}: {before.kind if before else '?'} → {sub.kind} "
+          f"(status {sub.status.value})")
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from intake.notices import SAMPLES, Notices, sample_for
+
+    notices = Notices(_settings(args))
+    if args.list or not args.template:
+        print("templates: " + ", ".join(notices.names()))
+        print("samples:   " + ", ".join(SAMPLES))
+        return 0 if args.list else int(ExitCode.USAGE)
+    if not notices.has(args.template):
+        print(f"intake: no template {args.template!r}; templates: "
+              f"{', '.join(notices.names())}", file=sys.stderr)
+        return int(ExitCode.USAGE)
+    name = args.sample or sample_for(args.template)
+    if name not in SAMPLES:
+        print(f"intake: no sample {name!r}; samples: {', '.join(SAMPLES)}", file=sys.stderr)
+        return int(ExitCode.USAGE)
+    from intake.notices import sample
+
+    rendered = notices.render(args.template, sample(name))
+    parts = {"subject": rendered.subject, "text": rendered.text, "html": rendered.html}
+    if args.part != "all":
+        print(parts[args.part], end="" if args.part != "subject" else "\n")
+        return 0
+    print(f"Subject: {rendered.subject}\n(sample: {name})\n\n{rendered.text}")
+    print("----- HTML part -----")
+    print(rendered.html, end="")
     return 0
 
 

@@ -11,7 +11,7 @@ from intake.config import Settings, sender_address
 from intake.errors import IntakeError
 from intake.ledger import MIGRATIONS
 from intake.mailer import SmtpTransport, TransportUnavailable
-from intake.notices import SAMPLE_CONTEXT, Notices
+from intake.notices import SAMPLES, Notices, sample
 from intake.sources.imap import ImapUnavailable, Mailbox
 
 
@@ -81,7 +81,11 @@ def _templates(settings: Settings) -> Iterator[Check]:
         return
     for name in notices.names():
         def render(name: str = name) -> str:
-            return "renders: " + notices.render(name, SAMPLE_CONTEXT).subject
+            # Every sample: a template must cope with no files, a problem, findings...
+            subject = ""
+            for sample_name in SAMPLES:
+                subject = subject or notices.render(name, sample(sample_name)).subject
+            return f"renders with all {len(SAMPLES)} samples: " + subject
 
         yield _guard(f"template {name}", render)
 

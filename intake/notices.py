@@ -29,7 +29,7 @@ from intake.triage.automatic import LOOP_HEADER
 PARTS = ("subject.txt", "txt", "html")
 
 # What every template may use, with believable values: for `intake doctor` and for
-# whoever edits the templates.
+# whoever edits the templates (`intake preview TEMPLATE --sample NAME`).
 SAMPLE_CONTEXT: dict[str, Any] = {
     "reference": "JPMS-2026-0042", "kind": "guest_post", "kind_label": "Guest post",
     "author_name": "Ana Lima", "author_email": "ana.lima@uni.example.org",
@@ -37,10 +37,56 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "word_count": 1480,
     "files": [{"name": "Sleep on night shifts.docx", "role": "manuscript", "type": "docx",
                "size": 48213},
-              {"name": "headshot.jpg", "role": "image", "type": "jpeg", "size": 120455}],
-    "problem": "the Word file is password-protected",
-    "advice": "Please send it again without a password.",
+              {"name": "headshot.jpg", "role": "headshot", "type": "jpeg", "size": 120455}],
+    "problem": "", "advice": "", "findings": [], "response_days": 14, "revision": 1,
 }
+# Named variations on it, one per situation a template has to handle.
+SAMPLES: dict[str, dict[str, Any]] = {
+    "guest_post": {},
+    "long_article": {
+        "word_count": 4180,
+        "findings": ["Your article is 4,180 words; guest posts are 800-2,500 words. You can "
+                     "reply to this email with a shorter version.",
+                     "We could not find a short author bio. Please reply with two or three "
+                     "sentences about yourself (a heading \"About the author\" helps us find "
+                     "it)."]},
+    "revision": {"revision": 2, "subject": "Re: [JPMS-2026-0042] Guest post received",
+                 "files": [{"name": "Sleep on night shifts v2.docx", "role": "manuscript",
+                            "type": "docx", "size": 50122}]},
+    "sponsored": {"kind": "sponsored", "kind_label": "Sponsored article",
+                  "author_name": "Claire Dubois", "title": "Paid article opportunity",
+                  "subject": "Paid article opportunity", "files": [], "word_count": 0},
+    "application": {"kind": "application", "kind_label": "Application to join",
+                    "author_name": "Priya Raman", "response_days": 21,
+                    "title": "Application to join the team as an editor",
+                    "files": [{"name": "Priya Raman CV.pdf", "role": "cv", "type": "pdf",
+                               "size": 80211},
+                              {"name": "Cover letter.docx", "role": "cover letter",
+                               "type": "docx", "size": 20480}]},
+    "contest": {"kind": "contest", "kind_label": "Contest entry", "response_days": 30,
+                "title": "The patient who taught me to listen"},
+    "unsure": {"kind": "", "kind_label": "submission", "response_days": 7},
+    "missing_manuscript": {"files": [], "word_count": 0,
+                           "title": "AI in radiology, a student's view"},
+    "unreadable": {"problem": "the Word file is password-protected",
+                   "advice": "Please send it again without a password.", "word_count": 0},
+}
+
+
+def sample(name: str) -> dict[str, Any]:
+    return {**SAMPLE_CONTEXT, **SAMPLES[name]}
+
+
+def sample_for(template: str) -> str:
+    """The sample that shows a template at its most typical."""
+    for key, name in (("revision", "revision"), ("missing", "missing_manuscript"),
+                      ("unreadable", "unreadable"), ("sponsored", "sponsored"),
+                      ("application", "application"), ("contest", "contest")):
+        if key in template:
+            return name
+    return "guest_post"
+
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _MAX_SUBJECT = 200
 MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}>")  # printable ASCII, no < > or spaces

@@ -22,6 +22,8 @@ SAMPLE: dict[str, Any] = {
     "files": [{"name": "a.docx", "role": "manuscript", "type": "docx", "size": 20480}],
     "problem": "the Word file is password-protected",
     "advice": "Please send it again without a password.",
+    "findings": ["Your article is 4,180 words; <b>guest posts</b> are 800-2,500 words."],
+    "response_days": 14, "revision": 2,
 }
 
 
@@ -39,7 +41,7 @@ def test_every_template_renders_with_sample_data(tmp_path: Path) -> None:
     names = notices.names()
     assert {"received", "received_guest_post", "received_sponsored", "received_application",
             "received_contest", "received_other", "missing_manuscript",
-            "unreadable_file"} <= set(names)
+            "unreadable_file", "revision_received"} <= set(names)
     for name in names:
         rendered = notices.render(name, SAMPLE)
         assert "JPMS-2026-0042" in rendered.subject + rendered.text
@@ -55,6 +57,10 @@ def test_html_escapes_and_text_keeps(tmp_path: Path) -> None:
     assert "Dose &amp; &lt;script&gt;" in rendered.html
     assert 'Dose & <script>alert(1)</script>' in rendered.text
     assert "about 1,234 words" in rendered.text
+    # Guideline findings reach the author, escaped in HTML like everything else.
+    assert "  - Your article is 4,180 words; <b>guest posts</b>" in rendered.text
+    assert "&lt;b&gt;guest posts&lt;/b&gt;" in rendered.html
+    assert "write to you within 14 days with a decision" in rendered.text
 
 
 def test_a_misspelt_variable_is_an_error_not_a_blank(tmp_path: Path) -> None:
