@@ -84,6 +84,30 @@ def article_docx(title: str, paragraphs: int = 6, image: bool = True) -> bytes:
     return out.getvalue()
 
 
+def text_docx(title: str | None, paragraphs: list[str], *, links: tuple[str, ...] = (),
+              images: int = 0) -> bytes:
+    """A plain document: an optional title, paragraphs (\"# \" starts a heading), links,
+    images."""
+    doc = docx.Document()
+    if title:
+        doc.add_heading(title, level=0)
+    for text in paragraphs:
+        if text.startswith("# "):
+            doc.add_heading(text[2:], level=1)
+        else:
+            doc.add_paragraph(text)
+    if links:
+        para = doc.add_paragraph("Links: ")
+        for url in links:
+            add_hyperlink(para, url, url.split("//")[-1])
+            para.add_run(" ")
+    for n in range(images):
+        doc.add_picture(io.BytesIO(tiny_png(16, 16, (n * 40 % 256, 90, 200))), width=Inches(1))
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
 def cv_docx(name: str) -> bytes:
     doc = docx.Document()
     doc.add_heading(name, level=0)
