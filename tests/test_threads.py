@@ -22,7 +22,7 @@ AUTHOR = "Ana Lima <ana@uni.example.org>"
 
 
 def _mail(server: SmtpServer) -> list[EmailMessage]:
-    return [email.message_from_bytes(m.data, policy=policy.default)  # type: ignore[misc]
+    return [email.message_from_bytes(m.data, policy=policy.default)
             for m in server.handler.messages]
 
 

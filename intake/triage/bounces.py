@@ -51,6 +51,11 @@ def read_bounce(data: bytes) -> Bounce:
             ids.extend(_QUOTED_ID.findall(_text(part)[:200_000]))
             if not diagnostic:
                 diagnostic = _first_reason(_text(part))
+    if not ids:
+        # A report whose MIME structure is broken (no boundary, a missing start line):
+        # the failed message's headers are still somewhere in the text.
+        body = data.partition(b"\r\n\r\n" if b"\r\n\r\n" in data else b"\n\n")[2]
+        ids.extend(_QUOTED_ID.findall(body[:1_000_000].decode("utf-8", "replace")))
     in_reply_to = str(top.get("In-Reply-To", "")).strip()
     if in_reply_to:
         ids.append(in_reply_to)
