@@ -181,7 +181,7 @@ def test_our_acknowledgement_coming_back_is_not_answered_and_its_bounce_is_recor
     assert cli("--config", config, "ingest",
                _folder(tmp_path, "in", [_guest("ana@uni.example", 1)])).code == 0
     (sent,) = smtp.handler.messages
-    ack: EmailMessage = email.message_from_bytes(sent.data, policy=policy.default)  # type: ignore[assignment]
+    ack: EmailMessage = email.message_from_bytes(sent.data, policy=policy.default)
     # What every reply carries so that machines leave it alone (RFC 3834, Exchange).
     assert ack["Auto-Submitted"] == "auto-replied"
     assert ack["X-Auto-Response-Suppress"] == "All"
