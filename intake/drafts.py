@@ -17,7 +17,7 @@ from intake.convert.images import strip_metadata
 from intake.convert.isolated import Limits, convert_isolated
 from intake.convert.markdown import count_words, escape, tidy
 from intake.models import Asset, Attachment, Converted, Draft, FileType, ParsedMessage, SourceFile
-from intake.sections import find_sections
+from intake.sections import BIO_LABEL, REFERENCES_LABEL, find_sections
 from intake.sniff import sniff
 
 _RANK = {FileType.DOCX: 0, FileType.ODT: 1, FileType.PDF: 2, FileType.RTF: 3, FileType.OLE: 4,
@@ -26,7 +26,10 @@ _CV_NAME = re.compile(r"(^|[^a-z])(cv|resume|résumé|curriculum|lebenslauf)([^a
 _COVER_NAME = re.compile(r"cover[ _-]?letter|motivation|covering", re.I)
 _HEADSHOT_NAME = re.compile(
     r"head[ _-]?shot|portrait|profile|author[ _-]?photo|photo[ _-]?of[ _-]?me", re.I)
-_HEADING = re.compile(r"^#{1,6} +(.+)$", re.MULTILINE)
+_HEADING = re.compile(r"^#{1,6} +(.+)$")
+# Headings that name a part of an article, not the article.
+_SECTION_NAMES = re.compile(r"^(introduction|abstract|background|summary|contents|"
+                            r"table of contents|conclusions?|methods|results|discussion)$", re.I)
 
 
 def _rank(att: Attachment) -> int | None:
@@ -176,9 +179,14 @@ def _title(found: str | None, markdown: str, subject: str,
     from_document = manuscript is not None and not _CV_NAME.search(manuscript.filename)
     if found and from_document:
         return found, True
-    heading = _HEADING.search(markdown) if from_document else None
+    # A title opens the document: a heading further down is a section's.
+    first = markdown.lstrip().split("\n", 1)[0]
+    heading = _HEADING.match(first) if from_document else None
     if heading:
-        return re.sub(r"\\(.)", r"\1", heading.group(1)).strip("*_ "), True
+        text = re.sub(r"\\(.)", r"\1", heading.group(1)).strip("*_ ")
+        if not _SECTION_NAMES.match(text) and not REFERENCES_LABEL.match(text) \
+                and not BIO_LABEL.match(text):
+            return text, True
     subject = re.sub(r"^\s*((re|fwd?|aw|tr|sv)\s*:\s*)+", "", subject, flags=re.I).strip()
     subject = re.sub(r"^\s*\[[A-Z0-9]{2,10}-\d{4}-\d{4,}\]\s*", "", subject)
     return subject or "(untitled)", False

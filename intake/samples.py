@@ -85,7 +85,7 @@ def article_docx(title: str, paragraphs: int = 6, image: bool = True) -> bytes:
 
 
 def text_docx(title: str | None, paragraphs: list[str], *, links: tuple[str, ...] = (),
-              images: int = 0) -> bytes:
+              images: int = 0, image_alt: str = "") -> bytes:
     """A plain document: an optional title, paragraphs (\"# \" starts a heading), links,
     images."""
     doc = docx.Document()
@@ -103,6 +103,8 @@ def text_docx(title: str | None, paragraphs: list[str], *, links: tuple[str, ...
             para.add_run(" ")
     for n in range(images):
         doc.add_picture(io.BytesIO(tiny_png(16, 16, (n * 40 % 256, 90, 200))), width=Inches(1))
+        if image_alt:
+            doc.inline_shapes[-1]._inline.docPr.set("descr", image_alt)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

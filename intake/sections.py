@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from intake.convert.markdown import count_words
 
-_BIO = re.compile(r"^(about the authors?|about me|author'?s? bio(graphy)?|bio(graphy)?|"
+BIO_LABEL = re.compile(r"^(about the authors?|about me|author'?s? bio(graphy)?|bio(graphy)?|"
                   r"the authors?|author information|contributors?)$", re.I)
 REFERENCES_LABEL = re.compile(r"^(references?( list)?|bibliography|works cited|sources|"
                          r"citations|literature( cited)?|further reading)$", re.I)
@@ -50,7 +50,7 @@ def find_sections(markdown: str) -> Sections:
         label = section_label(block)
         if not label:
             continue
-        if _BIO.match(label) and bio is None:
+        if BIO_LABEL.match(label) and bio is None:
             bio = label
             if ref_start >= 0 and ref_end < 0:
                 ref_end = index

@@ -68,7 +68,8 @@ def screen(markdown: str, author_email: str = "") -> list[Flag]:
     in_references = False
     previous_was_image = False
     blocks = [b for b in re.split(r"\n\s*\n", markdown) if b.strip()]
-    for number, block in enumerate(blocks, start=1):
+    number = 0  # paragraphs of text, as an editor counts them: headings are not
+    for block in blocks:
         label = section_label(block)
         if block.lstrip().startswith("#") or (label and REFERENCES_LABEL.match(label)):
             heading = label or heading
@@ -76,8 +77,9 @@ def screen(markdown: str, author_email: str = "") -> list[Flag]:
             continue
         if in_references:
             continue
+        number += 1
         where = f"paragraph {number}" + (f" under \"{heading}\"" if heading else "")
-        text = _LINK_TARGET.sub("]", block)
+        text = _LINK_TARGET.sub("]", _IMAGE.sub(" ", block))  # images: see _images
         flags.extend(_identifiers(text, where, author_email))
         flags.extend(_images(block, where, previous_was_image))
         previous_was_image = bool(_IMAGE.search(block))
