@@ -37,7 +37,7 @@ def _run(tmp_path: Path, smtp: SmtpServer, config: Path, cli: Callable[..., CliR
     result = cli("--config", config, "ingest", folder)
     assert result.code == 0, result.err
     ack: EmailMessage = email.message_from_bytes(smtp.handler.messages[-1].data,
-                                                 policy=policy.default)  # type: ignore[assignment]
+                                                 policy=policy.default)
     ref = str(ack["X-Intake-Reference"])
     front = read_front_matter(config.parent / "var" / "drafts" / ref / "draft.md")
     text = ack.get_body(("plain",)).get_content()  # type: ignore[union-attr]
