@@ -22,8 +22,8 @@ from intake.sniff import sniff
 
 _RANK = {FileType.DOCX: 0, FileType.ODT: 1, FileType.PDF: 2, FileType.RTF: 3, FileType.OLE: 4,
          FileType.DOCM: 5, FileType.ENCRYPTED_OFFICE: 5, FileType.HTML: 6, FileType.TEXT: 7}
-_CV_NAME = re.compile(r"(^|[^a-z])(cv|resume|résumé|curriculum|lebenslauf)([^a-z]|$)", re.I)
-_COVER_NAME = re.compile(r"cover[ _-]?letter|motivation|covering", re.I)
+CV_NAME = re.compile(r"(^|[^a-z])(cv|resume|résumé|curriculum|lebenslauf)([^a-z]|$)", re.I)
+COVER_NAME = re.compile(r"cover[ _-]?letter|motivation|covering", re.I)
 _HEADSHOT_NAME = re.compile(
     r"head[ _-]?shot|portrait|profile|author[ _-]?photo|photo[ _-]?of[ _-]?me", re.I)
 _HEADING = re.compile(r"^#{1,6} +(.+)$")
@@ -44,7 +44,7 @@ def choose_manuscript(attachments: tuple[Attachment, ...]) -> Attachment | None:
     ranked = [(rank, a) for a in attachments if (rank := _rank(a)) is not None]
     if not ranked:
         return None
-    return min(ranked, key=lambda ra: (ra[0], bool(_CV_NAME.search(ra[1].filename)),
+    return min(ranked, key=lambda ra: (ra[0], bool(CV_NAME.search(ra[1].filename)),
                                        -len(ra[1].data)))[1]
 
 
@@ -95,9 +95,9 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> 
     for att in msg.attachments:
         if att is manuscript:
             role = "manuscript"
-        elif att.file_type.is_document and _CV_NAME.search(att.filename):
+        elif att.file_type.is_document and CV_NAME.search(att.filename):
             role = "cv"
-        elif att.file_type.is_document and _COVER_NAME.search(att.filename):
+        elif att.file_type.is_document and COVER_NAME.search(att.filename):
             role = "cover letter"
         elif att.file_type.is_image and not att.inline:
             role = "headshot" if _HEADSHOT_NAME.search(att.filename) else "image"
@@ -176,7 +176,7 @@ def _title(found: str | None, markdown: str, subject: str,
            manuscript: Attachment | None) -> tuple[str, bool]:
     """The title, and whether the manuscript gave it (rather than the email's subject)."""
     # A CV's title and headings are a name and "Education": the subject says more.
-    from_document = manuscript is not None and not _CV_NAME.search(manuscript.filename)
+    from_document = manuscript is not None and not CV_NAME.search(manuscript.filename)
     if found and from_document:
         return found, True
     # A title opens the document: a heading further down is a section's.

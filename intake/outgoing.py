@@ -56,7 +56,8 @@ class Outgoing:
                       for f in draft.source_files],
             "problem": draft.problem or "",
             "advice": draft.advice or "",
-            "findings": list(draft.for_author),
+            # Another kind's guidelines may not apply: unsure, the editor judges first.
+            "findings": list(draft.for_author) if sure else [],
             "response_days": rule.response_days,
             "revision": revision,
         }

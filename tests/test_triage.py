@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import email
+import json
+from collections.abc import Callable
+from email import policy
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from intake.config import load_settings
 from intake.parse import parse_message
-from intake.samples import DOCX, cv_docx
+from intake.samples import DOCX, article_docx, cv_docx
 from intake.samples import email as make_email
+from intake.store import read_front_matter
 from intake.triage.automatic import automatic_reason
 from intake.triage.kinds import classify
-from tests.conftest import REPO
+from tests.conftest import REPO, CliResult, SmtpServer
+
+Configure = Callable[..., Path]
 
 OWN = frozenset({"submissions@journal.example.org"})
 SETTINGS = load_settings(REPO / "settings.toml")
@@ -86,3 +94,106 @@ def test_phrases_match_whole_words_only() -> None:
     # "entry" must not fire inside "sentry", nor "cv" inside "cvs".
     msg = make_email("a@u.example", "Sentry duty", "Notes on cvs pharmacy rotas.")
     assert _kind(msg)[0] == "other"
+
+
+# -- through the pipeline: triage, reclassify, preview --------------------------------
+
+def _ingest(tmp_path: Path, cli: Callable[..., CliResult], config: Path,
+            *messages: bytes) -> CliResult:
+    folder = tmp_path / f"in{len(list(tmp_path.glob('in*')))}"
+    folder.mkdir()
+    for n, data in enumerate(messages):
+        (folder / f"{n}.eml").write_bytes(data)
+    return cli("--config", config, "ingest", folder)
+
+
+def _rows(cli: Callable[..., CliResult], config: Path, *extra: str) -> list[dict[str, Any]]:
+    out = cli("--config", config, "queue", "--json", *extra).out
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_signals_plus_address_and_attachments_together(
+        tmp_path: Path, smtp_factory: Callable[..., SmtpServer], make_config: Configure,
+        cli: Callable[..., CliResult]) -> None:
+    smtp = smtp_factory("plain")
+    config = make_config(smtp=smtp.settings())
+    result = _ingest(tmp_path, cli, config,
+                     make_email("a@u.example", "Hello", "See attached.",
+                                to="submissions+sponsored@journal.example.org",
+                                message_id="<plus@x>"),
+                     make_email("b@u.example", "Hello", "Please see the files.",
+                                attachments=(("B CV.docx", DOCX, cv_docx("B")),
+                                             ("B cover letter.docx", DOCX, cv_docx("B"))),
+                                message_id="<together@x>"))
+    assert result.code == 0, result.err
+    rows = {r["author_email"]: r for r in _rows(cli, config)}
+    plus = rows["a@u.example"]
+    assert plus["kind"] == "sponsored" and plus["status"] == "queued"
+    assert "sent to submissions+sponsored@journal.example.org" in \
+        plus["classification"]["signals"]
+    together = rows["b@u.example"]
+    assert together["kind"] == "application" and together["status"] == "queued"
+    assert "attachments include cv and cover" in together["classification"]["signals"]
+    assert len(smtp.handler.messages) == 2
+
+
+def test_an_unsure_decision_waits_in_triage_until_an_editor_reclassifies_it(
+        tmp_path: Path, smtp_factory: Callable[..., SmtpServer], make_config: Configure,
+        cli: Callable[..., CliResult]) -> None:
+    smtp = smtp_factory("plain")
+    config = make_config(smtp=smtp.settings())
+    bare = make_email("Kim <kim@u.example>", "Hello", "Hi, attached.",
+                      attachments=(("doc.docx", DOCX, article_docx("Night shifts")),),
+                      message_id="<bare@x>")
+    assert _ingest(tmp_path, cli, config, bare).code == 0
+    (row,) = _rows(cli, config)  # the default queue lists triage
+    assert row["status"] == "triage" and row["kind"] == "guest_post"
+    assert not row["classification"]["sure"]
+    assert any(s.startswith("unsure:") for s in row["classification"]["signals"])
+    # The author is answered, without a guess at the kind.
+    ack = email.message_from_bytes(smtp.handler.messages[0].data, policy=policy.default)
+    text = ack.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Thank you for your submission" in text and "guest post" not in text.lower()
+
+    ref = row["reference"]
+    wrong = cli("--config", config, "reclassify", ref, "essay")
+    assert wrong.code == 2 and "unknown kind 'essay'" in wrong.err
+    done = cli("--config", config, "reclassify", ref, "contest", "--as", "Dr Rivera")
+    assert done.code == 0, done.err
+    assert done.out.strip() == f"{ref}: guest_post → contest (status queued)"
+    shown = json.loads(cli("--config", config, "show", ref, "--json").out)
+    assert shown["kind"] == "contest" and shown["status"] == "queued"
+    event = next(e for e in shown["history"] if e["event"] == "reclassified")
+    assert (event["actor"], event["before"], event["after"]) == \
+        ("Dr Rivera", "guest_post", "contest")
+    front = read_front_matter(config.parent / "var" / shown["draft_dir"] / "draft.md")
+    assert front["kind"] == "contest" and front["status"] == "queued"
+    assert front["classification"]["corrected_by"] == "Dr Rivera"
+    assert "Night shifts" in (config.parent / "var" / shown["draft_dir"] / "draft.md"
+                              ).read_text()
+    assert len(smtp.handler.messages) == 1  # a correction sends nothing
+
+
+def test_preview_renders_every_template_with_every_sample(
+        make_config: Configure, cli: Callable[..., CliResult]) -> None:
+    config = make_config()
+    listed = cli("--config", config, "preview", "--list")
+    assert listed.code == 0
+    templates = listed.out.splitlines()[0].removeprefix("templates: ").split(", ")
+    samples = listed.out.splitlines()[1].removeprefix("samples:   ").split(", ")
+    assert {"received", "revision_received", "missing_manuscript", "unreadable_file",
+            "received_application", "received_sponsored"} <= set(templates)
+    assert {"long_article", "revision", "unreadable"} <= set(samples)
+    for template in templates:
+        for sample in samples:
+            shown = cli("--config", config, "preview", template, "--sample", sample)
+            assert shown.code == 0, (template, sample, shown.err)
+            assert shown.out.startswith("Subject: [JPMS-2026-0042]")
+            assert "----- HTML part -----" in shown.out and "</html>" in shown.out
+    long = cli("--config", config, "preview", "received_guest_post", "--sample",
+               "long_article", "--part", "text").out
+    assert "Your article is 4,180 words; guest posts are 800-2,500 words." in long
+    subject = cli("--config", config, "preview", "revision_received", "--part", "subject")
+    assert subject.out == "[JPMS-2026-0042] Revision 2 received: Sleep on night shifts\n"
+    assert cli("--config", config, "preview", "nope").code == 2
+    assert cli("--config", config, "preview", "received", "--sample", "nope").code == 2

@@ -12,10 +12,12 @@ from collections.abc import Iterable
 from functools import cache
 
 from intake.config import KindRule, TriageSection
+from intake.drafts import COVER_NAME, CV_NAME
 from intake.models import Classification, ParsedMessage
 
 ADDRESS_WEIGHT = 10  # a dedicated address is the author's own choice: it decides
 TOGETHER_WEIGHT = 6  # a CV with a cover letter is an application whatever the words say
+MANUSCRIPT_WEIGHT = 1  # a document attached: a hint for the kinds that need one
 SUBJECT_WEIGHT = 3
 ATTACHMENT_WEIGHT = 2
 BODY_WEIGHT = 1
@@ -38,9 +40,18 @@ def _plus_tag(address: str) -> str:
     return local.partition("+")[2]
 
 
+def _has_manuscript(msg: ParsedMessage) -> bool:
+    """A document other than a CV or a cover letter is attached."""
+    return any(a.file_type.is_document and not a.inline and not CV_NAME.search(a.filename)
+               and not COVER_NAME.search(a.filename) for a in msg.attachments)
+
+
 def _score(rule: KindRule, msg: ParsedMessage, subject: str, body: str,
-           names: str) -> tuple[int, list[str]]:
+           names: str, manuscript: bool) -> tuple[int, list[str]]:
     score, signals = 0, []
+    if manuscript and rule.needs_manuscript:
+        score += MANUSCRIPT_WEIGHT
+        signals.append("a document is attached")
     wanted = {a.lower() for a in rule.addresses}
     for rcpt in msg.recipients:
         if rcpt in wanted or _plus_tag(rcpt) == rule.name:
@@ -69,11 +80,15 @@ def classify(msg: ParsedMessage, rules: Iterable[KindRule], triage: TriageSectio
     body = msg.text[:_BODY_CHARS].lower()
     names = " ".join(a.filename.lower().replace("_", " ").replace("-", " ").replace(".", " ")
                      for a in msg.attachments if not a.inline)
-    scored = sorted(((*_score(rule, msg, subject, body, names), order, rule.name)
+    manuscript = _has_manuscript(msg)
+    scored = sorted(((*_score(rule, msg, subject, body, names, manuscript), order, rule.name)
                      for order, rule in enumerate(rules)),
                     key=lambda s: (-s[0], s[2]))  # a tie goes to the kind listed first
     if not scored or scored[0][0] == 0:
-        return Classification(triage.default_kind, 0, ("no signal matched",), sure=False)
+        # Nothing points anywhere: a question or a note, unless a document came with it.
+        return Classification(triage.default_kind, 0, ("no signal matched",),
+                              sure=not any(a.file_type.is_document and not a.inline
+                                           for a in msg.attachments))
     score, signals, _, kind = scored[0]
     runner_up = scored[1] if len(scored) > 1 else None
     sure = score >= triage.min_score
