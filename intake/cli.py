@@ -317,7 +317,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         data["raw"] = [str(settings.data_dir / m.raw_path) for m in messages]
         data["outbox"] = [{"purpose": o.purpose, "template": o.template, "to": o.recipient,
                            "subject": o.subject, "state": o.state, "attempts": o.attempts,
-                           "error": o.last_error, "sent_at": o.sent_at} for o in outbox]
+                           "error": o.last_error, "bounce": o.bounce, "sent_at": o.sent_at}
+                          for o in outbox]
         data["history"] = [{"at": e.at, "actor": e.actor, "event": e.event, **e.detail}
                            for e in events]
         print(json.dumps(data, ensure_ascii=False, indent=2))
@@ -330,7 +331,8 @@ def cmd_show(args: argparse.Namespace) -> int:
            f"  subject:   {sub.subject}",
            f"  received:  {sub.received}",
            f"  message:   {sub.message_id or '(no Message-ID)'}",
-           f"  words:     {sub.word_count}"]
+           f"  words:     {sub.word_count}",
+           f"  revision:  {sub.revision}"]
     if draft:
         out.append(f"  draft:     {draft / 'draft.md'}")
     out.extend(f"  raw:       {settings.data_dir / m.raw_path}" for m in messages)
@@ -340,7 +342,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     if outbox:
         out.append("  email:")
         out.extend(f"    - {o.purpose} to {o.recipient}: {o.state}"
-                   + (f" ({o.last_error})" if o.last_error else "") for o in outbox)
+                   + (f" ({o.bounce or o.last_error})" if o.bounce or o.last_error else "")
+                   for o in outbox)
     out.append("  history:")
     for e in events:
         detail = ", ".join(f"{k}={v}" for k, v in e.detail.items() if v not in (None, "", []))

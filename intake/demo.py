@@ -56,7 +56,8 @@ def run_demo(folder: Path) -> int:
     print()
     for row in rows:
         where = (settings.data_dir / row.draft_dir / "draft.md") if row.draft_dir else None
-        print(f"{row.reference}  {row.kind:<12} {row.status.value:<12} {row.title}")
+        revised = f" (revision {row.revision}, sent in reply)" if row.revision > 1 else ""
+        print(f"{row.reference}  {row.kind:<12} {row.status.value:<12} {row.title}{revised}")
         if where:
             print(f"    draft: {where}")
         if row.reason:
@@ -69,5 +70,9 @@ def run_demo(folder: Path) -> int:
     print()
     print(f"Try: intake --config {settings_path} queue")
     print(f"     intake --config {settings_path} show {rows[0].reference if rows else 'REF'}")
+    revised = [r.reference for r in rows if r.revision > 1]
+    if revised:
+        print(f"     intake --config {settings_path} show {revised[0]}   (a thread: the "
+              "first email had no article, the reply brought it)")
     print("Running the demo again takes nothing twice: every message is already known.")
     return 0

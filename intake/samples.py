@@ -188,4 +188,13 @@ def demo_messages() -> dict[str, bytes]:
             "Hi,\n\nI would like to submit a guest post about AI in radiology. The article "
             "is attached.\n\nThanks,\nTomás\n",
             message_id="<demo-forgot@mail.example.com>"),
+        "06-forgot-attachment-reply.eml": email(
+            "Tomás Ortega <tomas.ortega@mail.example.com>",
+            "Re: Guest post: AI in radiology, a student's view",
+            "Sorry, I forgot the file! Here it is.\n\nTomás\n",
+            attachments=(("AI in radiology.docx", DOCX,
+                          article_docx("AI in radiology, a student's view", image=False)),),
+            message_id="<demo-forgot-reply@mail.example.com>",
+            headers={"In-Reply-To": "<demo-forgot@mail.example.com>",
+                     "References": "<demo-forgot@mail.example.com>"}),
     }

@@ -164,7 +164,7 @@ class Threads:
                                             revision=revision)
         context = self.outgoing.context(sub.reference, sub.kind, msg, draft, sure=sure,
                                         revision=revision)
-        self.outgoing.queue(sub.id, f"{ACK} revision {revision}", template, msg, context)
+        self.outgoing.queue(sub.id, f"{ACK}-revision-{revision}", template, msg, context)
 
     def _correspond(self, stored: StoredMessage, msg: ParsedMessage, sub: Submission,
                     how: str, report: RunReport) -> None:

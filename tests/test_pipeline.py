@@ -42,8 +42,8 @@ def test_each_kind_gets_a_draft_and_one_acknowledgement(
     config = make_config()
     result = cli("--config", config, "ingest", _inbox(tmp_path, demo_messages()))
     assert result.code == 0, result.err
-    assert result.out.strip() == ("fetched 5 · new 4 · revisions 0 · ignored 1 · "
-                                  "quarantined 0 · sent 4 · pending 0")
+    assert result.out.strip() == ("fetched 6 · new 4 · revisions 1 · ignored 1 · "
+                                  "quarantined 0 · sent 5 · pending 0")
     rows = {r["author_email"]: r for r in _queue(cli, config, "--status", "all")}
     assert {e: r["kind"] for e, r in rows.items()} == {
         "sam.okafor@uni.example.ac.uk": "guest_post",
@@ -66,15 +66,21 @@ def test_each_kind_gets_a_draft_and_one_acknowledgement(
     assert (folder / "original" / "First rotation - final.docx").is_file()
     assert (folder / "assets" / "image-001.png").is_file()
     assert front["word_count"] > 300
+    # The first email had no article; the reply in its thread brought it: revision 2.
     forgot = rows["tomas.ortega@mail.example.com"]
-    assert any("No manuscript" in w for w in forgot["warnings"])
+    assert forgot["revision"] == 2 and forgot["title"] == "AI in radiology, a student's view"
+    assert not any("No manuscript" in w for w in forgot["warnings"])
+    forgot_dir = config.parent / "var" / str(forgot["draft_dir"])
+    assert any("No manuscript" in w for w in
+               read_front_matter(forgot_dir / "revisions" / "1" / "draft.md")["warnings"])
 
     sent = _sent(config)
     assert sorted(str(m["To"]) for m in sent) == sorted([
         "Sam Okafor <sam.okafor@uni.example.ac.uk>", "Claire Dubois <claire@medsupply.example.com>",
         "Priya Raman <priya.raman@uni.example.edu>",
+        "Tomás Ortega <tomas.ortega@mail.example.com>",
         "Tomás Ortega <tomas.ortega@mail.example.com>"])
-    by_to = {m["To"].addresses[0].addr_spec: m for m in sent}
+    by_to = {m["To"].addresses[0].addr_spec: m for m in sent[:4]}
     ack = by_to["sam.okafor@uni.example.ac.uk"]
     assert ack["In-Reply-To"] == "<demo-guest-post@uni.example.ac.uk>"
     assert ack["Auto-Submitted"] == "auto-replied"
@@ -91,15 +97,15 @@ def test_reingesting_creates_nothing_new(tmp_path: Path, make_config: Callable[.
     inbox = _inbox(tmp_path, demo_messages())
     cli("--config", config, "ingest", inbox)
     again = cli("--config", config, "ingest", inbox)
-    assert again.out.strip().startswith("fetched 5 · new 0")
-    assert "already had 5" in again.out
+    assert again.out.strip().startswith("fetched 6 · new 0")
+    assert "already had 6" in again.out
     # Same Message-ID, different bytes (a resend through another server): still one.
     resent = {"resent.eml": b"Received: by relay.example\r\n"
               + demo_messages()["01-guest-post.eml"]}
     third = cli("--config", config, "ingest", _inbox(tmp_path, resent, "resent"))
     assert "new 0" in third.out and "already had 1" in third.out
     assert len(_queue(cli, config, "--status", "all")) == 5
-    assert len(_sent(config)) == 4
+    assert len(_sent(config)) == 5
     shown = cli("--config", config, "show", "JPMS-2026-0001")
     assert "duplicate received" in shown.out
 
