@@ -70,9 +70,9 @@ def run_demo(folder: Path) -> int:
     print()
     print(f"Try: intake --config {settings_path} queue")
     print(f"     intake --config {settings_path} show {rows[0].reference if rows else 'REF'}")
-    revised = [r.reference for r in rows if r.revision > 1]
-    if revised:
-        print(f"     intake --config {settings_path} show {revised[0]}   (a thread: the "
+    threads = [r.reference for r in rows if r.revision > 1]
+    if threads:
+        print(f"     intake --config {settings_path} show {threads[0]}   (a thread: the "
               "first email had no article, the reply brought it)")
     print("Running the demo again takes nothing twice: every message is already known.")
     return 0
