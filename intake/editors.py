@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import getpass
 import os
-from pathlib import Path
 
 from intake.errors import IntakeError
 from intake.ledger import Submission
 from intake.models import Status
 from intake.pipeline import Intake
-from intake.store import read_front_matter, render_draft, write_atomic
+from intake.store import read_front_matter, update_front_matter
 
 
 def editor_name(given: str | None) -> str:
@@ -47,17 +46,8 @@ def reclassify(app: Intake, reference: str, kind: str, actor: str) -> Submission
                                  before=sub.status.value, after=status.value)
         if sub.draft_dir:
             draft = app.settings.data_dir / sub.draft_dir / "draft.md"
-            _update_front_matter(draft, kind=kind, status=status.value,
+            update_front_matter(draft, kind=kind, status=status.value,
                                  classification={**read_front_matter(draft).get(
                                      "classification", {}), "sure": True,
                                      "corrected_by": actor})
     return find(app, reference)
-
-
-def _update_front_matter(path: Path, **changes: object) -> None:
-    text = path.read_text(encoding="utf-8")
-    end = text.find("\n---\n", 4)
-    body = text[end + len("\n---\n"):].lstrip("\n") if text.startswith("---\n") and end > 0 \
-        else text
-    front = {**read_front_matter(path), **changes}
-    write_atomic(path, render_draft(front, body).encode("utf-8"))

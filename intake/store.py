@@ -198,3 +198,11 @@ def read_front_matter(path: Path) -> dict[str, Any]:
     end = text.find("\n---\n", 4)
     loaded = yaml.safe_load(text[4:end]) if end > 0 else None
     return loaded if isinstance(loaded, dict) else {}
+
+
+def update_front_matter(path: Path, **changes: Any) -> None:
+    """Change some front matter keys of a draft.md; the Markdown body is kept as it is."""
+    text = path.read_text(encoding="utf-8")
+    end = text.find("\n---\n", 4)
+    body = text[end + 5:].lstrip("\n") if text.startswith("---\n") and end > 0 else text
+    write_atomic(path, render_draft({**read_front_matter(path), **changes}, body).encode())

@@ -82,7 +82,7 @@ class Threads:
         body_is_article = (rule.needs_manuscript and sub.word_count == 0 and not files
                            and count_words(msg.text) >= self.settings.drafts.min_body_words)
         if manuscript is not None or body_is_article:
-            self._revise(stored, msg, sub, how, report)
+            self._revise(stored, msg, sub, how, known, report)
         elif files and not new:
             with self.ledger.transaction():
                 self.ledger.add_event("same files received again", submission_id=sub.id,
@@ -97,9 +97,8 @@ class Threads:
             self._correspond(stored, msg, sub, how, report)
 
     def _revise(self, stored: StoredMessage, msg: ParsedMessage, sub: Submission, how: str,
-                report: RunReport) -> None:
+                known: set[str], report: RunReport) -> None:
         rule = self.settings.kind(sub.kind)
-        known = self.ledger.file_hashes(sub.id)
         fresh = replace(msg, attachments=tuple(a for a in msg.attachments
                                                if a.inline or _sha(a.data) not in known))
         draft = review(build_draft(fresh, rule, self.settings.drafts), rule, sub.author_email)
