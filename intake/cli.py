@@ -369,7 +369,7 @@ def cmd_reclassify(args: argparse.Namespace) -> int:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    from intake.notices import SAMPLES, Notices, sample_for
+    from intake.notices import SAMPLES, Notices, sample, sample_for
 
     notices = Notices(_settings(args))
     if args.list or not args.template:
@@ -384,8 +384,6 @@ def cmd_preview(args: argparse.Namespace) -> int:
     if name not in SAMPLES:
         print(f"intake: no sample {name!r}; samples: {', '.join(SAMPLES)}", file=sys.stderr)
         return int(ExitCode.USAGE)
-    from intake.notices import sample
-
     rendered = notices.render(args.template, sample(name))
     parts = {"subject": rendered.subject, "text": rendered.text, "html": rendered.html}
     if args.part != "all":

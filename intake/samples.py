@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import struct
 import zlib
 from datetime import UTC, datetime
@@ -19,18 +20,27 @@ from docx.shared import Inches
 TO = "submissions@journal.example.org"
 
 
-def tiny_png(width: int = 8, height: int = 8, rgb: tuple[int, int, int] = (200, 30, 30)) -> bytes:
-    """A valid PNG of one colour, without an imaging library."""
+def _png(width: int, height: int, rows: bytes) -> bytes:
+    """A valid PNG from raw RGB rows (each prefixed with filter byte 0), no imaging library."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
-    row = b"\x00" + bytes(rgb) * width
     return (b"\x89PNG\r\n\x1a\n"
             + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(row * height))
+            + chunk(b"IDAT", zlib.compress(rows))
             + chunk(b"IEND", b""))
+
+
+def tiny_png(width: int = 8, height: int = 8, rgb: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A PNG of one colour."""
+    return _png(width, height, (b"\x00" + bytes(rgb) * width) * height)
+
+
+def noisy_png(side: int = 64) -> bytes:
+    """A PNG of random pixels: it does not compress, so it takes about 3 bytes per pixel."""
+    return _png(side, side, b"".join(b"\x00" + os.urandom(side * 3) for _ in range(side)))
 
 
 def add_hyperlink(paragraph: object, url: str, text: str) -> None:

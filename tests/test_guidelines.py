@@ -4,8 +4,6 @@ acknowledgements delivered to aiosmtpd: warnings for editors, plain words for au
 from __future__ import annotations
 
 import email
-import os
-import struct
 import zlib
 from collections.abc import Callable
 from email import policy
@@ -13,7 +11,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from intake.samples import DOCX, text_docx
+from intake.samples import DOCX, noisy_png, text_docx
 from intake.samples import email as make_email
 from intake.store import read_front_matter
 from tests.conftest import CliResult, SmtpServer
@@ -98,17 +96,6 @@ def test_length_title_bio_and_links_are_reported_to_editor_and_author(
     assert any(w.startswith("12 links to other sites") for w in warnings)
 
 
-def _noisy_png(side: int = 64) -> bytes:
-    """A PNG that does not compress: bigger than its pixel count suggests."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data)))
-    rows = b"".join(b"\x00" + os.urandom(side * 3) for _ in range(side))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2,
-                                                             0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
 def test_image_count_and_size(tmp_path: Path, smtp_factory: Callable[..., SmtpServer],
                               make_config: Configure, cli: Callable[..., CliResult]) -> None:
     smtp = smtp_factory("plain")
@@ -117,7 +104,7 @@ def test_image_count_and_size(tmp_path: Path, smtp_factory: Callable[..., SmtpSe
                              "needs_manuscript": True, "max_images": 2, "max_image_kb": 8},
         "kinds.other": {"label": "Message"}})
     doc = text_docx("Pictures", [*_words(900), *BIO], images=2)
-    big = _noisy_png(64)  # 12 KB of pixels
+    big = noisy_png(64)  # 12 KB of pixels
     front, text, _ = _run(tmp_path, smtp, config, cli,
                           _post(doc, extra=(("ward.png", "image/png", big),)))
     assert "Your submission has 3 images; guest posts take at most 2." in text

@@ -16,7 +16,7 @@ from intake.parse import parse_message
 from intake.samples import DOCX, article_docx, cv_docx
 from intake.samples import email as make_email
 from intake.store import read_front_matter
-from intake.triage.automatic import automatic_reason
+from intake.triage.automatic import detect
 from intake.triage.kinds import classify
 from tests.conftest import REPO, CliResult, SmtpServer
 
@@ -48,14 +48,14 @@ def _kind(data: bytes) -> tuple[str, tuple[str, ...]]:
 def test_automatic_mail_is_recognised(headers: dict[str, str], sender: str, subject: str,
                                       reason: str) -> None:
     msg = parse_message(make_email(sender, subject, "text", headers=headers))
-    found = automatic_reason(msg, OWN)
-    assert found is not None and reason in found
+    found = detect(msg, OWN)
+    assert found is not None and reason in found.reason
 
 
 def test_a_person_writing_is_not_automatic() -> None:
     msg = parse_message(make_email("Ana <ana@uni.example>", "Guest post: sleep",
                                    "Hello", headers={"Auto-Submitted": "no"}))
-    assert automatic_reason(msg, OWN) is None
+    assert detect(msg, OWN) is None
 
 
 def test_delivery_report_is_automatic() -> None:
@@ -63,7 +63,8 @@ def test_delivery_report_is_automatic() -> None:
            b"Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
            b"Content-Type: multipart/report; report-type=delivery-status; boundary=XX\r\n\r\n"
            b"--XX\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--XX--\r\n")
-    assert automatic_reason(parse_message(raw), OWN) == "delivery report (multipart/report)"
+    found = detect(parse_message(raw), OWN)
+    assert found is not None and found.reason == "delivery report (multipart/report)"
 
 
 def test_kinds_from_sample_mails() -> None:

@@ -153,6 +153,11 @@ def _automatic_sender(msg: ParsedMessage, _: frozenset[str]) -> Automatic | None
     return None
 
 
+def _says_bounce(msg: ParsedMessage) -> bool:
+    """A delivery failure says so in its subject or the opening of its text."""
+    return bool(_BOUNCE_SUBJECT.match(msg.subject) or _BOUNCE_BODY.search(msg.text[:3000]))
+
+
 def _subject(msg: ParsedMessage, _: frozenset[str]) -> Automatic | None:
     if _BOUNCE_SUBJECT.match(msg.subject):
         return Automatic(Category.BOUNCE, f"delivery failure subject {msg.subject[:60]!r}")
@@ -164,45 +169,30 @@ def _subject(msg: ParsedMessage, _: frozenset[str]) -> Automatic | None:
     return None
 
 
-def _bounce_body(msg: ParsedMessage, _: frozenset[str]) -> Automatic | None:
+def _bounce_text(msg: ParsedMessage, _: frozenset[str]) -> Automatic | None:
     if _BOUNCE_BODY.search(msg.text[:3000]):
         return Automatic(Category.BOUNCE, "delivery failure notice (text of the message)")
     return None
 
 
 def _bounce_or(msg: ParsedMessage, other: Category) -> Category:
-    """A bounce says so in its subject or text, whatever headers it came with."""
-    if _BOUNCE_SUBJECT.match(msg.subject) or _BOUNCE_BODY.search(msg.text[:3000]):
-        return Category.BOUNCE
-    return other
+    return Category.BOUNCE if _says_bounce(msg) else other
 
 
-RULES: tuple[tuple[str, Check], ...] = (
-    ("our-own", _our_own),
-    ("delivery-report", _delivery_report),
-    ("auto-submitted", _auto_submitted),
-    ("empty-return-path", _empty_return_path),
-    ("autoreply-headers", _autoreply_headers),
-    ("precedence", _precedence),
-    ("bulk", _bulk),
-    ("automatic-sender", _automatic_sender),
-    ("subject", _subject),
-    ("bounce-text", _bounce_body),
+# In order: the first that fires names the category and the reason.
+RULES: tuple[Check, ...] = (
+    _our_own, _delivery_report, _auto_submitted, _empty_return_path, _autoreply_headers,
+    _precedence, _bulk, _automatic_sender, _subject, _bounce_text,
 )
 
 
 def detect(msg: ParsedMessage, own_addresses: frozenset[str]) -> Automatic | None:
     """What kind of automatic mail this is, or None when a person seems to have sent it."""
-    for _, check in RULES:
+    for check in RULES:
         found = check(msg, own_addresses)
         if found:
             return found
     return None
-
-
-def automatic_reason(msg: ParsedMessage, own_addresses: frozenset[str]) -> str | None:
-    found = detect(msg, own_addresses)
-    return found.reason if found else None
 
 
 def role_sender(msg: ParsedMessage) -> str | None:
