@@ -6,7 +6,7 @@ import os
 import socket
 import ssl
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -173,6 +173,15 @@ def make_config(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return make
+
+
+def eml_folder(parent: Path, messages: Sequence[bytes]) -> Path:
+    """A new folder of .eml files under parent (in0, in1, …), in order, for `intake ingest`."""
+    folder = parent / f"in{len(list(parent.glob('in*')))}"
+    folder.mkdir()
+    for n, data in enumerate(messages):
+        (folder / f"{n:03d}.eml").write_bytes(data)
+    return folder
 
 
 @dataclass

@@ -19,7 +19,7 @@ from intake.samples import DOCX, article_docx
 from intake.samples import email as make_email
 from intake.triage.automatic import Category, denied, detect, role_sender
 from intake.triage.bounces import read_bounce
-from tests.conftest import CliResult, SmtpServer
+from tests.conftest import CliResult, SmtpServer, eml_folder
 
 OWN = frozenset({"submissions@journal.example.org"})
 DATA = Path(__file__).parent / "data" / "bounces"
@@ -124,14 +124,6 @@ def test_real_delivery_reports_name_the_failed_message(name: str, original: str)
 # -- through the pipeline ------------------------------------------------------------
 
 
-def _folder(tmp_path: Path, name: str, messages: list[bytes]) -> Path:
-    folder = tmp_path / name
-    folder.mkdir()
-    for n, data in enumerate(messages):
-        (folder / f"{n:03d}.eml").write_bytes(data)
-    return folder
-
-
 def _guest(sender: str, n: int) -> bytes:
     return make_email(sender, f"Guest post {n}", "Please find attached my guest post.",
                       attachments=((f"post{n}.docx", DOCX,
@@ -163,7 +155,7 @@ def test_automatic_mail_is_kept_and_never_answered(
     automatic += [make_email("news@society.example", "November digest", "Our news",
                              headers={"List-Unsubscribe": "<mailto:u@society.example>"})]
     person = _guest("ana@uni.example", 1)
-    result = cli("--config", config, "ingest", _folder(tmp_path, "in", [*automatic, person]))
+    result = cli("--config", config, "ingest", eml_folder(tmp_path, [*automatic, person]))
     assert result.code == 0, result.err
     assert result.out.strip() == (f"fetched {len(automatic) + 1} · new 1 · revisions 0 · "
                                   f"ignored {len(automatic)} · quarantined 0 · sent 1 · "
@@ -179,7 +171,7 @@ def test_our_acknowledgement_coming_back_is_not_answered_and_its_bounce_is_recor
     smtp = smtp_factory("plain")
     config = make_config(smtp=smtp.settings())
     assert cli("--config", config, "ingest",
-               _folder(tmp_path, "in", [_guest("ana@uni.example", 1)])).code == 0
+               eml_folder(tmp_path, [_guest("ana@uni.example", 1)])).code == 0
     (sent,) = smtp.handler.messages
     ack: EmailMessage = email.message_from_bytes(sent.data, policy=policy.default)
     # What every reply carries so that machines leave it alone (RFC 3834, Exchange).
@@ -196,7 +188,7 @@ def test_our_acknowledgement_coming_back_is_not_answered_and_its_bounce_is_recor
         "deliver your message to the following addresses.\n\n<ana@uni.example>:\n"
         "550 5.1.1 mailbox unavailable\n\n--- Below this line is a copy of the message.\n\n"
         f"Message-ID: {ack['Message-ID']}\nSubject: {ack['Subject']}\n", message_id="<q@x>")
-    result = cli("--config", config, "ingest", _folder(tmp_path, "back", [sent.data, qmail]))
+    result = cli("--config", config, "ingest", eml_folder(tmp_path, [sent.data, qmail]))
     assert result.code == 0, result.err
     assert result.out.strip() == ("fetched 2 · new 0 · revisions 0 · ignored 2 · "
                                   "quarantined 0 · sent 0 · pending 0 · bounced 1")
@@ -217,7 +209,7 @@ def test_at_most_n_emails_per_sender_per_period(
     smtp = smtp_factory("plain")
     config = make_config(smtp=smtp.settings(), replies={"max_per_sender": 2})
     posts = [_guest("prolific@uni.example", n) for n in range(4)]
-    result = cli("--config", config, "ingest", _folder(tmp_path, "in", posts))
+    result = cli("--config", config, "ingest", eml_folder(tmp_path, posts))
     assert result.code == 0, result.err
     assert "new 4" in result.out and "sent 2" in result.out
     assert len(smtp.handler.messages) == 2
@@ -239,7 +231,7 @@ def test_deny_list_and_role_addresses(
                 make_email("info@agency.example", "Sponsored article enquiry",
                            "We would like to publish a sponsored article. Your rates?",
                            message_id="<role@x>")]
-    result = cli("--config", config, "ingest", _folder(tmp_path, "in", messages))
+    result = cli("--config", config, "ingest", eml_folder(tmp_path, messages))
     assert result.code == 0, result.err
     assert "new 1" in result.out and "ignored 2" in result.out and "sent 0" in result.out
     assert smtp.handler.messages == []

@@ -14,7 +14,7 @@ from typing import Any
 from intake.samples import DOCX, noisy_png, text_docx
 from intake.samples import email as make_email
 from intake.store import read_front_matter
-from tests.conftest import CliResult, SmtpServer
+from tests.conftest import CliResult, SmtpServer, eml_folder
 
 Configure = Callable[..., Path]
 SENTENCE = ("Night shifts change how students sleep, eat and learn, and the first weeks "
@@ -29,10 +29,7 @@ def _words(n: int) -> list[str]:
 def _run(tmp_path: Path, smtp: SmtpServer, config: Path, cli: Callable[..., CliResult],
          data: bytes) -> tuple[dict[str, Any], str, str]:
     """Ingest one message: its front matter, the acknowledgement's text and HTML."""
-    folder = tmp_path / f"in{len(list(tmp_path.glob('in*')))}"
-    folder.mkdir()
-    (folder / "m.eml").write_bytes(data)
-    result = cli("--config", config, "ingest", folder)
+    result = cli("--config", config, "ingest", eml_folder(tmp_path, [data]))
     assert result.code == 0, result.err
     ack: EmailMessage = email.message_from_bytes(smtp.handler.messages[-1].data,
                                                  policy=policy.default)

@@ -18,7 +18,7 @@ from intake.samples import email as make_email
 from intake.store import read_front_matter
 from intake.triage.automatic import detect
 from intake.triage.kinds import classify
-from tests.conftest import REPO, CliResult, SmtpServer
+from tests.conftest import REPO, CliResult, SmtpServer, eml_folder
 
 Configure = Callable[..., Path]
 
@@ -101,11 +101,7 @@ def test_phrases_match_whole_words_only() -> None:
 
 def _ingest(tmp_path: Path, cli: Callable[..., CliResult], config: Path,
             *messages: bytes) -> CliResult:
-    folder = tmp_path / f"in{len(list(tmp_path.glob('in*')))}"
-    folder.mkdir()
-    for n, data in enumerate(messages):
-        (folder / f"{n}.eml").write_bytes(data)
-    return cli("--config", config, "ingest", folder)
+    return cli("--config", config, "ingest", eml_folder(tmp_path, messages))
 
 
 def _rows(cli: Callable[..., CliResult], config: Path, *extra: str) -> list[dict[str, Any]]:
