@@ -13,10 +13,9 @@ from pathlib import Path
 
 from intake import __version__
 from intake.config import Settings, default_config_path, load_settings
+from intake.editor_cli import add_editor_commands
 from intake.errors import ExitCode, IntakeError
-from intake.ledger import Submission
 from intake.mailer import transport_for
-from intake.models import AWAITING_EDITORS, Status
 from intake.pipeline import Intake, RunReport
 from intake.poller import PollOptions, dry_run, poll, terminal_ask
 from intake.runlock import run_lock
@@ -130,22 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     add("doctor", cmd_doctor, "check settings, the data folder, every template, and the IMAP "
         "and SMTP logins")
 
-    p = add("queue", cmd_queue, "list submissions (by default, what awaits editors)")
-    p.add_argument("--status", default=None,
-                   help=f"one of {', '.join(s.value for s in Status)}, or all")
-    p.add_argument("--kind", default=None, help="only this kind")
-    p.add_argument("--json", action="store_true", help="one JSON object per line")
-
-    p = add("show", cmd_show, "one submission: metadata, warnings, files, history")
-    p.add_argument("reference")
-    p.add_argument("--json", action="store_true", help="as one JSON object")
-
-    p = add("reclassify", cmd_reclassify, "correct a submission's kind (one in triage then "
-            "joins the queue); kept in its history")
-    p.add_argument("reference")
-    p.add_argument("kind")
-    p.add_argument("--as", dest="actor", default=None, metavar="EDITOR",
-                   help="who is deciding (default: $INTAKE_EDITOR, then the login name)")
+    add_editor_commands(add)
 
     p = add("preview", cmd_preview, "render an email template with sample data, for whoever "
             "edits the templates")
@@ -247,125 +231,6 @@ def cmd_send(args: argparse.Namespace) -> int:
         print(f"intake: mail not delivered: {report.delivery_problem}", file=sys.stderr)
         return int(ExitCode.TEMPORARY)
     return int(ExitCode.NEEDS_ATTENTION if report.failed else ExitCode.OK)
-
-
-def cmd_queue(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    statuses: Sequence[Status] | None
-    if args.status is None:
-        statuses = AWAITING_EDITORS
-    elif args.status == "all":
-        statuses = None
-    else:
-        try:
-            statuses = [Status(args.status)]
-        except ValueError:
-            print(f"intake: --status {args.status!r}: expected one of "
-                  f"{', '.join(s.value for s in Status)}, or all", file=sys.stderr)
-            return int(ExitCode.USAGE)
-    app = Intake(settings)
-    try:
-        rows = app.ledger.submissions(statuses, args.kind)
-    finally:
-        app.close()
-    if args.json:
-        for row in rows:
-            print(json.dumps(row.as_json(), ensure_ascii=False))
-        return 0
-    if not rows:
-        print("nothing in the queue" if args.status is None else "no submissions")
-        return 0
-    print(_table(rows))
-    return 0
-
-
-def _table(rows: list[Submission]) -> str:
-    head = ("REFERENCE", "KIND", "STATUS", "RECEIVED", "WORDS", "WARN", "AUTHOR", "TITLE")
-    lines = [head]
-    for r in rows:
-        lines.append((r.reference, r.kind, r.status.value, r.received[:10], str(r.word_count),
-                      str(len(r.warnings)), _cut(r.author_email or "?", 28),
-                      _cut(r.title if r.status is not Status.QUARANTINED
-                           else f"{r.title} — {r.reason or ''}", 60)))
-    widths = [max(len(line[i]) for line in lines) for i in range(len(head) - 1)]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=False))
-                     + "  " + line[-1] for line in lines)
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def cmd_show(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    app = Intake(settings)
-    try:
-        sub = app.ledger.submission(args.reference)
-        if sub is None:
-            print(f"intake: no submission {args.reference!r} (see intake queue --status all)",
-                  file=sys.stderr)
-            return int(ExitCode.USAGE)
-        events = app.ledger.events_of(sub.id)
-        outbox = app.ledger.outbox_of(sub.id)
-        messages = app.ledger.messages_of(sub.id)
-    finally:
-        app.close()
-    draft = settings.data_dir / sub.draft_dir if sub.draft_dir else None
-    if args.json:
-        data = sub.as_json()
-        data["draft"] = str(draft) if draft else None
-        data["raw"] = [str(settings.data_dir / m.raw_path) for m in messages]
-        data["outbox"] = [{"purpose": o.purpose, "template": o.template, "to": o.recipient,
-                           "subject": o.subject, "state": o.state, "attempts": o.attempts,
-                           "error": o.last_error, "bounce": o.bounce, "sent_at": o.sent_at}
-                          for o in outbox]
-        data["history"] = [{"at": e.at, "actor": e.actor, "event": e.event, **e.detail}
-                           for e in events]
-        print(json.dumps(data, ensure_ascii=False, indent=2))
-        return 0
-    out = [f"{sub.reference}  {sub.title}",
-           f"  kind:      {sub.kind} (score {sub.classification.get('score', 0)}: "
-           f"{'; '.join(sub.classification.get('signals', [])) or 'no signals'})",
-           f"  status:    {sub.status.value}" + (f" — {sub.reason}" if sub.reason else ""),
-           f"  author:    {sub.author_name} <{sub.author_email}>",
-           f"  subject:   {sub.subject}",
-           f"  received:  {sub.received}",
-           f"  message:   {sub.message_id or '(no Message-ID)'}",
-           f"  words:     {sub.word_count}",
-           f"  revision:  {sub.revision}"]
-    if draft:
-        out.append(f"  draft:     {draft / 'draft.md'}")
-    out.extend(f"  raw:       {settings.data_dir / m.raw_path}" for m in messages)
-    if sub.warnings:
-        out.append("  warnings:")
-        out.extend(f"    - {w}" for w in sub.warnings)
-    if outbox:
-        out.append("  email:")
-        out.extend(f"    - {o.purpose} to {o.recipient}: {o.state}"
-                   + (f" ({o.bounce or o.last_error})" if o.bounce or o.last_error else "")
-                   for o in outbox)
-    out.append("  history:")
-    for e in events:
-        detail = ", ".join(f"{k}={v}" for k, v in e.detail.items() if v not in (None, "", []))
-        out.append(f"    {e.at}  {e.actor}: {e.event}" + (f" ({detail})" if detail else ""))
-    print("\n".join(out))
-    return 0
-
-
-def cmd_reclassify(args: argparse.Namespace) -> int:
-    from intake.editors import editor_name, reclassify
-
-    settings = _settings(args)
-    with run_lock(settings.data_dir):
-        app = Intake(settings)
-        try:
-            before = app.ledger.submission(args.reference)
-            sub = reclassify(app, args.reference, args.kind, editor_name(args.actor))
-        finally:
-            app.close()
-    print(f"{sub.reference}: {before.kind if before else '?'} → {sub.kind} "
-          f"(status {sub.status.value})")
-    return 0
 
 
 def cmd_preview(args: argparse.Namespace) -> int:

@@ -227,6 +227,22 @@ class RepliesSection:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Editor:
+    """One editor, declared as [editors.ID]; commands name editors by ID (--as ID)."""
+
+    id: str
+    name: str = _opt("the editor's full name, as authors see it under a decision")
+    email: str = _opt("the editor's address, where `intake digest` sends their summary")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewSection:
+    retention_days: int = _opt(
+        "days after a rejection or withdrawal before `intake purge` deletes the raw "
+        "messages and drafts (the ledger row stays)", 365)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     path: Path
     intake: IntakeSection
@@ -236,6 +252,10 @@ class Settings:
     kinds: tuple[KindRule, ...]
     triage: TriageSection
     replies: RepliesSection
+    editors: tuple[Editor, ...] = ()
+    review: ReviewSection = field(default_factory=ReviewSection)
+    # Rejection reasons: a short name (--reason NAME) → the wording the author reads.
+    reasons: dict[str, str] = field(default_factory=dict)
 
     def kind(self, name: str) -> KindRule:
         for rule in self.kinds:
@@ -311,6 +331,8 @@ _T = TypeVar("_T")
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 _PREFIX = re.compile(r"[A-Z0-9]{2,10}")
 _KIND_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+_EDITOR_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}")
+_ANSWERABLE = re.compile(r"[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 _DENY_ENTRY = re.compile(r"([^@\s]+@)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 
 
@@ -336,8 +358,8 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     """Validate a parsed settings table; relative paths are taken from path's folder."""
     base = path.resolve().parent
     ctx = _Context(path, base)
-    ctx.check_keys(data, {"intake", "imap", "smtp", "drafts", "triage", "replies", "kinds"},
-                   "")
+    ctx.check_keys(data, {"intake", "imap", "smtp", "drafts", "triage", "replies", "kinds",
+                          "editors", "review", "reasons"}, "")
     intake = ctx.build(IntakeSection, ctx.table(data, "intake"), "intake")
     if not _PREFIX.fullmatch(intake.reference_prefix):
         ctx.fail("intake", "reference_prefix", "2 to 10 capital letters or digits",
@@ -408,6 +430,30 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
         if getattr(replies, key) < 1:
             ctx.fail("replies", key, "at least 1", getattr(replies, key))
 
+    editors: list[Editor] = []
+    for key, table in ctx.table(data, "editors").items():
+        if not _EDITOR_ID.fullmatch(key):
+            raise SettingsError(f"{path}: [editors.{key}]: an editor's id is lower-case "
+                                "letters, digits, . _ and - (such as ana or ana.lima)")
+        if not isinstance(table, dict):
+            ctx.fail("editors", key, "a table with name and email", table)
+        editor = ctx.build(Editor, {**table, "id": key}, f"editors.{key}")
+        if not _ANSWERABLE.fullmatch(editor.email):
+            ctx.fail(f"editors.{key}", "email", "an address such as ana@example.org",
+                     editor.email)
+        editors.append(editor)
+    review = ctx.build(ReviewSection, ctx.table(data, "review"), "review")
+    if review.retention_days < 1:
+        ctx.fail("review", "retention_days", "at least 1", review.retention_days)
+    reasons: dict[str, str] = {}
+    for key, text in ctx.table(data, "reasons").items():
+        if not _KIND_NAME.fullmatch(key):
+            raise SettingsError(f"{path}: [reasons] {key}: a reason's name is lower-case "
+                                "letters, digits and _ (such as out_of_scope)")
+        if not isinstance(text, str) or not text.strip():
+            ctx.fail("reasons", key, "the sentence the author reads", text)
+        reasons[key] = text.strip()
+
     return Settings(
         path=path,
         intake=intake,
@@ -417,6 +463,9 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
         kinds=tuple(kinds),
         triage=triage,
         replies=replies,
+        editors=tuple(editors),
+        review=review,
+        reasons=reasons,
     )
 
 
@@ -457,7 +506,7 @@ class _Context:
             if key in table:
                 values[f.name] = self.convert(table[key], hints[f.name], section, key,
                                               f.metadata.get("help", ""))
-            elif f.default is MISSING and f.name != "name":
+            elif f.default is MISSING and f.default_factory is MISSING:
                 raise SettingsError(f"{self.path}: [{section}] {key} is missing: "
                                     f"{f.metadata.get('help', 'required')}")
         return cls(**values)

@@ -143,6 +143,20 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX files_sha256 ON files(sha256);
     CREATE INDEX files_submission ON files(submission_id, revision);
     """,
+    # 4: the editors' side: who has a submission, when it was decided, when its files
+    # were purged, and when each editor last had a digest.
+    """
+    ALTER TABLE submissions ADD COLUMN assignee TEXT;
+    ALTER TABLE submissions ADD COLUMN decided_at TEXT;
+    ALTER TABLE submissions ADD COLUMN purged_at TEXT;
+    CREATE INDEX submissions_assignee ON submissions(assignee, status, received);
+    CREATE INDEX submissions_kind ON submissions(kind, status, received);
+    CREATE INDEX submissions_decided ON submissions(status, decided_at);
+    CREATE TABLE digests (
+        editor TEXT PRIMARY KEY,
+        sent_at TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -185,6 +199,9 @@ class Submission:
     created_at: str
     updated_at: str
     revision: int = 1
+    assignee: str | None = None
+    decided_at: str | None = None
+    purged_at: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -195,6 +212,8 @@ class Submission:
             "word_count": self.word_count, "warnings": list(self.warnings),
             "reason": self.reason, "draft_dir": self.draft_dir,
             "classification": self.classification, "revision": self.revision,
+            "assignee": self.assignee, "decided_at": self.decided_at,
+            "purged_at": self.purged_at,
         }
 
 
@@ -432,7 +451,9 @@ class Ledger:
         return _submission(row)
 
     _UPDATABLE = frozenset({"kind", "status", "title", "word_count", "warnings",
-                            "classification", "reason", "draft_dir", "revision"})
+                            "classification", "reason", "draft_dir", "revision", "assignee",
+                            "decided_at", "purged_at", "author_name", "author_email",
+                            "subject", "message_id"})
 
     def update_submission(self, submission_id: int, **values: Any) -> None:
         unknown = set(values) - self._UPDATABLE
@@ -443,6 +464,17 @@ class Ledger:
         columns = ", ".join(f"{k} = ?" for k in encoded)
         self.db.execute(f"UPDATE submissions SET {columns}, updated_at = ? WHERE id = ?",  # noqa: S608 (names from _UPDATABLE)
                         (*encoded.values(), now_iso(), submission_id))
+
+    def change_status(self, submission_id: int, before: Status, after: Status,
+                      **values: Any) -> bool:
+        """Move a submission from one status to another, only if it is still in the first:
+        False when someone else changed it meanwhile (the caller's view is stale)."""
+        row = self.db.execute("SELECT status FROM submissions WHERE id = ?",
+                              (submission_id,)).fetchone()
+        if row is None or row[0] != before.value:
+            return False
+        self.update_submission(submission_id, status=after, **values)
+        return True
 
     def thread_of(self, message_ids: Sequence[str]) -> int | None:
         """The submission a reply belongs to: one of our emails, or one of its own messages,
@@ -486,16 +518,71 @@ class Ledger:
         return _submission(row) if row else None
 
     def submissions(self, statuses: Sequence[Status] | None = None,
-                    kind: str | None = None) -> list[Submission]:
-        sql, args = "SELECT * FROM submissions WHERE 1=1", list[str]()
+                    kind: str | None = None, *, assignee: str | None = None,
+                    unassigned: bool = False, received_before: str | None = None,
+                    received_after: str | None = None,
+                    limit: int | None = None) -> list[Submission]:
+        """Oldest first; every filter is a column of an index."""
+        sql, args = "SELECT * FROM submissions WHERE 1=1", list[Any]()
         if statuses is not None:
             sql += f" AND status IN ({', '.join('?' * len(statuses))})"
             args.extend(s.value for s in statuses)
         if kind:
             sql += " AND kind = ?"
             args.append(kind)
-        sql += " ORDER BY received, id"
+        if assignee:
+            sql += " AND assignee = ?"
+            args.append(assignee)
+        elif unassigned:
+            sql += " AND assignee IS NULL"
+        if received_before:
+            sql += " AND received < ?"
+            args.append(received_before)
+        if received_after:
+            sql += " AND received >= ?"
+            args.append(received_after)
+        sql += " ORDER BY received, id LIMIT ?"
+        args.append(-1 if limit is None else limit)
         return [_submission(r) for r in self.db.execute(sql, args).fetchall()]
+
+    def decided_before(self, statuses: Sequence[Status], cutoff: str) -> list[Submission]:
+        """Decided (in one of these statuses) before cutoff and not purged yet."""
+        rows = self.db.execute(
+            f"SELECT * FROM submissions WHERE status IN ({', '.join('?' * len(statuses))}) "  # noqa: S608 (placeholders only)
+            "AND decided_at < ? AND purged_at IS NULL ORDER BY decided_at",
+            (*(s.value for s in statuses), cutoff)).fetchall()
+        return [_submission(r) for r in rows]
+
+    def count_events(self, submission_id: int, event: str) -> int:
+        row = self.db.execute("SELECT COUNT(*) FROM events WHERE submission_id = ? AND "
+                              "event = ?", (submission_id, event)).fetchone()
+        return int(row[0])
+
+    def last_event(self, submission_id: int, event: str) -> Event | None:
+        row = self.db.execute("SELECT * FROM events WHERE submission_id = ? AND event = ? "
+                              "ORDER BY id DESC LIMIT 1", (submission_id, event)).fetchone()
+        return Event(row["at"], row["actor"], row["event"], json.loads(row["detail"])) \
+            if row else None
+
+    # -- digests -------------------------------------------------------------
+
+    def last_digest(self, editor: str) -> str | None:
+        row = self.db.execute("SELECT sent_at FROM digests WHERE editor = ?",
+                              (editor,)).fetchone()
+        return str(row[0]) if row else None
+
+    def digest_sent(self, editor: str, at: str) -> None:
+        self.db.execute("INSERT INTO digests (editor, sent_at) VALUES (?, ?) ON CONFLICT "
+                        "(editor) DO UPDATE SET sent_at = excluded.sent_at", (editor, at))
+
+    # -- purge ---------------------------------------------------------------
+
+    def forget_bodies(self, submission_id: int) -> int:
+        """Blank the bodies of a submission's delivered or given-up emails (they quote the
+        author); the rows stay, so the history still says what was sent when."""
+        cur = self.db.execute("UPDATE outbox SET body = X'' WHERE submission_id = ? AND "
+                              "state != 'pending'", (submission_id,))
+        return cur.rowcount
 
     # -- events --------------------------------------------------------------
 
@@ -591,7 +678,8 @@ def _submission(row: sqlite3.Row) -> Submission:
         warnings=tuple(json.loads(row["warnings"])),
         classification=json.loads(row["classification"]), reason=row["reason"],
         draft_dir=row["draft_dir"], created_at=row["created_at"],
-        updated_at=row["updated_at"], revision=row["revision"])
+        updated_at=row["updated_at"], revision=row["revision"], assignee=row["assignee"],
+        decided_at=row["decided_at"], purged_at=row["purged_at"])
 
 
 def _outbox(row: sqlite3.Row) -> OutboxItem:

@@ -39,6 +39,8 @@ SAMPLE_CONTEXT: dict[str, Any] = {
                "size": 48213},
               {"name": "headshot.jpg", "role": "headshot", "type": "jpeg", "size": 120455}],
     "problem": "", "advice": "", "findings": [], "response_days": 14, "revision": 1,
+    # Decisions: the editor's own words, a rejection reason, who signs.
+    "message": "", "reason": "", "reason_text": "", "editor_name": "Ben Okafor",
 }
 # Named variations on it, one per situation a template has to handle.
 SAMPLES: dict[str, dict[str, Any]] = {
@@ -70,6 +72,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
                            "title": "AI in radiology, a student's view"},
     "unreadable": {"problem": "the Word file is password-protected",
                    "advice": "Please send it again without a password.", "word_count": 0},
+    "decision_note": {"message": "Thank you for a vivid piece. Please shorten the second "
+                                 "section and add two references for the statistics in it."},
+    "rejected_with_reason": {"reason": "out_of_scope",
+                             "reason_text": "Our blog publishes writing by and for medical "
+                                            "students, and this piece falls outside that "
+                                            "scope.",
+                             "message": "We enjoyed your writing and hope to see more."},
 }
 
 
@@ -79,7 +88,9 @@ def sample(name: str) -> dict[str, Any]:
 
 def sample_for(template: str) -> str:
     """The sample that shows a template at its most typical."""
-    for key, name in (("revision", "revision"), ("missing", "missing_manuscript"),
+    for key, name in (("rejected", "rejected_with_reason"), ("accepted", "decision_note"),
+                      ("changes", "decision_note"), ("withdrawn", "decision_note"),
+                      ("revision", "revision"), ("missing", "missing_manuscript"),
                       ("unreadable", "unreadable"), ("sponsored", "sponsored"),
                       ("application", "application"), ("contest", "contest")):
         if key in template:
@@ -161,8 +172,9 @@ class Notices:
 
     def compose(self, rendered: Rendered, *, to_name: str, to_email: str,
                 in_reply_to: str = "", references: tuple[str, ...] = (),
-                reference: str = "") -> EmailMessage:
-        """An auto-reply in the thread of the author's message (RFC 3834)."""
+                reference: str = "", automatic: bool = True) -> EmailMessage:
+        """An email in the thread of the author's message: an auto-reply (RFC 3834), or
+        with automatic=False an editor's decision, which a person chose to send."""
         sender = sender_address(self.settings)
         msg = EmailMessage(policy=SMTP)
         msg["From"] = sender
@@ -178,7 +190,8 @@ class Notices:
             # References header must not make our reply huge.
             thread = [r for r in references if MESSAGE_ID.fullmatch(r)][-9:]
             msg["References"] = " ".join([*thread, in_reply_to])
-        msg["Auto-Submitted"] = "auto-replied"
+        if automatic:
+            msg["Auto-Submitted"] = "auto-replied"
         msg["X-Auto-Response-Suppress"] = "All"  # no out-of-office answers to us
         msg[LOOP_HEADER] = sender.addr_spec
         if reference:

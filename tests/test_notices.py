@@ -24,6 +24,8 @@ SAMPLE: dict[str, Any] = {
     "advice": "Please send it again without a password.",
     "findings": ["Your article is 4,180 words; <b>guest posts</b> are 800-2,500 words."],
     "response_days": 14, "revision": 2,
+    "message": "Please <script>cut</script> the second section.", "reason": "out_of_scope",
+    "reason_text": "Outside our <i>scope</i>.", "editor_name": "Ben <Okafor>",
 }
 
 
@@ -41,7 +43,9 @@ def test_every_template_renders_with_sample_data(tmp_path: Path) -> None:
     names = notices.names()
     assert {"received", "received_guest_post", "received_sponsored", "received_application",
             "received_contest", "received_other", "missing_manuscript",
-            "unreadable_file", "revision_received"} <= set(names)
+            "unreadable_file", "revision_received", "accepted", "rejected",
+            "changes_requested", "withdrawn", "accepted_application",
+            "rejected_application"} <= set(names)
     for name in names:
         rendered = notices.render(name, SAMPLE)
         assert "JPMS-2026-0042" in rendered.subject + rendered.text
