@@ -20,6 +20,7 @@ from intake.pipeline import Intake, RunReport
 from intake.poller import PollOptions, dry_run, poll, terminal_ask
 from intake.runlock import run_lock
 from intake.sources.local import read_paths
+from intake.upkeep_cli import add_upkeep_commands
 
 log = logging.getLogger("intake")
 
@@ -130,6 +131,7 @@ def _parser() -> argparse.ArgumentParser:
         "and SMTP logins")
 
     add_editor_commands(add)
+    add_upkeep_commands(add)
 
     p = add("preview", cmd_preview, "render an email template with sample data, for whoever "
             "edits the templates")

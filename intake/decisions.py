@@ -75,7 +75,7 @@ def prepare(ledger: Ledger, settings: Settings, notices: Notices, reference: str
     in_reply_to, references = _thread(ledger, sub)
     email = notices.compose(rendered, to_name=sub.author_name, to_email=sub.author_email,
                             in_reply_to=in_reply_to, references=references,
-                            reference=sub.reference, automatic=False)
+                            reference=sub.reference, auto_submitted=None)
     return Prepared(sub, decision, actor, message.strip(), reason, name, rendered, email)
 
 

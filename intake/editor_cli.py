@@ -331,6 +331,46 @@ def cmd_open(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- export ----------------------------------------------------------------------------
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from intake.export import Format, export_bundle
+
+    settings = _settings(args)
+    actor = actor_for(settings, args.actor)
+    formats: set[Format] = {"markdown"} if args.format == "markdown" else \
+        {"docx"} if args.format == "docx" else {"markdown", "docx"}
+    app = Intake(settings)
+    try:
+        sub = find(app.ledger, args.reference)
+        if sub.purged_at or not sub.draft_dir:
+            raise IntakeError(f"{sub.reference} has no draft to export ("
+                              + ("purged" if sub.purged_at else sub.status.value) + ")")
+        try:
+            result = export_bundle(sub, settings.data_dir / sub.draft_dir, args.to, formats,
+                                   overwrite=args.force)
+        except FileExistsError as exc:
+            raise IntakeError(str(exc)) from None
+        except OSError as exc:
+            raise IntakeError(f"cannot write the export to {args.to}: {exc}") from exc
+        with app.ledger.transaction():
+            app.ledger.add_event("exported", submission_id=sub.id, actor=actor.id,
+                                 to=str(result.folder), formats=sorted(formats),
+                                 notes=result.notes or None)
+    finally:
+        app.close()
+    if sub.status is not Status.ACCEPTED:
+        print(f"intake: note: {sub.reference} is {sub.status.value}, not accepted",
+              file=sys.stderr)
+    for note in result.notes:
+        print(f"intake: note: {note}", file=sys.stderr)
+    print(result.folder)
+    for path in result.files:
+        print(f"  {path.relative_to(result.folder)}")
+    return 0
+
+
 # -- the parser ----------------------------------------------------------------------
 
 
@@ -411,6 +451,17 @@ def add_editor_commands(register: Register) -> None:
         p.add_argument("--no-email", action="store_true",
                        help="record the decision without writing to the author")
         actor_option(p)
+
+    p = register("export", cmd_export, "write a publication bundle: Markdown with front "
+                 "matter, images and HTML (--format docx: a Word file)")
+    p.add_argument("reference")
+    p.add_argument("--to", type=Path, required=True, metavar="DIR",
+                   help="the bundle goes into DIR/REFERENCE/")
+    p.add_argument("--format", choices=("markdown", "docx", "all"), default="markdown",
+                   help="markdown: .md, .html and assets/ (default); docx: a Word file and "
+                        "assets/; all: both")
+    p.add_argument("--force", action="store_true", help="replace an earlier export")
+    actor_option(p)
 
     p = register("open", cmd_open, "print the path of a submission's draft")
     p.add_argument("reference")

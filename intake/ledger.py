@@ -549,7 +549,7 @@ class Ledger:
         """Decided (in one of these statuses) before cutoff and not purged yet."""
         rows = self.db.execute(
             f"SELECT * FROM submissions WHERE status IN ({', '.join('?' * len(statuses))}) "  # noqa: S608 (placeholders only)
-            "AND decided_at < ? AND purged_at IS NULL ORDER BY decided_at",
+            "AND coalesce(decided_at, updated_at) < ? AND purged_at IS NULL ORDER BY id",
             (*(s.value for s in statuses), cutoff)).fetchall()
         return [_submission(r) for r in rows]
 

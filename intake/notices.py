@@ -41,6 +41,12 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "problem": "", "advice": "", "findings": [], "response_days": 14, "revision": 1,
     # Decisions: the editor's own words, a rejection reason, who signs.
     "message": "", "reason": "", "reason_text": "", "editor_name": "Ben Okafor",
+    # The editors' digest.
+    "since": "2026-11-22 07:00", "total": 1,
+    "sections": [{"title": "Waiting on you", "items": [
+        {"reference": "JPMS-2026-0042", "title": "Sleep on night shifts",
+         "kind_label": "Guest post", "author": "Ana Lima", "status": "in_review",
+         "assignee": "ben", "age_days": 3, "reason": "", "warnings": 1}]}],
 }
 # Named variations on it, one per situation a template has to handle.
 SAMPLES: dict[str, dict[str, Any]] = {
@@ -172,9 +178,11 @@ class Notices:
 
     def compose(self, rendered: Rendered, *, to_name: str, to_email: str,
                 in_reply_to: str = "", references: tuple[str, ...] = (),
-                reference: str = "", automatic: bool = True) -> EmailMessage:
-        """An email in the thread of the author's message: an auto-reply (RFC 3834), or
-        with automatic=False an editor's decision, which a person chose to send."""
+                reference: str = "", auto_submitted: str | None = "auto-replied"
+                ) -> EmailMessage:
+        """An email in the thread of the author's message: an auto-reply (RFC 3834), a
+        digest ("auto-generated"), or with None an editor's decision, which a person
+        chose to send."""
         sender = sender_address(self.settings)
         msg = EmailMessage(policy=SMTP)
         msg["From"] = sender
@@ -190,8 +198,8 @@ class Notices:
             # References header must not make our reply huge.
             thread = [r for r in references if MESSAGE_ID.fullmatch(r)][-9:]
             msg["References"] = " ".join([*thread, in_reply_to])
-        if automatic:
-            msg["Auto-Submitted"] = "auto-replied"
+        if auto_submitted:
+            msg["Auto-Submitted"] = auto_submitted
         msg["X-Auto-Response-Suppress"] = "All"  # no out-of-office answers to us
         msg[LOOP_HEADER] = sender.addr_spec
         if reference:

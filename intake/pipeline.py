@@ -135,7 +135,7 @@ class Intake:
         except ParseError as exc:
             self._quarantine_unreadable(stored, str(exc), report)
             return
-        msg = self._unwrap_forward(msg, data)
+        msg = self.unwrap_forward(msg, data)
 
         if msg.message_id:
             earlier = self.ledger.message_with_id(msg.message_id, stored.id)
@@ -160,7 +160,7 @@ class Intake:
             return
         self._record(stored, msg, verdict, report)
 
-    def _unwrap_forward(self, msg: ParsedMessage, data: bytes) -> ParsedMessage:
+    def unwrap_forward(self, msg: ParsedMessage, data: bytes) -> ParsedMessage:
         """A person's forward of a submission stands for the submission it carries
         (its author, files and Message-ID); a bounce carrying our own mail does not."""
         if detect(msg, self.own_addresses) is not None:
@@ -178,9 +178,10 @@ class Intake:
         return replace(forwarded, forwarded_by=msg.sender_email,
                        recipients=tuple(dict.fromkeys(msg.recipients + forwarded.recipients)))
 
-    def assess(self, msg: ParsedMessage) -> Assessment:
+    def assess(self, msg: ParsedMessage, *, follow_threads: bool = True) -> Assessment:
         """What should become of a message: reads the ledger, changes nothing, so a dry
-        run can ask it too."""
+        run can ask it too. follow_threads=False: take it as a new submission (a retry,
+        which must not find itself)."""
         automatic = detect(msg, self.own_addresses)
         if automatic is not None:
             return Assessment(Status.IGNORED, automatic.reason, None, None, acknowledge=False,
@@ -189,7 +190,7 @@ class Intake:
         if entry is not None:
             return Assessment(Status.IGNORED, f"the sender is on the deny list ([triage] deny: "
                               f"{entry})", None, None, acknowledge=False)
-        thread = self.threads.find(msg)
+        thread = self.threads.find(msg) if follow_threads else None
         if thread is not None:
             return Assessment(Status.QUEUED, None, None, None, acknowledge=False, thread=thread)
         found = classify(msg, self.settings.kinds, self.settings.triage)

@@ -32,10 +32,10 @@ from intake.report import RunReport
 from intake.store import Store
 from intake.triage.automatic import role_sender
 from intake.triage.checks import review
+from intake.workflow import DECIDED
 
 log = logging.getLogger(__name__)
 
-_DECIDED = (Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN)
 # Waiting for the author, or unreadable before: a new version puts it back in the queue.
 _BACK_TO_QUEUE = (Status.QUEUED, Status.CHANGES_REQUESTED, Status.QUARANTINED)
 
@@ -107,20 +107,22 @@ class Threads:
         if msg.sender_email != sub.author_email:
             extra.append(f"Revision {revision} was sent by {msg.sender_email}, not by the "
                          f"author ({sub.author_email}).")
-        if sub.status in _DECIDED:
+        if sub.status in DECIDED:
             extra.append(f"Revision {revision} arrived after the decision "
                          f"({sub.status.value}).")
         draft = replace(draft, warnings=(*extra, *draft.warnings))
-        if draft.problem:
-            status, reason = Status.QUARANTINED, draft.problem
-        elif sub.status in _BACK_TO_QUEUE:
-            status, reason = Status.QUEUED, None
-        else:
-            status, reason = sub.status, sub.reason
         classification = Classification(sub.kind, int(sub.classification.get("score", 0)),
                                         tuple(sub.classification.get("signals", ())),
                                         bool(sub.classification.get("sure", True)))
         with self.ledger.transaction():
+            # Read again under the lock: an editor may have decided while this converted.
+            sub = self.ledger.submission_by_id(sub.id)
+            if draft.problem:
+                status, reason = Status.QUARANTINED, draft.problem
+            elif sub.status in _BACK_TO_QUEUE:
+                status, reason = Status.QUEUED, None
+            else:
+                status, reason = sub.status, sub.reason
             self.store.snapshot(sub.reference, sub.revision)
             front = front_matter(reference=sub.reference, kind=sub.kind, status=status,
                                  msg=msg, draft=draft, received=sub.received,
