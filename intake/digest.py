@@ -36,7 +36,8 @@ class Digest:
 
     @property
     def total(self) -> int:
-        return sum(len(s["items"]) for s in self.sections)
+        """Submissions mentioned (one may be both new and waiting on you)."""
+        return len({i["reference"] for s in self.sections for i in s["items"]})
 
 
 def build(ledger: Ledger, settings: Settings, notices: Notices, editor: Editor,

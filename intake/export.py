@@ -44,7 +44,9 @@ def _only_local_images(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
-def render_html(markdown: str, title: str) -> str:
+def render_html(markdown: str, title: str, author: str = "") -> str:
+    """A page for the article; the title (and author) come from the front matter, as the
+    converters take the title out of the body."""
     body = nh3.clean(markdown_parser().render(markdown), tags=_TAGS, attributes=_ATTRIBUTES,
                      url_schemes={"http", "https", "mailto"},
                      attribute_filter=_only_local_images,
@@ -57,7 +59,9 @@ def render_html(markdown: str, title: str) -> str:
             "<style>body{font-family:Georgia,serif;line-height:1.6;max-width:42em;"
             "margin:2em auto;padding:0 1em}img{max-width:100%}table{border-collapse:collapse}"
             "td,th{border:1px solid #999;padding:.3em .6em}</style>\n</head>\n<body>\n"
-            f"{body}</body>\n</html>\n")
+            f"<h1>{html.escape(title)}</h1>\n"
+            + (f"<p class=\"byline\">{html.escape(author)}</p>\n" if author else "")
+            + f"{body}</body>\n</html>\n")
 
 
 @dataclass
@@ -65,6 +69,11 @@ class Exported:
     folder: Path
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what a format could not carry
+
+
+def author_of(front: dict[str, Any]) -> str:
+    author = front.get("author")
+    return str(author.get("name") or "") if isinstance(author, dict) else ""
 
 
 def split_draft(path: Path) -> tuple[dict[str, Any], str]:
@@ -94,7 +103,7 @@ def export_bundle(sub: Submission, draft_dir: Path, target: Path, formats: set[F
         md = folder / f"{sub.reference}.md"
         write_atomic(md, render_draft(front, body).encode())
         page = folder / f"{sub.reference}.html"
-        write_atomic(page, render_html(body, sub.title).encode())
+        write_atomic(page, render_html(body, sub.title, author_of(front)).encode())
         result.files += [md, page]
     if "docx" in formats:
         from intake.export_docx import write_docx

@@ -23,7 +23,7 @@ from docx.text.run import Run
 from lxml import html as lxml_html
 from markdown_it.token import Token
 
-from intake.export import markdown_parser
+from intake.export import author_of, markdown_parser
 
 _PICTURE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
 _MAX_WIDTH = Inches(6)
@@ -299,11 +299,13 @@ def write_docx(markdown: str, front: dict[str, Any], draft_dir: Path, target: Pa
     """Write target; returns notes on what the .docx could not carry."""
     writer = _Writer(draft_dir)
     props = writer.doc.core_properties
-    props.title = str(front.get("title") or "")[:255]
-    author = front.get("author") or {}
-    props.author = str(author.get("name") or author.get("email") or "")[:255] \
-        if isinstance(author, dict) else ""
+    title, author = str(front.get("title") or ""), author_of(front)
+    props.title, props.author = title[:255], author[:255]
     props.comments = str(front.get("reference") or "")
+    if title:  # the converters take the title out of the body into the front matter
+        writer.doc.add_heading(title, level=0)
+    if author:
+        writer.doc.add_paragraph(author).runs[0].italic = True
     writer.write(markdown_parser().parse(markdown))
     tmp = target.with_suffix(".docx.tmp")
     writer.doc.save(str(tmp))
