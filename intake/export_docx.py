@@ -151,6 +151,8 @@ class _Writer:
 
     def _text(self, paragraph: Paragraph, text: str, style: dict[str, bool],
               link: str | None) -> None:
+        if not text:
+            return
         if link and re.match(r"(?i)(https?|mailto):", link):
             _hyperlink(paragraph, text, link)
             return
@@ -171,12 +173,12 @@ class _Writer:
         path = (self.draft_dir / src).resolve()
         inside = path.is_relative_to(self.draft_dir) and path.is_file()
         if not inside or path.suffix.lower() not in _PICTURE_TYPES:
-            why = "not one of the draft's own files" if not inside else \
-                f"a {path.suffix.lstrip('.').upper() or 'file'} image, which Word files " \
-                "cannot embed here"
+            why = "is not one of the draft's own files" if not inside else \
+                f"({path.suffix.lstrip('.').upper() or 'no type'}) cannot be embedded in a " \
+                "Word file"
             paragraph.add_run(f"[image: {alt or src}]")
-            self.notes.append(f"Image {src} is {why}: the .docx shows [image: {alt or src}] "
-                              "in its place (the HTML and the assets folder have it).")
+            self.notes.append(f"Image {src} {why}: the .docx shows [image: {alt or src}] in "
+                              "its place (the HTML and the assets folder have it).")
             return
         try:
             shape = paragraph.add_run().add_picture(str(path))
