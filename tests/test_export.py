@@ -25,7 +25,8 @@ HOSTILE = """Intro with <script>alert(1)</script> and <img src="http://tracker.e
 <div onclick="steal()">text kept</div>
 """
 
-ARTICLE = """Opening paragraph with **bold**, *italic*, ~~struck~~, H<sub>2</sub>O and E=mc<sup>2</sup>.
+ARTICLE = """Opening paragraph with **bold**, *italic*, ~~struck~~, H<sub>2</sub>O and
+E=mc<sup>2</sup>.
 
 # A heading
 
