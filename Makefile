@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/convert_bench.py | tee bench/results/convert-latest.txt
 	$(BIN)/python bench/hostile.py | tee bench/results/hostile-latest.txt
 	$(BIN)/python bench/triage_eval.py 2>/dev/null | tee bench/results/triage-latest.txt
+	$(BIN)/python bench/queue_bench.py | tee bench/results/queue-latest.txt
 
 clean:
 	rm -rf $(VENV) intake-demo .mypy_cache .ruff_cache .pytest_cache

@@ -15,11 +15,7 @@ from intake import __version__
 from intake.config import Settings, default_config_path, load_settings
 from intake.editor_cli import add_editor_commands
 from intake.errors import ExitCode, IntakeError
-from intake.mailer import transport_for
-from intake.pipeline import Intake, RunReport
-from intake.poller import PollOptions, dry_run, poll, terminal_ask
-from intake.runlock import run_lock
-from intake.sources.local import read_paths
+from intake.report import RunReport
 from intake.upkeep_cli import add_upkeep_commands
 
 log = logging.getLogger("intake")
@@ -181,6 +177,11 @@ def _finish(report: RunReport, quiet: bool) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from intake.mailer import transport_for
+    from intake.pipeline import Intake
+    from intake.runlock import run_lock
+    from intake.sources.local import read_paths
+
     settings = _settings(args)
     report = RunReport()
     with run_lock(settings.data_dir):
@@ -199,6 +200,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
+    from intake.pipeline import Intake
+    from intake.poller import PollOptions, dry_run, poll, terminal_ask
+    from intake.runlock import run_lock
+
     settings = _settings(args)
     interactive = sys.stdin.isatty() and sys.stderr.isatty()
     options = PollOptions(since=args.since, limit=args.limit, dry_run=args.dry_run,
@@ -220,6 +225,10 @@ def cmd_poll(args: argparse.Namespace) -> int:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
+    from intake.mailer import transport_for
+    from intake.pipeline import Intake
+    from intake.runlock import run_lock
+
     settings = _settings(args)
     report = RunReport()
     with run_lock(settings.data_dir):

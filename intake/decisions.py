@@ -16,23 +16,8 @@ from intake.config import Settings
 from intake.ledger import Ledger, Submission, now_iso
 from intake.models import MessageState, Status
 from intake.notices import Notices, Rendered
-from intake.workflow import Actor, WorkflowError, check_step, find, move
+from intake.workflow import DECISIONS, Actor, DecisionType, WorkflowError, check_step, find, move
 
-
-@dataclass(frozen=True)
-class DecisionType:
-    status: Status
-    done: str  # "accepted": how the history and the editor's terminal say it
-    template: str  # the default template; TEMPLATE_KIND is preferred when it exists
-
-
-DECISIONS: dict[str, DecisionType] = {
-    "accept": DecisionType(Status.ACCEPTED, "accepted", "accepted"),
-    "reject": DecisionType(Status.REJECTED, "rejected", "rejected"),
-    "request-changes": DecisionType(Status.CHANGES_REQUESTED, "sent back for changes",
-                                    "changes_requested"),
-    "withdraw": DecisionType(Status.WITHDRAWN, "withdrawn", "withdrawn"),
-}
 _FINAL = (Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN)
 
 

@@ -14,14 +14,14 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from intake.config import Settings, default_config_path, load_settings
-from intake.decisions import DECISIONS, Prepared, commit, prepare
 from intake.errors import ExitCode, IntakeError
-from intake.ledger import Submission
+from intake.ledger import Ledger, Submission
 from intake.models import AWAITING_EDITORS, Status
-from intake.pipeline import Intake
 from intake.workflow import (
+    DECISIONS,
     WorkflowError,
     actor_for,
     add_note,
@@ -32,9 +32,18 @@ from intake.workflow import (
     start_review,
 )
 
+if TYPE_CHECKING:
+    from intake.decisions import Prepared
+
 
 def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(args.config or default_config_path())
+
+
+def _ledger(settings: Settings) -> Ledger:
+    # The ledger alone: listing and simple steps need neither converters nor templates,
+    # which keeps an editor's command quick to start.
+    return Ledger(settings.data_dir / "intake.sqlite3")
 
 
 def _age_days(received: str, now: datetime) -> int:
@@ -84,15 +93,15 @@ def cmd_queue(args: argparse.Namespace) -> int:
             return None
         return (now - timedelta(days=days)).isoformat(timespec="seconds")
 
-    app = Intake(settings)
+    ledger = _ledger(settings)
     try:
-        rows = app.ledger.submissions(statuses, args.kind, assignee=assignee,
+        rows = ledger.submissions(statuses, args.kind, assignee=assignee,
                                       unassigned=unassigned,
                                       received_before=days_ago(args.older_than),
                                       received_after=days_ago(args.newer_than),
                                       limit=args.limit)
     finally:
-        app.close()
+        ledger.close()
     if args.json:
         out = sys.stdout
         for row in rows:
@@ -131,14 +140,14 @@ def _cut(text: str, width: int) -> str:
 
 def cmd_show(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    app = Intake(settings)
+    ledger = _ledger(settings)
     try:
-        sub = find(app.ledger, args.reference)
-        events = app.ledger.events_of(sub.id)
-        outbox = app.ledger.outbox_of(sub.id)
-        messages = app.ledger.messages_of(sub.id)
+        sub = find(ledger, args.reference)
+        events = ledger.events_of(sub.id)
+        outbox = ledger.outbox_of(sub.id)
+        messages = ledger.messages_of(sub.id)
     finally:
-        app.close()
+        ledger.close()
     draft = settings.data_dir / sub.draft_dir if sub.draft_dir else None
     if args.json:
         data = sub.as_json()
@@ -197,12 +206,12 @@ def _short(value: object) -> str:
 
 def cmd_assign(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    app = Intake(settings)
+    ledger = _ledger(settings)
     try:
-        sub = assign(app.ledger, settings, args.reference, args.editor,
+        sub = assign(ledger, settings, args.reference, args.editor,
                      actor_for(settings, args.actor))
     finally:
-        app.close()
+        ledger.close()
     print(f"{sub.reference}: assigned to {sub.assignee or 'nobody'} (status "
           f"{sub.status.value})")
     return 0
@@ -210,12 +219,11 @@ def cmd_assign(args: argparse.Namespace) -> int:
 
 def cmd_review(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    app = Intake(settings)
+    ledger = _ledger(settings)
     try:
-        sub = start_review(app.ledger, settings, args.reference,
-                           actor_for(settings, args.actor))
+        sub = start_review(ledger, settings, args.reference, actor_for(settings, args.actor))
     finally:
-        app.close()
+        ledger.close()
     draft = settings.data_dir / sub.draft_dir / "draft.md" if sub.draft_dir else None
     print(f"{sub.reference}: in review with {sub.assignee}" + (f"; draft: {draft}" if draft
                                                                   else ""))
@@ -224,24 +232,24 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 def cmd_note(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    app = Intake(settings)
+    ledger = _ledger(settings)
     try:
-        sub = add_note(app.ledger, args.reference, args.text, actor_for(settings, args.actor))
+        sub = add_note(ledger, args.reference, args.text, actor_for(settings, args.actor))
     finally:
-        app.close()
+        ledger.close()
     print(f"{sub.reference}: note kept")
     return 0
 
 
 def cmd_reclassify(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    app = Intake(settings)
+    ledger = _ledger(settings)
     try:
-        before = find(app.ledger, args.reference)
-        sub = reclassify(app.ledger, settings, args.reference, args.kind,
+        before = find(ledger, args.reference)
+        sub = reclassify(ledger, settings, args.reference, args.kind,
                          actor_for(settings, args.actor))
     finally:
-        app.close()
+        ledger.close()
     print(f"{sub.reference}: {before.kind} → {sub.kind} (status {sub.status.value})")
     return 0
 
@@ -250,20 +258,24 @@ def cmd_reclassify(args: argparse.Namespace) -> int:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
+    from intake.decisions import commit, prepare
+    from intake.notices import Notices
+
     settings = _settings(args)
     message = _message(args)
-    app = Intake(settings)
+    notices = Notices(settings)
+    ledger = _ledger(settings)
     try:
-        prepared = prepare(app.ledger, settings, app.notices, args.reference, args.action,
+        prepared = prepare(ledger, settings, notices, args.reference, args.action,
                            actor_for(settings, args.actor), message=message,
                            template=args.template, reason=getattr(args, "reason", None),
                            send_email=not args.no_email)
         if prepared.email is not None and not args.yes and not _confirmed(prepared):
             print("nothing recorded, no email queued", file=sys.stderr)
             return int(ExitCode.NEEDS_ATTENTION)
-        sub = commit(app.ledger, settings, prepared)
+        sub = commit(ledger, settings, prepared)
     finally:
-        app.close()
+        ledger.close()
     line = f"{sub.reference}: {prepared.decision.done} by {prepared.actor.name}"
     if prepared.email is not None:
         line += (f"; email to {sub.author_email} queued ({prepared.template}): the next "
@@ -307,11 +319,11 @@ def _confirmed(prepared: Prepared) -> bool:
 
 def cmd_open(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    app = Intake(settings)
+    ledger = _ledger(settings)
     try:
-        sub = find(app.ledger, args.reference)
+        sub = find(ledger, args.reference)
     finally:
-        app.close()
+        ledger.close()
     if sub.purged_at:
         raise IntakeError(f"{sub.reference} was purged on {sub.purged_at[:10]}: its draft is "
                           "gone (the history stays: intake show)")
@@ -341,9 +353,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     actor = actor_for(settings, args.actor)
     formats: set[Format] = {"markdown"} if args.format == "markdown" else \
         {"docx"} if args.format == "docx" else {"markdown", "docx"}
-    app = Intake(settings)
+    ledger = _ledger(settings)
     try:
-        sub = find(app.ledger, args.reference)
+        sub = find(ledger, args.reference)
         if sub.purged_at or not sub.draft_dir:
             raise IntakeError(f"{sub.reference} has no draft to export ("
                               + ("purged" if sub.purged_at else sub.status.value) + ")")
@@ -354,12 +366,12 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise IntakeError(str(exc)) from None
         except OSError as exc:
             raise IntakeError(f"cannot write the export to {args.to}: {exc}") from exc
-        with app.ledger.transaction():
-            app.ledger.add_event("exported", submission_id=sub.id, actor=actor.id,
+        with ledger.transaction():
+            ledger.add_event("exported", submission_id=sub.id, actor=actor.id,
                                  to=str(result.folder), formats=sorted(formats),
                                  notes=result.notes or None)
     finally:
-        app.close()
+        ledger.close()
     if sub.status is not Status.ACCEPTED:
         print(f"intake: note: {sub.reference} is {sub.status.value}, not accepted",
               file=sys.stderr)

@@ -9,14 +9,14 @@ from intake.config import default_config_path, load_settings
 from intake.editor_cli import Register
 from intake.errors import ExitCode, IntakeError
 from intake.ledger import now_iso
-from intake.mailer import DeliveryError, TransportUnavailable, transport_for
-from intake.pipeline import Intake
 from intake.runlock import run_lock
 from intake.workflow import actor_for, find_editor
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
     from intake.digest import as_outbox_item, build
+    from intake.mailer import DeliveryError, TransportUnavailable, transport_for
+    from intake.pipeline import Intake
 
     settings = load_settings(args.config or default_config_path())
     editors = settings.editors
@@ -68,6 +68,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
+    from intake.pipeline import Intake
     from intake.retry import retry
 
     settings = load_settings(args.config or default_config_path())
@@ -86,6 +87,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
+    from intake.pipeline import Intake
     from intake.purge import due, purge
 
     settings = load_settings(args.config or default_config_path())

@@ -50,6 +50,22 @@ _HINTS: dict[Status, str] = {
 }
 
 
+@dataclass(frozen=True)
+class DecisionType:
+    status: Status
+    done: str  # "accepted": how the history and the editor's terminal say it
+    template: str  # the default template; TEMPLATE_KIND is preferred when it exists
+
+
+DECISIONS: dict[str, DecisionType] = {
+    "accept": DecisionType(Status.ACCEPTED, "accepted", "accepted"),
+    "reject": DecisionType(Status.REJECTED, "rejected", "rejected"),
+    "request-changes": DecisionType(Status.CHANGES_REQUESTED, "sent back for changes",
+                                    "changes_requested"),
+    "withdraw": DecisionType(Status.WITHDRAWN, "withdrawn", "withdrawn"),
+}
+
+
 class WorkflowError(IntakeError):
     """A step that is not allowed, or that someone else's step overtook."""
 
