@@ -22,6 +22,18 @@ publication = "The Journal of Pre-Medical Studies blog"
 transport = "file"          # write each email as an .eml file instead of sending it
 file_dir = "var/sent"
 from = "Editorial team <submissions@journal.example.org>"
+
+# Editors: commands name them by id (--as ana, or INTAKE_EDITOR=ana).
+[editors.ana]
+name = "Ana Lima"
+email = "ana.lima@journal.example.org"
+
+[editors.ben]
+name = "Ben Okafor"
+email = "ben.okafor@journal.example.org"
+
+[reasons]
+out_of_scope = "Our blog publishes writing by and for medical students, and this piece falls outside that scope."
 """
 
 
@@ -74,5 +86,14 @@ def run_demo(folder: Path) -> int:
     if threads:
         print(f"     intake --config {settings_path} show {threads[0]}   (a thread: the "
               "first email had no article, the reply brought it)")
+    queued = [r.reference for r in rows if r.status.value == "queued"]
+    if queued:
+        ref, cfg = queued[0], f"--config {settings_path}"
+        print(f"An editor's turn (as ana; emails go to {settings.smtp.file_dir}):")
+        print(f"     intake {cfg} assign {ref} ana --as ana")
+        print(f"     intake {cfg} request-changes {ref} --as ana --yes -m 'Please add a "
+              "reference for the figures.'")
+        print(f"     intake {cfg} send && intake {cfg} show {ref}")
+        print(f"     intake {cfg} export {ref} --to {folder / 'exported'} --format all --as ana")
     print("Running the demo again takes nothing twice: every message is already known.")
     return 0
