@@ -33,7 +33,7 @@ name = "Ben Okafor"
 email = "ben.okafor@journal.example.org"
 
 [reasons]
-out_of_scope = "Our blog publishes writing by and for medical students, and this piece falls outside that scope."
+out_of_scope = "Our blog publishes writing by and for medical students; this is outside it."
 """
 
 

@@ -63,7 +63,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
                 return int(ExitCode.TEMPORARY)
     finally:
         app.close()
-    print(f"digests: sent {sent} · nothing to report {quiet} · failed {failed}")
+    if failed or not args.quiet:  # cron mails the operator only when something failed
+        print(f"digests: sent {sent} · nothing to report {quiet} · failed {failed}")
     return int(ExitCode.NEEDS_ATTENTION if failed else ExitCode.OK)
 
 
@@ -101,10 +102,13 @@ def cmd_purge(args: argparse.Namespace) -> int:
                           f"{(sub.decided_at or sub.updated_at)[:10]})")
                 else:
                     done = purge(app, sub, "intake purge")
-                    print(f"purged {sub.reference}: {done.files} file(s)")
+                    if not args.quiet:
+                        print(f"purged {sub.reference}: {done.files} file(s)")
         finally:
             app.close()
     days = settings.review.retention_days
+    if args.quiet and not args.dry_run:
+        return 0
     print(("dry run: " if args.dry_run else "") + f"{len(todo)} submission(s) rejected or "
           f"withdrawn more than {days} days ago" + (" would be purged" if args.dry_run
                                                      else " purged"))
