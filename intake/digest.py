@@ -1,7 +1,9 @@
 """`intake digest`: one email per editor, for a daily cron line.
 
 Each editor is told what came in since their last digest, what waits on them,
-what waits for any editor, what waits on authors, and what is quarantined. An
+what waits for any editor, which authors wrote back (replies kept as
+correspondence get no automatic answer, so a person must see them), what waits
+on authors, and what is quarantined. An
 editor with nothing in any section gets no email. A digest is sent straight
 away (it is about the ledger, not one submission, so it has no outbox row); one
 that cannot be sent is tried again by the next run, which still covers
@@ -59,6 +61,10 @@ def build(ledger: Ledger, settings: Settings, notices: Notices, editor: Editor,
                                            assignee=editor.id))},
         {"title": "Waiting for an editor (nobody assigned)",
          "items": items(ledger.submissions((Status.TRIAGE, Status.QUEUED), unassigned=True))},
+        {"title": "Replies from authors (kept as correspondence, not answered)",
+         "items": [{**_item(settings, sub, now), "reason": "“" + str(
+             event.detail.get("excerpt", "")) + "”"}
+             for sub, event in ledger.with_event_since("correspondence", since)]},
         {"title": "Waiting on authors (changes requested)",
          "items": items(ledger.submissions((Status.CHANGES_REQUESTED,)))},
         {"title": "Quarantined: could not be processed",

@@ -28,11 +28,20 @@ def run_checks(settings: Settings) -> Iterator[Check]:
     yield Check(True, f"settings {settings.path}")
     yield from _data_dir(settings)
     yield from _templates(settings)
+    yield _editors(settings)
     if settings.imap is not None:
         yield from _imap(settings)
     else:
         yield Check(True, "no [imap]: poll is not configured (ingest still works)")
     yield from _smtp(settings)
+
+
+def _editors(settings: Settings) -> Check:
+    if not settings.editors:
+        # Not a failure: a one-person team can work without; but say what it means.
+        return Check(True, "editors: none declared, so any --as name is accepted and "
+                           "intake digest has nobody to write to ([editors.ID])")
+    return Check(True, "editors: " + ", ".join(f"{e.id} <{e.email}>" for e in settings.editors))
 
 
 def _guard(what: str, check: Callable[[], str]) -> Check:

@@ -152,6 +152,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX submissions_assignee ON submissions(assignee, status, received);
     CREATE INDEX submissions_kind ON submissions(kind, status, received);
     CREATE INDEX submissions_decided ON submissions(status, decided_at);
+    CREATE INDEX events_recent ON events(event, at);
     CREATE TABLE digests (
         editor TEXT PRIMARY KEY,
         sent_at TEXT NOT NULL
@@ -563,6 +564,17 @@ class Ledger:
                               "ORDER BY id DESC LIMIT 1", (submission_id, event)).fetchone()
         return Event(row["at"], row["actor"], row["event"], json.loads(row["detail"])) \
             if row else None
+
+    def with_event_since(self, event: str, since: str) -> list[tuple[Submission, Event]]:
+        """Submissions with this event since then, each with its latest such event."""
+        rows = self.db.execute(
+            "SELECT s.*, e.at AS e_at, e.actor AS e_actor, e.detail AS e_detail "
+            "FROM events e JOIN submissions s ON s.id = e.submission_id "
+            "WHERE e.event = ? AND e.at >= ? AND e.id = (SELECT max(id) FROM events "
+            "WHERE submission_id = s.id AND event = e.event) ORDER BY e.at",
+            (event, since)).fetchall()
+        return [(_submission(r), Event(r["e_at"], r["e_actor"], event,
+                                       json.loads(r["e_detail"]))) for r in rows]
 
     # -- digests -------------------------------------------------------------
 

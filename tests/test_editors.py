@@ -264,6 +264,11 @@ def test_the_digest_tells_each_editor_what_waits(
     _ok(cli(*c, "assign", refs["Night shifts"], "ana", "--as", "ana"))
     _ok(cli(*c, "assign", refs["Exam stress"], "ben", "--as", "ben"))
     _ok(cli(*c, "request-changes", refs["Exam stress"], "-y", "--no-email", "--as", "ben"))
+    # A text reply is kept as correspondence without an automatic answer: a person must
+    # hear of it.
+    question = make_email(AUTHOR, f"Re: [{refs['Ward rounds']}] received",
+                          "Could I add a photo of the ward? Thanks, Ana", message_id="<q@x>")
+    _ok(cli(*c, "ingest", "--no-send", eml_folder(tmp_path, [question])))
 
     printed = _ok(cli(*c, "digest", "--print", "--editor", "ana")).out
     assert "Subject: The Test Journal digest: 4 items for you" in printed
@@ -283,6 +288,8 @@ def test_the_digest_tells_each_editor_what_waits(
     assert "Waiting on you" not in ben  # Ben's one is with the author
     assert refs["Ward rounds"] in section(ben, "Waiting for an editor (nobody assigned) (1)")
     assert refs["Exam stress"] in section(ana, "Waiting on authors (changes requested) (1)")
+    replies = section(ben, "Replies from authors (kept as correspondence, not answered) (1)")
+    assert refs["Ward rounds"] in replies and "Could I add a photo of the ward?" in replies
     assert "over the 120,000 byte limit" in section(ben, "Quarantined")
     assert "New since your last digest (4)" in ana
     assert all(m["Auto-Submitted"] == "auto-generated" for m in _mail(smtp))
