@@ -16,6 +16,7 @@ import subprocess
 import tomllib
 import types
 import typing
+from collections.abc import Iterator
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import date, datetime
 from email.headerregistry import Address
@@ -400,12 +401,9 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
 
     kinds_table = ctx.table(data, "kinds") if "kinds" in data else DEFAULT_KINDS
     kinds: list[KindRule] = []
-    for name, table in kinds_table.items():
-        if not _KIND_NAME.fullmatch(name):
-            raise SettingsError(f"{path}: [kinds.{name}]: a kind's name is lower-case letters, "
-                                "digits and _ (such as guest_post)")
-        if not isinstance(table, dict):
-            ctx.fail("kinds", name, "a table of signals", table)
+    for name, table in ctx.named_tables(kinds_table, "kinds", _KIND_NAME,
+                                        "a kind's name is lower-case letters, digits and _ "
+                                        "(such as guest_post)", "a table of signals"):
         rule = ctx.build(KindRule, {**table, "name": name}, f"kinds.{name}")
         for key in ("min_words", "max_words", "max_images", "max_image_kb", "max_links",
                     "response_days"):
@@ -431,12 +429,10 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
             ctx.fail("replies", key, "at least 1", getattr(replies, key))
 
     editors: list[Editor] = []
-    for key, table in ctx.table(data, "editors").items():
-        if not _EDITOR_ID.fullmatch(key):
-            raise SettingsError(f"{path}: [editors.{key}]: an editor's id is lower-case "
-                                "letters, digits, . _ and - (such as ana or ana.lima)")
-        if not isinstance(table, dict):
-            ctx.fail("editors", key, "a table with name and email", table)
+    for key, table in ctx.named_tables(ctx.table(data, "editors"), "editors", _EDITOR_ID,
+                                       "an editor's id is lower-case letters, digits, . _ "
+                                       "and - (such as ana or ana.lima)",
+                                       "a table with name and email"):
         editor = ctx.build(Editor, {**table, "id": key}, f"editors.{key}")
         if not _ANSWERABLE.fullmatch(editor.email):
             ctx.fail(f"editors.{key}", "email", "an address such as ana@example.org",
@@ -484,6 +480,16 @@ class _Context:
             raise SettingsError(f"{self.path}: {name} must be a table ([{name}]), "
                                 f"got {value!r}")
         return value
+
+    def named_tables(self, tables: dict[str, Any], section: str, pattern: re.Pattern[str],
+                     rule: str, expected: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """[section.NAME] tables: each name checked against pattern, each value a table."""
+        for name, table in tables.items():
+            if not pattern.fullmatch(name):
+                raise SettingsError(f"{self.path}: [{section}.{name}]: {rule}")
+            if not isinstance(table, dict):
+                self.fail(section, name, expected, table)
+            yield name, table
 
     def check_keys(self, table: dict[str, Any], known: set[str], section: str) -> None:
         for key in table:

@@ -11,7 +11,8 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,10 +41,16 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(args.config or default_config_path())
 
 
-def _ledger(settings: Settings) -> Ledger:
-    # The ledger alone: listing and simple steps need neither converters nor templates,
-    # which keeps an editor's command quick to start.
-    return Ledger(settings.data_dir / "intake.sqlite3")
+@contextmanager
+def _opened(args: argparse.Namespace) -> Iterator[tuple[Settings, Ledger]]:
+    """The settings and the ledger alone: listing and simple steps need neither converters
+    nor templates, which keeps an editor's command quick to start."""
+    settings = _settings(args)
+    ledger = Ledger(settings.data_dir / "intake.sqlite3")
+    try:
+        yield settings, ledger
+    finally:
+        ledger.close()
 
 
 def _age_days(received: str, now: datetime) -> int:
@@ -93,13 +100,12 @@ def cmd_queue(args: argparse.Namespace) -> int:
             return None
         return (now - timedelta(days=days)).isoformat(timespec="seconds")
 
-    ledger = _ledger(settings)
+    ledger = Ledger(settings.data_dir / "intake.sqlite3")
     try:
         rows = ledger.submissions(statuses, args.kind, assignee=assignee,
-                                      unassigned=unassigned,
-                                      received_before=days_ago(args.older_than),
-                                      received_after=days_ago(args.newer_than),
-                                      limit=args.limit)
+                                  unassigned=unassigned,
+                                  received_before=days_ago(args.older_than),
+                                  received_after=days_ago(args.newer_than), limit=args.limit)
     finally:
         ledger.close()
     if args.json:
@@ -139,15 +145,11 @@ def _cut(text: str, width: int) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    ledger = _ledger(settings)
-    try:
+    with _opened(args) as (settings, ledger):
         sub = find(ledger, args.reference)
         events = ledger.events_of(sub.id)
         outbox = ledger.outbox_of(sub.id)
         messages = ledger.messages_of(sub.id)
-    finally:
-        ledger.close()
     draft = settings.data_dir / sub.draft_dir if sub.draft_dir else None
     if args.json:
         data = sub.as_json()
@@ -205,25 +207,17 @@ def _short(value: object) -> str:
 
 
 def cmd_assign(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    ledger = _ledger(settings)
-    try:
+    with _opened(args) as (settings, ledger):
         sub = assign(ledger, settings, args.reference, args.editor,
                      actor_for(settings, args.actor))
-    finally:
-        ledger.close()
     print(f"{sub.reference}: assigned to {sub.assignee or 'nobody'} (status "
           f"{sub.status.value})")
     return 0
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    ledger = _ledger(settings)
-    try:
+    with _opened(args) as (settings, ledger):
         sub = start_review(ledger, settings, args.reference, actor_for(settings, args.actor))
-    finally:
-        ledger.close()
     draft = settings.data_dir / sub.draft_dir / "draft.md" if sub.draft_dir else None
     print(f"{sub.reference}: in review with {sub.assignee}" + (f"; draft: {draft}" if draft
                                                                   else ""))
@@ -231,25 +225,17 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_note(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    ledger = _ledger(settings)
-    try:
+    with _opened(args) as (settings, ledger):
         sub = add_note(ledger, args.reference, args.text, actor_for(settings, args.actor))
-    finally:
-        ledger.close()
     print(f"{sub.reference}: note kept")
     return 0
 
 
 def cmd_reclassify(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    ledger = _ledger(settings)
-    try:
+    with _opened(args) as (settings, ledger):
         before = find(ledger, args.reference)
         sub = reclassify(ledger, settings, args.reference, args.kind,
                          actor_for(settings, args.actor))
-    finally:
-        ledger.close()
     print(f"{sub.reference}: {before.kind} → {sub.kind} (status {sub.status.value})")
     return 0
 
@@ -261,12 +247,9 @@ def cmd_decide(args: argparse.Namespace) -> int:
     from intake.decisions import commit, prepare
     from intake.notices import Notices
 
-    settings = _settings(args)
     message = _message(args)
-    notices = Notices(settings)
-    ledger = _ledger(settings)
-    try:
-        prepared = prepare(ledger, settings, notices, args.reference, args.action,
+    with _opened(args) as (settings, ledger):
+        prepared = prepare(ledger, settings, Notices(settings), args.reference, args.action,
                            actor_for(settings, args.actor), message=message,
                            template=args.template, reason=getattr(args, "reason", None),
                            send_email=not args.no_email)
@@ -274,8 +257,6 @@ def cmd_decide(args: argparse.Namespace) -> int:
             print("nothing recorded, no email queued", file=sys.stderr)
             return int(ExitCode.NEEDS_ATTENTION)
         sub = commit(ledger, settings, prepared)
-    finally:
-        ledger.close()
     line = f"{sub.reference}: {prepared.decision.done} by {prepared.actor.name}"
     if prepared.email is not None:
         line += (f"; email to {sub.author_email} queued ({prepared.template}): the next "
@@ -318,12 +299,8 @@ def _confirmed(prepared: Prepared) -> bool:
 
 
 def cmd_open(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    ledger = _ledger(settings)
-    try:
+    with _opened(args) as (settings, ledger):
         sub = find(ledger, args.reference)
-    finally:
-        ledger.close()
     if sub.purged_at:
         raise IntakeError(f"{sub.reference} was purged on {sub.purged_at[:10]}: its draft is "
                           "gone (the history stays: intake show)")
@@ -349,12 +326,10 @@ def cmd_open(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from intake.export import Format, export_bundle
 
-    settings = _settings(args)
-    actor = actor_for(settings, args.actor)
     formats: set[Format] = {"markdown"} if args.format == "markdown" else \
         {"docx"} if args.format == "docx" else {"markdown", "docx"}
-    ledger = _ledger(settings)
-    try:
+    with _opened(args) as (settings, ledger):
+        actor = actor_for(settings, args.actor)
         sub = find(ledger, args.reference)
         if sub.purged_at or not sub.draft_dir:
             raise IntakeError(f"{sub.reference} has no draft to export ("
@@ -368,10 +343,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise IntakeError(f"cannot write the export to {args.to}: {exc}") from exc
         with ledger.transaction():
             ledger.add_event("exported", submission_id=sub.id, actor=actor.id,
-                                 to=str(result.folder), formats=sorted(formats),
-                                 notes=result.notes or None)
-    finally:
-        ledger.close()
+                             to=str(result.folder), formats=sorted(formats),
+                             notes=result.notes or None)
     if sub.status is not Status.ACCEPTED:
         print(f"intake: note: {sub.reference} is {sub.status.value}, not accepted",
               file=sys.stderr)

@@ -36,6 +36,13 @@ def test_relative_paths_are_taken_from_the_settings_folder(tmp_path: Path) -> No
 
 @pytest.mark.parametrize(("text", "expected"), [
     (MINIMAL + "[smtp.extra]\n", "[smtp] unknown key 'extra'"),
+    (MINIMAL + '[editors."Ana Lima"]\nname = "A"\nemail = "a@b.org"\n',
+     "[editors.Ana Lima]: an editor's id is lower-case"),
+    (MINIMAL + '[editors.ana]\nname = "Ana"\n', "[editors.ana] email is missing"),
+    (MINIMAL + '[editors.ana]\nname = "Ana"\nemail = "ana"\n',
+     "[editors.ana] email: expected an address such as ana@example.org, got 'ana'"),
+    (MINIMAL + '[reasons]\nscope = 3\n', "[reasons] scope: expected the sentence"),
+    (MINIMAL + '[review]\nretention_days = 0\n', "[review] retention_days: expected at least 1"),
     (MINIMAL.replace("host", "hots"), "unknown key 'hots' (did you mean 'host'?)"),
     (MINIMAL + "port = \"smtp\"\n", "[smtp] port: expected a whole number"),
     (MINIMAL + "port = 70000\n", "[smtp] port: expected a TCP port from 1 to 65535, got 70000"),
