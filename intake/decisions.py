@@ -99,6 +99,8 @@ def decision_context(settings: Settings, sub: Submission, actor: Actor, message:
         label, days = rule.label, rule.response_days
     except KeyError:  # a kind since removed from the settings
         label, days = sub.kind, 0
+    if not sub.classification.get("sure", True):
+        label = "submission"  # an unsure kind is not named to the author, as in the ack
     return {
         "reference": sub.reference, "kind": sub.kind, "kind_label": label,
         "author_name": sub.author_name, "author_email": sub.author_email,

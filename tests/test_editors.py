@@ -416,3 +416,17 @@ def test_open_prints_the_draft_and_can_hand_it_to_a_viewer(
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
     _ok(cli("--config", config, "open", ref, "--view"))
     assert (tmp_path / "opened").read_text().strip() == str(path)
+
+
+def test_a_decision_on_an_unsure_kind_does_not_name_one(
+        make_config: Configure, cli: Cli, tmp_path: Path) -> None:
+    bare = make_email("Kim <kim@u.example>", "Hello", "Hi, attached.",
+                      attachments=(("doc.docx", DOCX, article_docx("Night shifts")),),
+                      message_id="<bare@x>")
+    config, (ref,) = _local(make_config, tmp_path, cli, bare)
+    assert _show(cli, config, ref)["status"] == "triage"
+    _ok(cli("--config", config, "reject", ref, "--yes", "--as", "ben"))
+    _ok(cli("--config", config, "send"))
+    (sent,) = (config.parent / "sent").glob("*decision-1-rejected.eml")
+    text = _text(email.message_from_bytes(sent.read_bytes(), policy=policy.default))
+    assert 'your submission, "Night shifts"' in text and "guest post" not in text.lower()
