@@ -32,6 +32,7 @@ FIRST_DIGEST_HOURS = 24  # what "new" means for an editor's first digest
 class Digest:
     editor: Editor
     since: str
+    at: str  # when it was built: the next digest's "new" starts here
     sections: list[dict[str, Any]]
     rendered: Rendered | None = None
     email: EmailMessage | None = None
@@ -70,7 +71,8 @@ def build(ledger: Ledger, settings: Settings, notices: Notices, editor: Editor,
         {"title": "Quarantined: could not be processed",
          "items": items(ledger.submissions((Status.QUARANTINED,)))},
     ]
-    digest = Digest(editor, since, sections)
+    at = now.isoformat(timespec="seconds")
+    digest = Digest(editor, since, at, sections)
     if digest.total == 0:
         return digest
     context = {"editor_name": editor.name, "since": since[:16].replace("T", " "),
@@ -78,7 +80,7 @@ def build(ledger: Ledger, settings: Settings, notices: Notices, editor: Editor,
     rendered = notices.render("digest", context)
     email = notices.compose(rendered, to_name=editor.name, to_email=editor.email,
                             auto_submitted="auto-generated")
-    return Digest(editor, since, sections, rendered, email)
+    return Digest(editor, since, at, sections, rendered, email)
 
 
 def _item(settings: Settings, sub: Submission, now: datetime) -> dict[str, Any]:

@@ -101,6 +101,11 @@ def _first_message(app: Intake, sub: Submission) -> StoredMessage:
     for stored in app.ledger.messages_of(sub.id):
         if stored.state is MessageState.QUARANTINED:
             return stored
+    if app.ledger.last_event(sub.id, "revised") is not None:
+        # A revision that could not be read: the author's next version fixes it.
+        raise IntakeError(f"{sub.reference} was quarantined by a revision that could not be "
+                          "read; ask the author to send it again (their reply becomes the "
+                          f"next revision), or reject it (intake show {sub.reference})")
     raise IntakeError(f"{sub.reference} has no quarantined message to retry (intake show "
                       f"{sub.reference})")
 

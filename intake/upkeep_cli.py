@@ -8,7 +8,6 @@ import sys
 from intake.config import default_config_path, load_settings
 from intake.editor_cli import Register
 from intake.errors import ExitCode, IntakeError
-from intake.ledger import now_iso
 from intake.runlock import run_lock
 from intake.workflow import actor_for, find_editor
 
@@ -54,7 +53,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
                                   file=sys.stderr)
                             continue
                         with app.ledger.transaction():
-                            app.ledger.digest_sent(digest.editor.id, now_iso())
+                            app.ledger.digest_sent(digest.editor.id, digest.at)
                         sent += 1
             except TransportUnavailable as exc:
                 print(f"intake: digests not sent: {exc}", file=sys.stderr)
