@@ -38,7 +38,6 @@ class _Writer:
         self.lists: list[str] = []  # "bullet" | "ordered", innermost last
         self.quote = 0
         self.paragraph: Paragraph | None = None
-        self.footnotes = False
 
     # -- blocks ------------------------------------------------------------------
 
@@ -52,7 +51,7 @@ class _Writer:
             elif kind == "paragraph_open":
                 self.paragraph = self.doc.add_paragraph(style=self._paragraph_style())
             elif kind == "inline":
-                if self.paragraph is None:  # a table cell's text, handled by _table
+                if self.paragraph is None:  # text outside any paragraph: kept in its own
                     self.paragraph = self.doc.add_paragraph()
                 self._inline(self.paragraph, token.children or [])
             elif kind in ("heading_close", "paragraph_close"):
@@ -80,7 +79,6 @@ class _Writer:
                 self._html_block(token.content)
             elif kind == "footnote_block_open":
                 self.doc.add_heading("Notes", level=2)
-                self.footnotes = True
             elif kind == "footnote_open":
                 label = int(token.meta.get("id", 0)) + 1
                 self.paragraph = self.doc.add_paragraph()
@@ -122,7 +120,7 @@ class _Writer:
             kind = child.type
             if kind == "text":
                 self._text(paragraph, child.content, style, link)
-            elif kind in ("softbreak",):
+            elif kind == "softbreak":
                 self._text(paragraph, " ", style, link)
             elif kind == "hardbreak":
                 paragraph.add_run().add_break()
