@@ -106,6 +106,9 @@ class Intake:
     # -- phase 2: process -----------------------------------------------------
 
     def process_pending(self, report: RunReport, limit: int | None = None) -> None:
+        swept = self.store.sweep_leftovers()  # a killed run's half-written files
+        if swept:
+            log.info("removed %d half-written file(s) left by an interrupted run", swept)
         for stored in self.ledger.messages_in_state(MessageState.FETCHED, limit):
             try:
                 self.process(stored, report)

@@ -47,6 +47,18 @@ class Store:
         self.raw_dir = data_dir / "raw"
         self.drafts_dir = data_dir / "drafts"
 
+    def sweep_leftovers(self) -> int:
+        """Remove the half-written temporaries a killed run leaves (".NAME.HEX.tmp"): only
+        runs that hold the run lock write them, and the caller holds it."""
+        found = [*self.drafts_dir.glob(".*.tmp"), *self.drafts_dir.glob("*/.*.tmp"),
+                 *self.drafts_dir.glob("*/revisions/.*.tmp"), *self.raw_dir.glob("*/.*.tmp")]
+        for path in found:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        return len(found)
+
     def raw_path(self, sha256: str) -> Path:
         return self.raw_dir / sha256[:2] / f"{sha256}.eml"
 

@@ -1,0 +1,30 @@
+"""The evidence suites in their fast form (the full runs: README, "Evidence")."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from bench.crash_suite import run
+from tests.dovecot import dovecot_binary
+
+
+@pytest.fixture(autouse=True)
+def _needs_dovecot() -> None:
+    if dovecot_binary() is None:
+        if os.environ.get("CI"):
+            pytest.fail("Dovecot is required in CI (.ci/run installs dovecot-imapd)")
+        pytest.skip("Dovecot is not installed: apt-get install dovecot-imapd")
+
+
+def test_sigkill_at_random_moments_loses_nothing_and_repeats_only_the_window() -> None:
+    outcome = run(n=15, trials=16, seed=11)
+    print(outcome.report())
+    assert outcome.trials == 16
+    assert outcome.rows == outcome.draft_folders == outcome.submissions >= 15
+    assert outcome.distinct_authors == outcome.submissions
+    assert (outcome.unprocessed, outcome.unmarked, outcome.pending_mail,
+            outcome.left_in_inbox, outcome.missing_acks) == (0, 0, 0, 0, 0)
+    assert outcome.duplicates <= outcome.duplicates_allowed
+    assert outcome.ok
