@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench evidence clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/hostile.py | tee bench/results/hostile-latest.txt
 	$(BIN)/python bench/triage_eval.py 2>/dev/null | tee bench/results/triage-latest.txt
 	$(BIN)/python bench/queue_bench.py | tee bench/results/queue-latest.txt
+
+# The evidence suites in full (their fast forms run in make test); needs dovecot-imapd.
+evidence: $(STAMP)
+	mkdir -p bench/results
+	$(BIN)/python bench/crash_suite.py --n 60 --trials 120 --seed 7 | tee bench/results/crash-latest.txt
 
 clean:
 	rm -rf $(VENV) intake-demo .mypy_cache .ruff_cache .pytest_cache
