@@ -30,7 +30,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ sys.path.insert(0, str(REPO))
 import trustme  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 
+from bench.poll_bench import settings  # noqa: E402
 from intake.samples import DOCX, text_docx  # noqa: E402
 from intake.samples import email as make_email  # noqa: E402
 from tests.conftest import SinkHandler, free_port  # noqa: E402
@@ -132,33 +132,6 @@ def deliver(server: Dovecot, user: str, first: int, batch: list[bytes]) -> None:
         os.chown(path, server.uid, server.gid)
 
 
-def settings(folder: Path, imap_port: int, smtp_port: int, user: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "settings.toml"
-    path.write_text(textwrap.dedent(f"""
-        [intake]
-        data_dir = "var"
-        [imap]
-        host = "127.0.0.1"
-        port = {imap_port}
-        security = "plain"
-        username = "{user}"
-        password_env = "CRASH_IMAP_PASSWORD"
-        after = "move"
-        processed_folder = "Intake/Processed"
-        first_run_max = 1000000
-        batch_size = 10
-        [smtp]
-        host = "127.0.0.1"
-        port = {smtp_port}
-        security = "plain"
-        from = "Editors <submissions@journal.example.org>"
-        [replies]
-        max_per_sender = 1000
-    """))
-    return path
-
-
 def counters(ledger: Path) -> dict[str, int]:
     """What the runs have done so far, by phase."""
     if not ledger.exists():
@@ -205,9 +178,11 @@ def run(n: int, trials: int, seed: int, max_delay: float = 1.5) -> Outcome:
     try:
         user = f"crash{seed}"
         with tempfile.TemporaryDirectory() as tmp:
-            config = settings(Path(tmp), server.port, smtp.port, user)
+            config = settings(Path(tmp), server.port, smtp.port, user,
+                              after='after = "move"\nbatch_size = 10',
+                              extra="[replies]\nmax_per_sender = 1000\n")
             ledger = Path(tmp) / "var" / "intake.sqlite3"
-            env = {**os.environ, "CRASH_IMAP_PASSWORD": PASSWORD,
+            env = {**os.environ, "BENCH_IMAP_PASSWORD": PASSWORD,
                    "PYTHONPATH": str(REPO)}
             argv = [sys.executable, "-m", "intake", "-q", "--config", str(config), "poll"]
             while outcome.trials < trials and outcome.batches < 100:

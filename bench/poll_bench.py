@@ -110,7 +110,10 @@ IDLE_PEER = HWM + textwrap.dedent("""
 """)
 
 
-def settings(folder: Path, imap_port: int, smtp_port: int, user: str) -> Path:
+def settings(folder: Path, imap_port: int, smtp_port: int, user: str,
+             after: str = 'after = "leave"', extra: str = "") -> Path:
+    """Settings for a run against the private servers (password in BENCH_IMAP_PASSWORD);
+    after: how messages are marked done; extra: more TOML at the end."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "settings.toml"
     path.write_text(textwrap.dedent(f"""
@@ -122,7 +125,7 @@ def settings(folder: Path, imap_port: int, smtp_port: int, user: str) -> Path:
         security = "plain"
         username = "{user}"
         password_env = "BENCH_IMAP_PASSWORD"
-        after = "leave"
+        {after}
         first_run_max = 1000000
         run_budget = 100000
         [smtp]
@@ -130,7 +133,7 @@ def settings(folder: Path, imap_port: int, smtp_port: int, user: str) -> Path:
         port = {smtp_port}
         security = "plain"
         from = "Editors <submissions@journal.example.org>"
-    """))
+    """) + extra)
     return path
 
 
