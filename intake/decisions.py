@@ -14,11 +14,18 @@ from typing import Any
 
 from intake.config import Settings
 from intake.ledger import Ledger, Submission, now_iso
-from intake.models import MessageState, Status
+from intake.models import MessageState
 from intake.notices import Notices, Rendered
-from intake.workflow import DECISIONS, Actor, DecisionType, WorkflowError, check_step, find, move
-
-_FINAL = (Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN)
+from intake.workflow import (
+    DECIDED,
+    DECISIONS,
+    Actor,
+    DecisionType,
+    WorkflowError,
+    check_step,
+    find,
+    move,
+)
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,7 @@ def commit(ledger: Ledger, settings: Settings, prepared: Prepared) -> Submission
     with ledger.transaction():
         number = ledger.count_events(sub.id, "decided") + 1
         extra: dict[str, Any] = {"reason": prepared.reason}
-        if decision.status in _FINAL:
+        if decision.status in DECIDED:
             extra["decided_at"] = now_iso()
         move(ledger, settings, sub, decision.status, actor, **extra)
         ledger.add_event("decided", submission_id=sub.id, actor=actor.id,

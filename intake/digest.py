@@ -22,6 +22,7 @@ from intake.config import Editor, Settings
 from intake.ledger import Ledger, OutboxItem, Submission, now_iso
 from intake.models import Status
 from intake.notices import Notices, Rendered
+from intake.workflow import OPEN
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +49,13 @@ def build(ledger: Ledger, settings: Settings, notices: Notices, editor: Editor,
     now = now or datetime.now(UTC)
     since = ledger.last_digest(editor.id) or (now - timedelta(hours=FIRST_DIGEST_HOURS)
                                               ).isoformat(timespec="seconds")
-    open_statuses = (Status.TRIAGE, Status.QUEUED, Status.IN_REVIEW, Status.CHANGES_REQUESTED,
-                     Status.QUARANTINED)
 
     def items(rows: list[Submission]) -> list[dict[str, Any]]:
         return [_item(settings, r, now) for r in rows]
 
     sections = [
         {"title": "New since your last digest",
-         "items": items(ledger.submissions(open_statuses, received_after=since))},
+         "items": items(ledger.submissions(OPEN, received_after=since))},
         {"title": "Waiting on you",
          "items": items(ledger.submissions((Status.QUEUED, Status.IN_REVIEW),
                                            assignee=editor.id))},
@@ -88,14 +87,10 @@ def _item(settings: Settings, sub: Submission, now: datetime) -> dict[str, Any]:
         label = settings.kind(sub.kind).label
     except KeyError:
         label = sub.kind
-    try:
-        age = max(0, (now - datetime.fromisoformat(sub.received)).days)
-    except ValueError:
-        age = 0
     return {"reference": sub.reference, "title": sub.title, "kind_label": label,
             "author": sub.author_name or sub.author_email, "status": sub.status.value,
-            "assignee": sub.assignee or "", "age_days": age, "reason": sub.reason or "",
-            "warnings": len(sub.warnings)}
+            "assignee": sub.assignee or "", "age_days": sub.age_days(now),
+            "reason": sub.reason or "", "warnings": len(sub.warnings)}
 
 
 def as_outbox_item(digest: Digest) -> OutboxItem:

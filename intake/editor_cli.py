@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from intake.decisions import Prepared
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def settings_of(args: argparse.Namespace) -> Settings:
     return load_settings(args.config or default_config_path())
 
 
@@ -45,20 +45,12 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _opened(args: argparse.Namespace) -> Iterator[tuple[Settings, Ledger]]:
     """The settings and the ledger alone: listing and simple steps need neither converters
     nor templates, which keeps an editor's command quick to start."""
-    settings = _settings(args)
+    settings = settings_of(args)
     ledger = Ledger(settings.data_dir / "intake.sqlite3")
     try:
         yield settings, ledger
     finally:
         ledger.close()
-
-
-def _age_days(received: str, now: datetime) -> int:
-    try:
-        then = datetime.fromisoformat(received)
-    except ValueError:
-        return 0
-    return max(0, (now - then).days)
 
 
 # -- queue -------------------------------------------------------------------------
@@ -80,7 +72,7 @@ def queue_statuses(text: str | None) -> Sequence[Status] | None:
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_of(args)
     statuses = queue_statuses(args.status)
     if args.kind and args.kind not in {k.name for k in settings.kinds}:
         raise IntakeError(f"--kind {args.kind!r}: the kinds are "
@@ -100,19 +92,16 @@ def cmd_queue(args: argparse.Namespace) -> int:
             return None
         return (now - timedelta(days=days)).isoformat(timespec="seconds")
 
-    ledger = Ledger(settings.data_dir / "intake.sqlite3")
-    try:
+    with _opened(args) as (_, ledger):
         rows = ledger.submissions(statuses, args.kind, assignee=assignee,
                                   unassigned=unassigned,
                                   received_before=days_ago(args.older_than),
                                   received_after=days_ago(args.newer_than), limit=args.limit)
-    finally:
-        ledger.close()
     if args.json:
         out = sys.stdout
         for row in rows:
             data = row.as_json()
-            data["age_days"] = _age_days(row.received, now)
+            data["age_days"] = row.age_days(now)
             out.write(json.dumps(data, ensure_ascii=False) + "\n")
         return 0
     if not rows:
@@ -130,7 +119,7 @@ def queue_table(rows: list[Submission], now: datetime) -> str:
         title = r.title if r.status is not Status.QUARANTINED else \
             f"{r.title} — {r.reason or ''}"
         lines.append((r.reference, r.kind, r.status.value, r.received[:10],
-                      f"{_age_days(r.received, now)}d", str(r.word_count), str(len(r.warnings)),
+                      f"{r.age_days(now)}d", str(r.word_count), str(len(r.warnings)),
                       r.assignee or "-", _cut(r.author_email or "?", 28), _cut(title, 60)))
     widths = [max(len(line[i]) for line in lines) for i in range(len(head) - 1)]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=False))

@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
 from intake.ledger import Submission, now_iso
-from intake.store import read_front_matter, render_draft, write_atomic
+from intake.store import read_draft, render_draft, write_atomic
 
 Format = Literal["markdown", "docx"]
 
@@ -76,13 +76,6 @@ def author_of(front: dict[str, Any]) -> str:
     return str(author.get("name") or "") if isinstance(author, dict) else ""
 
 
-def split_draft(path: Path) -> tuple[dict[str, Any], str]:
-    text = path.read_text(encoding="utf-8")
-    end = text.find("\n---\n", 4)
-    body = text[end + 5:].lstrip("\n") if text.startswith("---\n") and end > 0 else text
-    return read_front_matter(path), body
-
-
 def export_bundle(sub: Submission, draft_dir: Path, target: Path, formats: set[Format],
                   *, overwrite: bool = False) -> Exported:
     """Write target/<REFERENCE>/ with <REFERENCE>.md, .html, assets/ (and .docx)."""
@@ -90,7 +83,7 @@ def export_bundle(sub: Submission, draft_dir: Path, target: Path, formats: set[F
     if folder.exists() and any(folder.iterdir()) and not overwrite:
         raise FileExistsError(f"{folder} already holds an export; add --force to replace it")
     draft = draft_dir / "draft.md"
-    front, body = split_draft(draft)
+    front, body = read_draft(draft)
     front.update(status=sub.status.value, title=sub.title, exported=now_iso())
     result = Exported(folder)
     folder.mkdir(parents=True, exist_ok=True)

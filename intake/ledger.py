@@ -204,6 +204,13 @@ class Submission:
     decided_at: str | None = None
     purged_at: str | None = None
 
+    def age_days(self, now: datetime) -> int:
+        """Whole days since intake received it."""
+        try:
+            return max(0, (now - datetime.fromisoformat(self.received)).days)
+        except ValueError:
+            return 0
+
     def as_json(self) -> dict[str, Any]:
         return {
             "reference": self.reference, "kind": self.kind, "status": self.status.value,
@@ -562,8 +569,7 @@ class Ledger:
     def last_event(self, submission_id: int, event: str) -> Event | None:
         row = self.db.execute("SELECT * FROM events WHERE submission_id = ? AND event = ? "
                               "ORDER BY id DESC LIMIT 1", (submission_id, event)).fetchone()
-        return Event(row["at"], row["actor"], row["event"], json.loads(row["detail"])) \
-            if row else None
+        return _event(row) if row else None
 
     def with_event_since(self, event: str, since: str) -> list[tuple[Submission, Event]]:
         """Submissions with this event since then, each with its latest such event."""
@@ -610,7 +616,7 @@ class Ledger:
     def events_of(self, submission_id: int) -> list[Event]:
         rows = self.db.execute("SELECT * FROM events WHERE submission_id = ? ORDER BY id",
                                (submission_id,)).fetchall()
-        return [Event(r["at"], r["actor"], r["event"], json.loads(r["detail"])) for r in rows]
+        return [_event(r) for r in rows]
 
     # -- outbox --------------------------------------------------------------
 
@@ -692,6 +698,10 @@ def _submission(row: sqlite3.Row) -> Submission:
         draft_dir=row["draft_dir"], created_at=row["created_at"],
         updated_at=row["updated_at"], revision=row["revision"], assignee=row["assignee"],
         decided_at=row["decided_at"], purged_at=row["purged_at"])
+
+
+def _event(row: sqlite3.Row) -> Event:
+    return Event(row["at"], row["actor"], row["event"], json.loads(row["detail"]))
 
 
 def _outbox(row: sqlite3.Row) -> OutboxItem:

@@ -203,18 +203,21 @@ def render_draft(front_matter: dict[str, Any], markdown: str) -> str:
     return f"---\n{header}---\n\n{markdown}"
 
 
-def read_front_matter(path: Path) -> dict[str, Any]:
+def read_draft(path: Path) -> tuple[dict[str, Any], str]:
+    """A draft.md's front matter and Markdown body, from one read."""
     text = path.read_text(encoding="utf-8")
-    if not text.startswith("---\n"):
-        return {}
-    end = text.find("\n---\n", 4)
-    loaded = yaml.safe_load(text[4:end]) if end > 0 else None
-    return loaded if isinstance(loaded, dict) else {}
+    end = text.find("\n---\n", 4) if text.startswith("---\n") else -1
+    if end < 0:
+        return {}, text
+    loaded = yaml.safe_load(text[4:end])
+    return (loaded if isinstance(loaded, dict) else {}), text[end + 5:].lstrip("\n")
+
+
+def read_front_matter(path: Path) -> dict[str, Any]:
+    return read_draft(path)[0]
 
 
 def update_front_matter(path: Path, **changes: Any) -> None:
     """Change some front matter keys of a draft.md; the Markdown body is kept as it is."""
-    text = path.read_text(encoding="utf-8")
-    end = text.find("\n---\n", 4)
-    body = text[end + 5:].lstrip("\n") if text.startswith("---\n") and end > 0 else text
-    write_atomic(path, render_draft({**read_front_matter(path), **changes}, body).encode())
+    front, body = read_draft(path)
+    write_atomic(path, render_draft({**front, **changes}, body).encode())

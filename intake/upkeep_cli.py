@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from intake.config import default_config_path, load_settings
-from intake.editor_cli import Register
+from intake.editor_cli import Register, settings_of
 from intake.errors import ExitCode, IntakeError
 from intake.runlock import run_lock
 from intake.workflow import actor_for, find_editor
@@ -17,7 +16,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     from intake.mailer import DeliveryError, TransportUnavailable, transport_for
     from intake.pipeline import Intake
 
-    settings = load_settings(args.config or default_config_path())
+    settings = settings_of(args)
     editors = settings.editors
     if args.editor:
         editor = find_editor(settings, args.editor)
@@ -71,7 +70,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
     from intake.pipeline import Intake
     from intake.retry import retry
 
-    settings = load_settings(args.config or default_config_path())
+    settings = settings_of(args)
     actor = actor_for(settings, args.actor)
     with run_lock(settings.data_dir):  # a retry processes mail, as a poll does
         app = Intake(settings)
@@ -90,7 +89,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     from intake.pipeline import Intake
     from intake.purge import due, purge
 
-    settings = load_settings(args.config or default_config_path())
+    settings = settings_of(args)
     with run_lock(settings.data_dir):
         app = Intake(settings)
         try:

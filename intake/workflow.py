@@ -134,7 +134,9 @@ def move(ledger: Ledger, settings: Settings, sub: Submission, after: Status, act
         raise overtaken(ledger, sub)
     ledger.add_event("status changed", submission_id=sub.id, actor=actor.id,
                      before=sub.status.value, after=after.value)
-    mirror(settings, sub, status=after.value)
+    # One rewrite of the front matter, with the assignee when that changed too.
+    mirror(settings, sub, status=after.value,
+           **{k: values[k] for k in ("assignee",) if k in values})
 
 
 def overtaken(ledger: Ledger, sub: Submission) -> WorkflowError:
@@ -183,11 +185,12 @@ def assign(ledger: Ledger, settings: Settings, reference: str, editor_id: str,
     with ledger.transaction():
         if after is not sub.status:
             move(ledger, settings, sub, after, actor, assignee=assignee)
-        elif not ledger.change_status(sub.id, sub.status, sub.status, assignee=assignee):
+        elif ledger.change_status(sub.id, sub.status, sub.status, assignee=assignee):
+            mirror(settings, sub, assignee=assignee)
+        else:
             raise overtaken(ledger, sub)
         ledger.add_event("assigned" if assignee else "unassigned", submission_id=sub.id,
                          actor=actor.id, to=assignee, before=sub.assignee)
-        mirror(settings, sub, assignee=assignee)
     return find(ledger, reference)
 
 
@@ -205,7 +208,6 @@ def start_review(ledger: Ledger, settings: Settings, reference: str,
         if assignee != sub.assignee:
             ledger.add_event("assigned", submission_id=sub.id, actor=actor.id, to=assignee,
                              before=sub.assignee)
-            mirror(settings, sub, assignee=assignee)
     return find(ledger, reference)
 
 

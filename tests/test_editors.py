@@ -226,10 +226,9 @@ def test_two_editors_deciding_at_once_one_wins(
     assert "nothing of yours was recorded and no email was queued" in message
 
     # And as two real processes racing: exactly one decision, exactly one email.
-    config2 = config
-    _ok(cli("--config", config2, "assign", ref2, "ben", "--as", "ben"))
+    _ok(cli("--config", config, "assign", ref2, "ben", "--as", "ben"))
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    procs = [subprocess.Popen([sys.executable, "-m", "intake", "--config", str(config2),
+    procs = [subprocess.Popen([sys.executable, "-m", "intake", "--config", str(config),
                                action, ref2, "--yes", "--as", who], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for action, who in (("accept", "ana"), ("reject", "ben"))]
@@ -239,7 +238,7 @@ def test_two_editors_deciding_at_once_one_wins(
     assert codes == [0, 2], results
     loser = next(r for r in results if r[0] == 2)
     assert ref2 in loser[2] and ("became" in loser[2] or "it cannot be" in loser[2])
-    shown = _show(cli, config2, ref2)
+    shown = _show(cli, config, ref2)
     assert len([e for e in shown["history"] if e["event"] == "decided"]) == 1
     assert len([o for o in shown["outbox"] if o["purpose"].startswith("decision")]) == 1
 
