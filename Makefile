@@ -38,6 +38,7 @@ bench: $(STAMP)
 evidence: $(STAMP)
 	mkdir -p bench/results
 	$(BIN)/python bench/crash_suite.py --n 60 --trials 120 --seed 7 | tee bench/results/crash-latest.txt
+	$(BIN)/python bench/fault_suite.py --n 12 --cuts 6 2>/dev/null | tee bench/results/faults-latest.md
 
 clean:
 	rm -rf $(VENV) intake-demo .mypy_cache .ruff_cache .pytest_cache

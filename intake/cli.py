@@ -14,7 +14,7 @@ from pathlib import Path
 from intake import __version__
 from intake.config import Settings, default_config_path, load_settings
 from intake.editor_cli import add_editor_commands
-from intake.errors import ExitCode, IntakeError
+from intake.errors import ExitCode, IntakeError, StorageFull, is_storage_full
 from intake.report import RunReport
 from intake.upkeep_cli import add_upkeep_commands
 
@@ -40,6 +40,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("intake: interrupted; the next run continues where this one stopped",
               file=sys.stderr)
         return 130
+    except Exception as exc:
+        if not is_storage_full(exc):
+            raise
+        print(f"intake: {StorageFull(exc)}", file=sys.stderr)
+        return int(ExitCode.TEMPORARY)
 
 
 def _setup_logging(verbose: bool, quiet: bool, log_format: str) -> None:
@@ -120,8 +125,12 @@ def _parser() -> argparse.ArgumentParser:
                    help="fetch and process at most N messages this run")
     p.add_argument("--dry-run", action="store_true",
                    help="read and report what would happen; change nothing anywhere")
+    p.add_argument("--now", action="store_true",
+                   help="ignore the back-offs after failures (the server is fixed)")
 
-    add("send", cmd_send, "deliver pending outbox messages only")
+    p = add("send", cmd_send, "deliver pending outbox messages only")
+    p.add_argument("--now", action="store_true",
+                   help="also what is waiting out a back-off (after the mail server is fixed)")
 
     add("doctor", cmd_doctor, "check settings, the data folder, every template, and the IMAP "
         "and SMTP logins")
@@ -207,7 +216,8 @@ def cmd_poll(args: argparse.Namespace) -> int:
     settings = _settings(args)
     interactive = sys.stdin.isatty() and sys.stderr.isatty()
     options = PollOptions(since=args.since, limit=args.limit, dry_run=args.dry_run,
-                          interactive=interactive, ask=terminal_ask if interactive else None)
+                          interactive=interactive, now=args.now,
+                          ask=terminal_ask if interactive else None)
     if args.dry_run:
         report = dry_run(settings, options, print)
         print("dry run, nothing changed: " + report.summary())
@@ -221,6 +231,9 @@ def cmd_poll(args: argparse.Namespace) -> int:
             app.close()
     if report.source_problem:
         print(f"intake: mail not fetched: {report.source_problem}", file=sys.stderr)
+    if report.mark_problem:
+        print("intake: messages taken and kept, but not yet marked done on the server (the "
+              f"next run does it): {report.mark_problem}", file=sys.stderr)
     return _finish(report, args.quiet)
 
 
@@ -234,7 +247,7 @@ def cmd_send(args: argparse.Namespace) -> int:
     with run_lock(settings.data_dir):
         app = Intake(settings)
         try:
-            app.deliver(transport_for(settings), report)
+            app.deliver(transport_for(settings), report, now=args.now)
         finally:
             app.close()
     print(f"sent {report.sent} · pending {report.pending} · failed {report.failed}")

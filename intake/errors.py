@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from enum import IntEnum
 
 
@@ -30,3 +32,26 @@ class TemporaryFailure(IntakeError):
 
 class LockHeld(TemporaryFailure):
     pass
+
+
+class StorageFull(TemporaryFailure):
+    """The disk under the data folder is full: stop the run; nothing stored is lost."""
+
+    def __init__(self, exc: BaseException) -> None:
+        detail = str(exc)
+        if isinstance(exc, OSError) and exc.strerror:
+            detail = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+        super().__init__(
+            f"no space left for the data folder ({detail}): this run stopped. Nothing is "
+            "lost: mail not yet stored stays on the server and stored mail waits in the "
+            "ledger; free some space (df -h) and the next run carries on")
+
+
+def is_storage_full(exc: BaseException) -> bool:
+    """Out of disk or quota: writing files (ENOSPC, EDQUOT) or the ledger (SQLITE_FULL)."""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    if isinstance(exc, sqlite3.Error):
+        return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or (
+            "disk is full" in str(exc))
+    return False

@@ -90,7 +90,7 @@ class SmtpTransport:
                                        f"({exc.smtp_code})") from exc
         except ssl.SSLError as exc:
             self._abandon()
-            raise TransportUnavailable(f"{self._where()}: TLS failed: {exc.reason or exc}"
+            raise TransportUnavailable(f"{self._where()}: TLS failed: {describe(exc)}"
                                        ) from exc
         except (OSError, smtplib.SMTPException) as exc:
             self._abandon()

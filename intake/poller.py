@@ -33,6 +33,7 @@ class PollOptions:
     limit: int | None = None
     dry_run: bool = False
     interactive: bool = False  # a person at a terminal: may be asked, ignores back-off
+    now: bool = False  # ignore the back-offs (IMAP and mail): the operator fixed the server
     ask: Callable[[str], bool] | None = None
 
 
@@ -57,7 +58,8 @@ def poll(app: Intake, options: PollOptions, report: RunReport) -> None:
     server = f"imap:{section.host}:{section.port}"
     health = app.ledger.health(server)
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    if health.next_try_at and now < health.next_try_at and not options.interactive:
+    if (health.next_try_at and now < health.next_try_at and not options.interactive
+            and not options.now):
         report.source_problem = (f"IMAP {section.host}:{section.port} failed {health.failures} "
                                  f"run(s) in a row ({health.last_error}); next try after "
                                  f"{health.next_try_at}")
@@ -77,14 +79,14 @@ def poll(app: Intake, options: PollOptions, report: RunReport) -> None:
                     app.ledger.server_ok(server)
     failpoint("after-fetch")
     app.process_pending(report, limit=options.limit)
-    app.deliver(transport_for(app.settings), report)
+    app.deliver(transport_for(app.settings), report, now=options.now)
     failpoint("before-mark")
     if report.source_problem is None:
         try:
             _mark_done(app, section, key)
         except ImapUnavailable as exc:
             # Nothing lost: the ledger knows; the next run moves them.
-            report.source_problem = f"{exc} (while marking messages done)"
+            report.mark_problem = str(exc)
 
 
 def _fetch_new(app: Intake, box: Mailbox, section: ImapSection, key: str,

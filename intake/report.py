@@ -23,6 +23,7 @@ class RunReport:
     pending: int = 0
     delivery_problem: str | None = None
     source_problem: str | None = None  # the mailbox could not be read this run
+    mark_problem: str | None = None  # read and kept, but not yet moved or flagged
 
     def summary(self) -> str:
         parts = [f"fetched {self.fetched}", f"new {self.new}", f"revisions {self.revisions}",
@@ -41,6 +42,6 @@ class RunReport:
     def exit_code(self) -> ExitCode:
         if self.quarantined or self.failed:
             return ExitCode.NEEDS_ATTENTION
-        if self.delivery_problem or self.source_problem:
+        if self.delivery_problem or self.source_problem or self.mark_problem:
             return ExitCode.TEMPORARY
         return ExitCode.OK

@@ -107,6 +107,7 @@ class Dovecot:
     uid: int
     gid: int
     process: subprocess.Popen[bytes] | None = None
+    greeting: str = ""
 
     @classmethod
     def start(cls, ca: trustme.CA) -> Dovecot:
@@ -132,13 +133,34 @@ class Dovecot:
             base=base, token=token, greeting=greeting, uid=uid, gid=gid, user=mail_user,
             login_user=login_user, port=server.port, tls_port=server.tls_port,
             password=PASSWORD))
+        server.greeting = greeting
+        server._launch()
+        return server
+
+    def _launch(self) -> None:
         binary = dovecot_binary()
         assert binary is not None
-        server.process = subprocess.Popen(
-            [binary, "-F", "-c", str(base / "dovecot.conf")], stdout=subprocess.DEVNULL,
+        self.process = subprocess.Popen(
+            [binary, "-F", "-c", str(self.base / "dovecot.conf")], stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
-        server._wait_for(greeting)
-        return server
+        self._wait_for(self.greeting)
+
+    def halt(self) -> None:
+        """Stop the server and keep its mail, as for a restart or an outage."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # until the port is free again
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            except OSError:
+                return
+            time.sleep(0.05)
+
+    def resume(self) -> None:
+        self._launch()
 
     def _wait_for(self, greeting: str) -> None:
         deadline = time.monotonic() + 10

@@ -1,10 +1,13 @@
-"""A TCP proxy on 127.0.0.1 that can cut the connection after N bytes from the server."""
+"""A TCP proxy on 127.0.0.1 that cuts a connection after N bytes from the server, or
+when the client sends a given command (before or after the server has it). The cut
+settings are read as each connection opens, so a test can heal the fault in place."""
 
 from __future__ import annotations
 
 import contextlib
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 
 
@@ -12,6 +15,8 @@ from dataclasses import dataclass, field
 class CuttingProxy:
     target_port: int
     cut_after: int | None = None  # bytes from the server, per connection; None: never
+    cut_on: bytes | None = None  # cut when the client sends this (e.g. b" MOVE ")
+    deliver_cut_command: bool = False  # True: the server gets that command, its reply is lost
     port: int = 0
     cuts: int = 0
     _listener: socket.socket = field(default_factory=socket.socket)
@@ -36,15 +41,26 @@ class CuttingProxy:
             except (TimeoutError, OSError):
                 continue
             upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            threading.Thread(target=self._pipe, args=(client, upstream, None),
-                             daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, client, self.cut_after),
-                             daemon=True).start()
+            cutting = threading.Event()  # once set, the server's replies are dropped
+            threading.Thread(target=self._pipe, args=(client, upstream, None, cutting,
+                                                      self.cut_on), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, self.cut_after,
+                                                      cutting), daemon=True).start()
 
-    def _pipe(self, src: socket.socket, dst: socket.socket, limit: int | None) -> None:
+    def _pipe(self, src: socket.socket, dst: socket.socket, limit: int | None,
+              cutting: threading.Event, token: bytes | None = None) -> None:
         sent = 0
         try:
             while data := src.recv(16384):
+                if cutting.is_set():
+                    break
+                if token is not None and token in data:
+                    cutting.set()
+                    self.cuts += 1
+                    if self.deliver_cut_command:
+                        dst.sendall(data)
+                        time.sleep(0.3)  # let the server act on it before the cut
+                    break
                 if limit is not None and sent + len(data) > limit:
                     dst.sendall(data[: limit - sent])
                     self.cuts += 1

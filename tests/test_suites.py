@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from bench import fault_suite
 from bench.crash_suite import run
 from tests.dovecot import dovecot_binary
 
@@ -28,3 +29,15 @@ def test_sigkill_at_random_moments_loses_nothing_and_repeats_only_the_window() -
             outcome.left_in_inbox, outcome.missing_acks) == (0, 0, 0, 0, 0)
     assert outcome.duplicates <= outcome.duplicates_allowed
     assert outcome.ok
+
+
+def test_server_faults_lose_nothing_and_each_is_named_in_the_log() -> None:
+    results = fault_suite.run(n=5, cuts=2)
+    print(fault_suite.report(results, 5, 0))
+    assert len(results) == 10
+    for result in results:
+        assert result.ok, result.row()
+    ran = [r for r in results if not r.skipped]
+    assert [r.fault_code for r in ran] == [r.expected_code for r in ran]
+    assert sum(r.acks for r in ran) + sum(r.failed_mail for r in ran) == sum(
+        r.submissions for r in ran)

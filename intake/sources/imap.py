@@ -24,7 +24,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 from imapclient.util import to_unicode
 
 from intake.config import ImapSection
-from intake.errors import SettingsError, TemporaryFailure
+from intake.errors import SettingsError, StorageFull, TemporaryFailure, is_storage_full
 from intake.neterrors import describe
 
 # imapclient reports a dropped connection as its AbortError or as a plain OSError.
@@ -83,7 +83,7 @@ class Mailbox:
             raise
         except ssl.SSLError as exc:
             self._abandon()
-            raise ImapUnavailable(f"{self.where}: TLS failed: {exc.reason or exc}") from exc
+            raise ImapUnavailable(f"{self.where}: TLS failed: {describe(exc)}") from exc
         except NETWORK_ERRORS as exc:
             self._abandon()
             raise ImapUnavailable(f"{self.where}: {describe(exc)}") from exc
@@ -145,8 +145,14 @@ class Mailbox:
             yield
         except ImapRefused:
             raise
-        except ssl.SSLError as exc:
-            raise ImapUnavailable(f"{self.where}: TLS failed while {doing}: {exc}") from exc
+        except OSError as exc:
+            if is_storage_full(exc):  # our disk, not the server's connection
+                raise StorageFull(exc) from exc
+            if isinstance(exc, ssl.SSLError):
+                raise ImapUnavailable(f"{self.where}: TLS failed while {doing}: "
+                                      f"{describe(exc)}") from exc
+            raise ImapUnavailable(f"{self.where}: connection lost while {doing}: "
+                                  f"{describe(exc)}") from exc
         except NETWORK_ERRORS as exc:
             raise ImapUnavailable(f"{self.where}: connection lost while {doing}: "
                                   f"{describe(exc)}") from exc
