@@ -80,8 +80,8 @@ class Result:
     def ok(self) -> bool:
         if self.skipped:
             return True
-        return (bool(self.line) and self.fault_code == self.expected_code and self.lost == 0 and self.rows == self.submissions
-                and self.duplicates == 0 and self.waiting == 0
+        return (bool(self.line) and self.fault_code == self.expected_code and self.lost == 0
+                and self.rows == self.submissions and self.duplicates == 0 and self.waiting == 0
                 and self.acks + self.failed_mail == self.submissions)
 
     def row(self) -> str:

@@ -7,9 +7,11 @@ walk goes over the XML itself and asks python-docx only for parts and styles.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -153,11 +155,23 @@ def convert_docx(data: bytes) -> Converted:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors…
+        if b"purl.oclc.org/ooxml/officeDocument" in _package_rels(data):
+            raise ConversionError(
+                "the Word file is saved as \"Strict Open XML Document\", a variant intake "
+                "cannot read", "Please save it in Word as an ordinary \"Word Document "
+                "(.docx)\" and send it again.") from exc
         raise ConversionError(
             f"the Word file could not be opened ({type(exc).__name__}: {exc})",
             "Please open it in Word, save it again as .docx, and send it again.",
         ) from exc
     return _Walker(document).run()
+
+
+def _package_rels(data: bytes) -> bytes:
+    with contextlib.suppress(Exception), zipfile.ZipFile(io.BytesIO(data)) as zf, \
+            zf.open("_rels/.rels") as rels:
+        return rels.read(65536)
+    return b""
 
 
 class _Walker:
