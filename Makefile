@@ -39,6 +39,9 @@ evidence: $(STAMP)
 	mkdir -p bench/results
 	$(BIN)/python bench/crash_suite.py --n 60 --trials 120 --seed 7 | tee bench/results/crash-latest.txt
 	$(BIN)/python bench/fault_suite.py --n 12 --cuts 6 2>/dev/null | tee bench/results/faults-latest.md
+	$(BIN)/python bench/input_sweep.py 2>/dev/null | tee bench/results/inputs-latest.md
+	HYPOTHESIS_PROFILE=full $(BIN)/pytest -q tests/test_properties.py tests/test_security.py \
+		| tee bench/results/properties-latest.txt
 
 clean:
 	rm -rf $(VENV) intake-demo .mypy_cache .ruff_cache .pytest_cache

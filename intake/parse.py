@@ -20,7 +20,8 @@ from intake.filenames import safe_filename, unique
 from intake.models import Attachment, ParsedMessage
 from intake.sniff import EXTENSIONS, sniff
 
-_MSGID = re.compile(r"<[^<>\s]+>")
+# No controls: a Message-ID is echoed in our replies' In-Reply-To and References.
+_MSGID = re.compile(r"<[^<>\s\x00-\x1f\x7f]+>")
 
 
 class ParseError(Exception):
@@ -111,7 +112,7 @@ def _clean(value: str) -> str:
 
 def _msgid(value: str) -> str:
     found = _MSGID.search(value)
-    return found.group(0) if found else value.strip()[:250]
+    return found.group(0) if found else "".join(_clean(value).split())[:250]
 
 
 def _utc(value: datetime | None) -> datetime | None:

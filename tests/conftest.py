@@ -15,8 +15,15 @@ import pytest
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from hypothesis import settings as hypothesis_settings
 
 from intake.cli import main
+
+# Property tests: a few dozen examples each in CI, a thousand in `make evidence`.
+hypothesis_settings.register_profile("ci", max_examples=40, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("full", max_examples=1000, deadline=None,
+                                     print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("INTAKE_CORPUS", REPO.parent / "shared" / "corpus"))

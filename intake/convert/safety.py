@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 
@@ -38,11 +39,17 @@ _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 _SEND_AGAIN = "Please send the article again as an ordinary .docx file or as a PDF."
 
 
+# What zipfile raises on damaged archives: NotImplementedError for a garbled version or
+# method field, zlib.error for garbled compressed bytes, EOFError for a cut one.
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError,
+               zlib.error)
+
+
 def check_package(data: bytes, what: str = "Word file", limits: ZipLimits = LIMITS) -> None:
     """Raise ConversionError unless data is a zip that is safe to open in full."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+    except _ZIP_ERRORS as exc:
         raise ConversionError(f"the {what} is damaged or incomplete ({exc})",
                               _SEND_AGAIN) from exc
     with zf:
@@ -77,8 +84,7 @@ def check_package(data: bytes, what: str = "Word file", limits: ZipLimits = LIMI
             try:
                 with zf.open(info) as fh:
                     head = fh.read(4096)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError,
-                    NotImplementedError) as exc:
+            except _ZIP_ERRORS as exc:
                 raise ConversionError(f"the {what} is damaged ({info.filename[:80]}: {exc})",
                                       _SEND_AGAIN) from exc
             if _DOCTYPE.search(head):
