@@ -122,8 +122,10 @@ def templates_dir(settings: Settings) -> Path:
 
 
 def clean_header_text(value: str, limit: int = _MAX_SUBJECT) -> str:
-    """One safe header line from untrusted text: no control characters, no line breaks."""
-    text = " ".join(_CONTROL.sub(" ", value).split())
+    """One safe header line from untrusted text: no control characters, no line breaks,
+    and no RFC 2047 encoded word: the email package decodes one when it writes the
+    header, line breaks and all (CVE-2024-6923, fixed only in Python 3.11.10)."""
+    text = " ".join(_CONTROL.sub(" ", value).split()).replace("=?", "= ?")
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

@@ -58,7 +58,7 @@ def parse_message(data: bytes) -> ParsedMessage:
     if not text and html:
         text = html_to_text(html)
     return ParsedMessage(
-        sender_name=_clean(sender_name),
+        sender_name=_clean(_header_str(sender_name)),  # an encoded word mail-parser left
         sender_email=sender_email.strip().lower(),
         recipients=recipients,
         subject=_clean(mail.subject or ""),
