@@ -2,6 +2,9 @@
 # Both build .venv from pyproject.toml first (only when it changed).
 
 PYTHON ?= python3
+# A failing benchmark must fail the command, even when piped through tee.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -23,9 +26,10 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
-# Figures, not tests: needs dovecot-imapd and pandoc (apt), mammoth (pip).
+# Figures, not tests: needs dovecot-imapd and pandoc (apt); mammoth and matplotlib come
+# from the bench extra. Ends by writing bench/results/report.md with its plot.
 bench: $(STAMP)
-	$(BIN)/pip install --quiet --disable-pip-version-check mammoth
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	mkdir -p bench/results
 	$(BIN)/python bench/poll_bench.py | tee bench/results/poll-latest.txt
 	$(BIN)/python bench/fidelity.py --markdown-out bench/results/fidelity-latest.md > /dev/null
@@ -33,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/hostile.py | tee bench/results/hostile-latest.txt
 	$(BIN)/python bench/triage_eval.py 2>/dev/null | tee bench/results/triage-latest.txt
 	$(BIN)/python bench/queue_bench.py | tee bench/results/queue-latest.txt
+	$(BIN)/python bench/report.py
 
 # The evidence suites in full (their fast forms run in make test); needs dovecot-imapd.
 evidence: $(STAMP)
@@ -40,8 +45,9 @@ evidence: $(STAMP)
 	$(BIN)/python bench/crash_suite.py --n 60 --trials 120 --seed 7 | tee bench/results/crash-latest.txt
 	$(BIN)/python bench/fault_suite.py --n 12 --cuts 6 2>/dev/null | tee bench/results/faults-latest.md
 	$(BIN)/python bench/input_sweep.py 2>/dev/null | tee bench/results/inputs-latest.md
-	HYPOTHESIS_PROFILE=full $(BIN)/pytest -q tests/test_properties.py tests/test_security.py \
-		| tee bench/results/properties-latest.txt
+	HYPOTHESIS_PROFILE=full $(BIN)/pytest -q tests/test_properties.py \
+		tests/test_security.py | tail -n 1 | tee bench/results/properties-latest.txt
+	$(BIN)/python bench/report.py --assemble
 
 clean:
 	rm -rf $(VENV) intake-demo .mypy_cache .ruff_cache .pytest_cache

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from intake.samples import article_docx  # noqa: E402
-from tests.docgen import docx_from_body, para, run  # noqa: E402
+from tests.docgen import docx_from_body, para, run, zip_parts  # noqa: E402
 
 CHILD = textwrap.dedent("""
     import sys
@@ -40,20 +40,12 @@ CHILD = textwrap.dedent("""
 """)
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return out.getvalue()
-
-
 def _with_document_xml(xml: bytes) -> bytes:
     base = docx_from_body(para(run("x")))
     with zipfile.ZipFile(io.BytesIO(base)) as zf:
         parts = {n: zf.read(n) for n in zf.namelist()}
     parts["word/document.xml"] = xml
-    return _zip(parts)
+    return zip_parts(parts)
 
 
 def cases() -> dict[str, bytes]:
@@ -72,14 +64,14 @@ def cases() -> dict[str, bytes]:
                                          for _ in range(40)))) for _ in range(90_000))
     good = article_docx("A fine article")
     return {
-        "zip bomb (200 MB of zeros in 200 KB)": _zip({
+        "zip bomb (200 MB of zeros in 200 KB)": zip_parts({
             "[Content_Types].xml": b"<Types/>", "word/document.xml": b"\0" * 200_000_000}),
         "billion laughs (nested entities)": _with_document_xml(laughs),
         "external entity (file:///etc/passwd)": _with_document_xml(xxe),
         "encrypted .docx (OLE EncryptedPackage)": (
             b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1000
             + "EncryptedPackage".encode("utf-16-le") + b"\0" * 1000),
-        ".docm (vbaProject.bin)": _zip({"[Content_Types].xml": b"<Types/>",
+        ".docm (vbaProject.bin)": zip_parts({"[Content_Types].xml": b"<Types/>",
                                         "word/document.xml": b"<x/>",
                                         "word/vbaProject.bin": b"\0" * 100}),
         "truncated .docx (first half)": good[: len(good) // 2],

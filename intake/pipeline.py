@@ -347,7 +347,7 @@ class Intake:
 
     def deliver(self, transport: Transport, report: RunReport, *, now: bool = False) -> None:
         """Send what is due; now: everything pending, back-off or not (the server is fixed)."""
-        due = self.ledger.due_outbox("9999" if now else now_iso())
+        due = self.ledger.due_outbox("9999-12-31T23:59:59+00:00" if now else now_iso())
         if due:
             try:
                 with transport as connection:

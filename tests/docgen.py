@@ -44,6 +44,15 @@ def docx_from_body(body: str, *, rels: str = "", extra_parts: dict[str, bytes] |
     return out.getvalue()
 
 
+def zip_parts(members: dict[str, bytes]) -> bytes:
+    """A zip of these members, as a package (hostile or damaged ones included)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return out.getvalue()
+
+
 def para(*runs: str, ppr: str = "") -> str:
     return f"<w:p>{f'<w:pPr>{ppr}</w:pPr>' if ppr else ''}{''.join(runs)}</w:p>"
 

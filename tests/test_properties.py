@@ -33,6 +33,7 @@ from intake.report import RunReport
 from intake.samples import article_docx
 from intake.sniff import sniff
 from intake.store import write_draft_folder
+from tests.docgen import zip_parts
 
 # -- file names ---------------------------------------------------------------------
 
@@ -239,14 +240,6 @@ with zipfile.ZipFile(io.BytesIO(BASE_DOCX)) as _zf:
     MEMBERS = {n: _zf.read(n) for n in _zf.namelist()}
 
 
-def _repack(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return out.getvalue()
-
-
 @dataclass(frozen=True)
 class Damaged:
     how: str
@@ -273,7 +266,7 @@ def damaged_docx(draw: st.DrawFn) -> Damaged:
             b"'file:///etc/passwd'>]><x>&a;</x>", b"\xff\xfe<\x00x\x00",
             b"<w:document xmlns:w='http://schemas.openxmlformats.org/wordprocessingml/2006/"
             b"main'><w:body>" + b"<w:p>" * 5000 + b"</w:body></w:document>"]))
-    data = _repack(members)
+    data = zip_parts(members)
     if how == "flip":
         rng = random.Random(draw(st.integers(0, 2**32)))
         buf = bytearray(data)
