@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import email
 import http.server
-import os
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -34,7 +33,6 @@ Configure = Callable[..., Path]
 
 EDITORS = {"editors.ana": {"name": "Ana Lima", "email": "ana@journal.example.org"}}
 INJECT = "Hello\r\nX-Injected: yes\r\nBcc: victim@evil.example"
-INJECTED_WORD = base64.b64encode(INJECT.encode()).decode()
 
 
 def _encoded(text: str) -> str:
@@ -309,6 +307,8 @@ def test_secrets_never_reach_logs_ledger_or_files(
     said.append(cli("--config", imap_wrong, "-v", "poll"))
     said.append(cli("--config", imap_wrong, "doctor"))
     assert said[0].code == 0, said[0].err
+    assert said[4].code == 2 and "refused" in said[4].err  # the failed logins happened too
+    assert said[5].code == 1
     assert smtp.handler.messages  # the logins really happened
     text = "".join(r.out + r.err for r in said)  # logs go to stderr
     secrets = [IMAP_PASSWORD, SMTP_PASSWORD, base64.b64encode(
@@ -320,4 +320,3 @@ def test_secrets_never_reach_logs_ledger_or_files(
             data = path.read_bytes()
             for secret in secrets:
                 assert secret.encode() not in data, path
-    assert os.environ.get("INTAKE_TEST_SMTP_PASSWORD", "").startswith("wrong-")
