@@ -52,6 +52,5 @@ def is_storage_full(exc: BaseException) -> bool:
     if isinstance(exc, OSError):
         return exc.errno in (errno.ENOSPC, errno.EDQUOT)
     if isinstance(exc, sqlite3.Error):
-        return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or (
-            "disk is full" in str(exc))
+        return exc.sqlite_errorcode == sqlite3.SQLITE_FULL
     return False
