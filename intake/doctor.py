@@ -112,7 +112,8 @@ def _imap(settings: Settings) -> Iterator[Check]:
             if section.after == "move":
                 exists = box.c.folder_exists(box.server_name(section.processed_folder))
                 yield Check(True, f"processed_folder {section.processed_folder}: "
-                                  + ("exists" if exists else "will be created on first use"))
+                                  + ("exists" if exists else "will be created on first use")
+                                  + f"; messages done are {box.move_method()}")
             elif section.after == "keyword":
                 yield Check(state.keywords_allowed,
                             f"keyword {section.keyword}: " + (

@@ -78,6 +78,7 @@ service anvil {{
     mode = 0
   }}
 }}
+{extra}
 """
 
 
@@ -110,7 +111,8 @@ class Dovecot:
     greeting: str = ""
 
     @classmethod
-    def start(cls, ca: trustme.CA) -> Dovecot:
+    def start(cls, ca: trustme.CA, extra: str = "") -> Dovecot:
+        """`extra`: more configuration lines, e.g. an `imap_capability` without MOVE."""
         # mkdtemp makes 0700 folders, which Dovecot's auth process cannot enter.
         base = Path(tempfile.mkdtemp(prefix="intake-dovecot-"))
         base.chmod(0o755)
@@ -132,7 +134,7 @@ class Dovecot:
         (base / "dovecot.conf").write_text(CONFIG.format(
             base=base, token=token, greeting=greeting, uid=uid, gid=gid, user=mail_user,
             login_user=login_user, port=server.port, tls_port=server.tls_port,
-            password=PASSWORD))
+            password=PASSWORD, extra=extra))
         server.greeting = greeting
         server._launch()
         return server

@@ -8,17 +8,19 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from email import policy
 from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 
 from intake.samples import DOCX, article_docx, demo_messages
 from intake.samples import email as make_email
 from tests.conftest import CliResult, ImapAccount, SmtpServer
+from tests.dovecot import PASSWORD, Dovecot
 
 Configure = Callable[..., Path]
 
@@ -401,3 +403,60 @@ def test_oauth2_login_with_a_token_command(
     refused = cli("--config", config, "poll")
     assert refused.code == 2 and f"login as {imap.user} refused" in refused.err
     assert "expired-token" not in refused.err
+
+
+# Dovecot's capabilities without MOVE (RFC 6851), and then without UIDPLUS too, as
+# older or hosted servers still answer; the rest is what intake and imapclient use.
+_FEW_CAPABILITIES = "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN"
+
+
+@pytest.fixture(params=["UIDPLUS", ""], ids=["copy-and-uid-expunge", "copy-and-flag"])
+def imap_without_move(request: pytest.FixtureRequest, ca: trustme.CA, dovecot: Dovecot,
+                      monkeypatch: pytest.MonkeyPatch) -> Iterator[ImapAccount]:
+    server = Dovecot.start(ca, extra=f"imap_capability = {_FEW_CAPABILITIES} {request.param}")
+    monkeypatch.setenv("INTAKE_TEST_IMAP_PASSWORD", PASSWORD)
+    yield ImapAccount(server, "editorial", PASSWORD)
+    server.stop()
+
+
+def test_servers_without_move_get_copy_then_delete(
+        imap_without_move: ImapAccount, smtp_factory: Callable[..., SmtpServer],
+        make_config: Configure, cli: Callable[..., CliResult]) -> None:
+    imap = imap_without_move
+    c = imap.client()
+    capabilities = c.capabilities()
+    c.logout()
+    assert b"MOVE" not in capabilities
+    uidplus = b"UIDPLUS" in capabilities
+    config, smtp = _setup(imap, smtp_factory, make_config)
+    doctor = cli("--config", config, "doctor")
+    assert ("copied, then removed with UID EXPUNGE" if uidplus
+            else "neither MOVE nor UIDPLUS") in doctor.out, doctor.out
+    # A person's message marked \\Deleted, not yet expunged by their client, must not be
+    # expunged by intake's run while it is not intake's to remove: only UID EXPUNGE of
+    # intake's own UIDs is safe. --limit keeps it out of the first run.
+    imap.append(_guest(1), _guest(2), _guest(3))
+    c = imap.client()
+    c.select_folder("INBOX")
+    theirs = sorted(c.search(["ALL"]))[-1:]
+    c.add_flags(theirs, [b"\\Deleted"])
+    c.logout()
+
+    first = cli("--config", config, "poll", "--limit", "2")
+    assert first.code == 0, first.err
+    assert first.out.startswith("fetched 2 · new 2"), first.out
+    assert imap.count("Intake/Processed") == 2
+    c = imap.client()
+    c.select_folder("INBOX", readonly=True)
+    left = c.search(["ALL"])
+    if uidplus:
+        assert left == theirs  # intake's two are gone; the person's is untouched
+    else:
+        assert len(left) == 3 and c.search(["DELETED"]) == left  # left for an expunge
+    c.logout()
+    rest = cli("--config", config, "poll")
+    assert rest.out.startswith("fetched 1 · new 1"), rest.out
+    again = cli("--config", config, "poll")
+    assert again.out.startswith("fetched 0 · new 0"), again.out
+    assert imap.count("Intake/Processed") == 3
+    assert len(smtp.handler.messages) == 3

@@ -227,6 +227,15 @@ class Mailbox:
         if not self.c.folder_exists(name):
             self.c.create_folder(name)
 
+    def move_method(self) -> str:
+        """How `move` works on this server, in words for `intake doctor`."""
+        if self.c.has_capability("MOVE"):
+            return "moved with MOVE"
+        if self.c.has_capability("UIDPLUS"):
+            return "copied, then removed with UID EXPUNGE (the server has no MOVE)"
+        return ("copied and flagged \\Deleted; the server has neither MOVE nor UIDPLUS, "
+                "so a mail client's expunge removes them from the folder")
+
     def move(self, uids: Sequence[int], folder: str) -> None:
         target = self.server_name(folder)
         for batch in _batches(uids, 200):
