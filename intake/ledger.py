@@ -380,6 +380,17 @@ class Ledger:
         since = date.fromisoformat(row["since"]) if row["since"] else None
         return Cursor(row["uidvalidity"], row["last_uid"], since)
 
+    def mailbox_names(self) -> list[str]:
+        """Every mailbox with a cursor, the most recently polled first."""
+        rows = self.db.execute("SELECT name FROM mailboxes ORDER BY updated_at DESC")
+        return [str(r[0]) for r in rows]
+
+    def rename_mailbox(self, old: str, new: str) -> None:
+        """Carry a cursor and the UIDs it took over to another name, together."""
+        with self.transaction():
+            self.db.execute("UPDATE mailboxes SET name = ? WHERE name = ?", (new, old))
+            self.db.execute("UPDATE imap_uids SET mailbox = ? WHERE mailbox = ?", (new, old))
+
     def set_cursor(self, mailbox: str, uidvalidity: int, last_uid: int,
                    since: date | None = None) -> None:
         """Move the cursor forward (never back, unless UIDVALIDITY changed)."""

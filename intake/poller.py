@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -49,12 +50,28 @@ def imap_section(settings: Settings) -> ImapSection:
 
 
 def mailbox_key(section: ImapSection) -> str:
-    return f"{section.username}@{section.host}:{section.port}/{section.folder}"
+    # No port: the same mailbox reached another way (993 with TLS instead of 143 with
+    # STARTTLS) is the same mailbox; were it another, its UIDVALIDITY would say so.
+    return f"{section.username}@{section.host}/{section.folder}"
+
+
+def _earlier_key(app: Intake, section: ImapSection) -> str | None:
+    """The name a mailbox's cursor had in ledgers that put the port in it, if any:
+    the current port's first, else the one polled last."""
+    if app.ledger.cursor(mailbox_key(section)) is not None:
+        return None
+    pattern = re.compile(re.escape(f"{section.username}@{section.host}:") + r"\d+"
+                         + re.escape(f"/{section.folder}"))
+    names = [n for n in app.ledger.mailbox_names() if pattern.fullmatch(n)]
+    current = f"{section.username}@{section.host}:{section.port}/{section.folder}"
+    return current if current in names else next(iter(names), None)
 
 
 def poll(app: Intake, options: PollOptions, report: RunReport) -> None:
     section = imap_section(app.settings)
     key = mailbox_key(section)
+    if earlier := _earlier_key(app, section):
+        app.ledger.rename_mailbox(earlier, key)
     server = f"imap:{section.host}:{section.port}"
     health = app.ledger.health(server)
     now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -192,9 +209,9 @@ def dry_run(settings: Settings, options: PollOptions, out: Callable[[str], None]
             ) -> RunReport:
     """Read and report: no ledger, draft, server or mail change of any kind."""
     section = imap_section(settings)
-    key = mailbox_key(section)
     report = RunReport()
     app = Intake(settings, readonly=True)
+    key = _earlier_key(app, section) or mailbox_key(section)
     try:
         with Mailbox(section) as box, box.talking("reading mail"):
             state = box.select(section.folder, readonly=True)

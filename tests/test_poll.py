@@ -234,6 +234,37 @@ def test_tls_with_a_private_ca(imap: ImapAccount, smtp_factory: Callable[..., Sm
     assert "set ca_file" in refused.err
 
 
+def test_same_mailbox_over_another_port_is_the_same_mailbox(
+        imap: ImapAccount, smtp_factory: Callable[..., SmtpServer], make_config: Configure,
+        cli: Callable[..., CliResult]) -> None:
+    """Moving from STARTTLS on 143 to TLS on 993 must not make intake take the mailbox
+    for a new one (a first-run refusal, or everything read again), including in a ledger
+    written when the port was part of the mailbox's name."""
+    smtp = smtp_factory("plain")
+    plain = imap.settings(after="keyword", first_run_max=2)
+    config = make_config(smtp=smtp.settings(), imap=plain)
+    imap.append(_guest(1), _guest(2))
+    assert cli("--config", config, "poll").out.startswith("fetched 2 · new 2")
+    with _db(config) as db:  # as such a ledger had it
+        earlier = f"{imap.user}@127.0.0.1:{imap.server.port}/INBOX"
+        db.execute("UPDATE mailboxes SET name = ?", (earlier,))
+        db.execute("UPDATE imap_uids SET mailbox = ?", (earlier,))
+    imap.append(_guest(3))  # the folder now holds more than first_run_max
+    make_config(smtp=smtp.settings(), imap=dict(
+        plain, security="tls", port=imap.server.tls_port, ca_file=str(imap.server.ca_file)))
+    dry = cli("--config", config, "poll", "--dry-run")
+    assert "fetched 1 · new 1" in dry.out and "first run" not in dry.out, dry.out
+    moved = cli("--config", config, "poll")
+    assert moved.code == 0, moved.err
+    assert moved.out.startswith("fetched 1 · new 1"), moved.out
+    with _db(config) as db:
+        names = [r[0] for r in db.execute("SELECT name FROM mailboxes")]
+        assert names == [f"{imap.user}@127.0.0.1/INBOX"]
+        assert db.execute("SELECT count(*) FROM imap_uids WHERE mailbox = ?",
+                          (names[0],)).fetchone()[0] == 3
+    assert len(smtp.handler.messages) == 3
+
+
 def test_overlapping_poll_exits_75(imap: ImapAccount, smtp_factory: Callable[..., SmtpServer],
                                    make_config: Configure) -> None:
     from intake.config import load_settings
