@@ -332,7 +332,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise IntakeError(f"cannot write the export to {args.to}: {exc}") from exc
         with ledger.transaction():
             ledger.add_event("exported", submission_id=sub.id, actor=actor.id,
-                             to=str(result.folder), formats=sorted(formats),
+                             to=str(result.folder.resolve()), formats=sorted(formats),
                              notes=result.notes or None)
     if sub.status is not Status.ACCEPTED:
         print(f"intake: note: {sub.reference} is {sub.status.value}, not accepted",

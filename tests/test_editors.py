@@ -3,6 +3,7 @@ aiosmtpd, transitions that are refused, two editors at once, the digest."""
 
 from __future__ import annotations
 
+import contextlib
 import email
 import json
 import os
@@ -131,7 +132,9 @@ def test_a_submissions_whole_life(
     assert word.inline_shapes, "the article's image is in the Word file"
     kept = cli(*c, "export", ref, "--to", out, "--as", "ana")
     assert kept.code == 2 and "add --force" in kept.err  # an earlier export is kept
-    _ok(cli(*c, "export", ref, "--to", out, "--force", "--as", "ana"))
+    with contextlib.chdir(tmp_path):  # a relative --to is kept in the history as absolute
+        _ok(cli(*c, "export", ref, "--to", "publish", "--force", "--as", "ana"))
+    assert _show(cli, config, ref)["history"][-1]["to"] == str(bundle)
 
     # The whole story, in order.
     history = [(e["event"], e["actor"], e.get("decision") or e.get("after") or "")
