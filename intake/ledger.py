@@ -16,6 +16,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from intake.errors import IntakeError
 from intake.models import MessageState, Status
 
@@ -308,7 +310,30 @@ class Ledger:
                 for statement in script.split(";"):
                     if statement.strip():
                         self.db.execute(statement)
+                if number == 3:
+                    self._files_from_drafts()
                 self.db.execute(f"PRAGMA user_version = {number}")
+
+    def _files_from_drafts(self) -> None:
+        """Migration 3 brought `files`, by which a manuscript sent again is recognised:
+        fill it for earlier submissions from the sha256 their drafts' front matter kept.
+        Data folders sit next to the ledger; a draft missing or unreadable is skipped
+        (that submission is still found by the headers of a reply)."""
+        from intake.store import read_front_matter
+
+        rows = self.db.execute(
+            "SELECT s.id, s.draft_dir, min(m.id) FROM submissions s LEFT JOIN messages m "
+            "ON m.submission_id = s.id WHERE s.draft_dir IS NOT NULL GROUP BY s.id")
+        for submission_id, draft_dir, message_row in rows.fetchall():
+            try:
+                front = read_front_matter(self.path.parent / draft_dir / "draft.md")
+            except (OSError, ValueError, yaml.YAMLError):
+                continue
+            sources = front.get("source_files")
+            self.add_files(submission_id, 1, message_row, [
+                (str(f.get("name", "")), str(f.get("role", "")), str(f["sha256"]))
+                for f in (sources if isinstance(sources, list) else [])
+                if isinstance(f, dict) and f.get("sha256")])
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
