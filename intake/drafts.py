@@ -51,6 +51,9 @@ def choose_manuscript(attachments: tuple[Attachment, ...]) -> Attachment | None:
 def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> Draft:
     manuscript = choose_manuscript(msg.attachments)
     warnings: list[str] = []
+    if msg.relayed_by:
+        warnings.append(f"Sent through {msg.relayed_by} (a web form or relay): the author is "
+                        f"taken from Reply-To, {msg.sender_email}, who is the one answered.")
     if msg.forwarded_by:
         warnings.append(f"Forwarded by {msg.forwarded_by}: the author is taken to be "
                         f"{msg.sender_email}, who sent the original and is the one answered.")

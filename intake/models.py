@@ -114,6 +114,9 @@ class ParsedMessage:
     content_type: str = "text/plain"
     defects: tuple[str, ...] = ()
     forwarded_by: str = ""  # who forwarded it to us, when it came as an attachment
+    reply_to_name: str = ""  # the Reply-To address, when it names exactly one
+    reply_to_email: str = ""
+    relayed_by: str = ""  # the web form or relay it came through; the author is Reply-To
 
 
 @dataclass(frozen=True)

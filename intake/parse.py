@@ -43,8 +43,10 @@ def parse_message(data: bytes) -> ParsedMessage:
     headers = {k.lower(): _header_str(v) for k, v in reversed(message.items())}
 
     sender_name, sender_email = _first_address(mail.from_)
+    reply_to = getattr(mail, "reply_to", None) or []
+    reply_name, reply_email = _first_address(reply_to) if len(reply_to) == 1 else ("", "")
     if not sender_email:
-        sender_name, sender_email = _first_address(getattr(mail, "reply_to", None) or [])
+        sender_name, sender_email = _first_address(reply_to)
     recipients = tuple(
         dict.fromkeys(
             addr.lower()
@@ -72,6 +74,8 @@ def parse_message(data: bytes) -> ParsedMessage:
         headers=headers,
         content_type=message.get_content_type(),
         defects=tuple(sorted(mail.defects_categories)),
+        reply_to_name=_clean(_header_str(reply_name)),
+        reply_to_email=reply_email.strip().lower(),
     )
 
 

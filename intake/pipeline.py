@@ -31,7 +31,14 @@ from intake.parse import ParseError, forwarded_message, parse_message
 from intake.report import RunReport
 from intake.store import Store
 from intake.threads import Threads
-from intake.triage.automatic import Automatic, Category, denied, detect, role_sender
+from intake.triage.automatic import (
+    Automatic,
+    Category,
+    denied,
+    detect,
+    relayed_author,
+    role_sender,
+)
 from intake.triage.bounces import read_bounce
 from intake.triage.checks import review
 from intake.triage.kinds import classify
@@ -140,7 +147,7 @@ class Intake:
         except ParseError as exc:
             self._quarantine_unreadable(stored, str(exc), report)
             return
-        msg = self.unwrap_forward(msg, data)
+        msg = self.as_sent_by_author(msg, data)
 
         if msg.message_id:
             earlier = self.ledger.message_with_id(msg.message_id, stored.id)
@@ -164,6 +171,14 @@ class Intake:
             self.threads.add(stored, msg, *verdict.thread, report)
             return
         self._record(stored, msg, verdict, report)
+
+    def as_sent_by_author(self, msg: ParsedMessage, data: bytes) -> ParsedMessage:
+        """The message as its author sent it: through a web form or relay, the person
+        in Reply-To; as a forward, the submission it carries."""
+        if relayed_author(msg, self.own_addresses):
+            msg = replace(msg, sender_name=msg.reply_to_name, sender_email=msg.reply_to_email,
+                          relayed_by=msg.sender_email)
+        return self.unwrap_forward(msg, data)
 
     def unwrap_forward(self, msg: ParsedMessage, data: bytes) -> ParsedMessage:
         """A person's forward of a submission stands for the submission it carries
@@ -282,7 +297,8 @@ class Intake:
                 reason=reason, draft_dir=draft_dir)
             self.ledger.add_event("received", submission_id=sub, message_row=stored.id,
                                   origin=stored.origin, sender=msg.sender_email,
-                                  forwarded_by=msg.forwarded_by or None)
+                                  forwarded_by=msg.forwarded_by or None,
+                                  relayed_by=msg.relayed_by or None)
             if status is Status.IGNORED:
                 self.ledger.add_event("ignored", submission_id=sub, reason=reason)
             else:

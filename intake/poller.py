@@ -237,7 +237,7 @@ def _describe(app: Intake, item: Fetched, report: RunReport) -> str:
         report.known += 1
         return f"{head} already taken"
     try:
-        msg = parse_message(item.data)
+        msg = app.as_sent_by_author(parse_message(item.data), item.data)
     except ParseError as exc:
         report.quarantined += 1
         return f"{head} would quarantine: {exc}"

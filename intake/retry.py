@@ -46,7 +46,7 @@ def retry(app: Intake, reference: str, actor: Actor) -> Retried:
         return _still(app, sub, actor, f"the message is {stored.size:,} bytes, over the "
                       f"{limit:,} byte limit: {where}")
     try:
-        msg = app.unwrap_forward(parse_message(data), data)
+        msg = app.as_sent_by_author(parse_message(data), data)
     except ParseError as exc:
         return _still(app, sub, actor, str(exc))
     verdict = app.assess(msg, follow_threads=False)

@@ -243,3 +243,61 @@ def test_deny_list_and_role_addresses(
     quiet = [e for e in _history(cli, config, role["reference"])
              if e["event"] == "not answered automatically"]
     assert quiet and "role address" in quiet[0]["reason"]
+
+
+# -- web forms and relays ---------------------------------------------------------------
+
+ARTICLE = article_docx("Night shifts", paragraphs=3, image=False)
+
+
+def _relayed(sender: str, reply_to: str, n: int, **headers: str) -> bytes:
+    """What a website's submission form sends: as itself, the author in Reply-To."""
+    return make_email(sender, f"New submission from the website ({n})",
+                      "Name: Ana Lima\nArticle type: guest post\nMessage: my guest post.",
+                      message_id=f"<form{n}@journal.example.org>",
+                      attachments=((f"post{n}.docx", DOCX, ARTICLE),),
+                      headers={"Reply-To": reply_to, **headers})
+
+
+@pytest.mark.parametrize("sender", [
+    "Journal website <wordpress@journal.example.org>",
+    "Forms <no-reply@forms.example.com>",
+    "submissions@journal.example.org",  # a form that sends as our own address
+])
+def test_a_web_form_submission_is_the_authors_and_answered_to_reply_to(
+        sender: str, tmp_path: Path, smtp_factory: Callable[..., SmtpServer],
+        make_config: Configure, cli: Callable[..., CliResult]) -> None:
+    smtp = smtp_factory("plain")
+    config = make_config(smtp=smtp.settings())
+    result = cli("--config", config, "ingest",
+                 eml_folder(tmp_path, [_relayed(sender, "Ana Lima <Ana@Uni.example>", 1)]))
+    assert result.code == 0, result.err
+    assert "new 1" in result.out and "sent 1" in result.out, result.out
+    assert [m.rcpt_tos for m in smtp.handler.messages] == [["ana@uni.example"]]
+    (row,) = _queue(cli, config)
+    assert (row["author_name"], row["author_email"], row["kind"]) == \
+        ("Ana Lima", "ana@uni.example", "guest_post")
+    relay = email.utils.parseaddr(sender)[1]
+    assert any(f"Sent through {relay} (a web form or relay)" in w for w in row["warnings"])
+    received = next(e for e in _history(cli, config, row["reference"])
+                    if e["event"] == "received")
+    assert received["relayed_by"] == relay
+
+
+@pytest.mark.parametrize(("sender", "reply_to", "headers"), [
+    # Our own acknowledgement coming back, whatever its Reply-To says.
+    ("submissions@journal.example.org", "ana@uni.example",
+     {"X-Intake-Loop": "submissions@journal.example.org"}),
+    # A no-reply sender whose Reply-To is itself automatic, or our own address.
+    ("noreply@shop.example", "no-reply@shop.example", {}),
+    ("noreply@shop.example", "submissions@journal.example.org", {}),
+    # A bounce does not become a person's mail by carrying a Reply-To.
+    ("MAILER-DAEMON@mx.example.net", "ana@uni.example", {}),
+])
+def test_a_reply_to_never_turns_automatic_mail_into_a_person(
+        sender: str, reply_to: str, headers: dict[str, str]) -> None:
+    from intake.triage.automatic import relayed_author
+
+    msg = parse_message(_relayed(sender, reply_to, 1, **headers))
+    assert not relayed_author(msg, OWN)
+    assert detect(msg, OWN) is not None

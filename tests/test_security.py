@@ -79,10 +79,16 @@ def test_no_field_that_reaches_an_email_can_add_a_header_or_a_recipient(
            "Content-Disposition: attachment; "
            f"filename*=utf-8''{quote('post' + INJECT + '.docx', safe='')}\r\n\r\n"
            f"{base64.encodebytes(doc).decode()}\r\n--b--\r\n").encode()
-    imap.append(raw)
+    # A web form's message: the author, and so the To of the reply, comes from Reply-To.
+    relayed = f"Reply-To: {_encoded(INJECT)} <author@uni.example>\r\n".encode() + make_email(
+        "Website <wordpress@journal.example.org>", "New submission",
+        "Name: Hello\nMessage: my guest post.", message_id="<form@x>",
+        attachments=(("form.docx", DOCX, text_docx("Another", ["Other words."] * 30)),))
+    imap.append(raw, relayed)
     assert cli("--config", config, "poll").code == 0
-    (ack,) = _received(smtp)
+    ack, form_ack = _received(smtp)
     _assert_clean_headers(ack)
+    _assert_clean_headers(form_ack)
     ref = str(ack["X-Intake-Reference"])
 
     # The editor's own words and a configured reason go into a decision email.
@@ -92,7 +98,7 @@ def test_no_field_that_reaches_an_email_can_add_a_header_or_a_recipient(
                   "--message", INJECT)
     assert decided.code == 0, decided.err
     assert cli(*c, "send").code == 0
-    _, decision = _received(smtp)
+    *_, decision = _received(smtp)
     _assert_clean_headers(decision)
     assert "Hello" in decision.get_body(("plain",)).get_content()  # type: ignore[union-attr]
 

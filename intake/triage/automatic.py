@@ -46,6 +46,15 @@ _ROLE_LOCALPARTS = re.compile(
     r"security|press|media|careers|jobs|hr|reception)([+].*)?$",
     re.IGNORECASE,
 )
+# Senders that send on a person's behalf and name that person in Reply-To: web forms
+# (WordPress sends as wordpress@ unless told otherwise), no-reply relays. Not the
+# senders of delivery failures (mailer-daemon, postmaster, bounces).
+_RELAY_LOCALPARTS = re.compile(
+    r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|notifications?|notify|"
+    r"wordpress|wp|forms?|web[-_.]?forms?|formmail|form[-_.]?submissions?|www[-_.]?data|"
+    r"nobody|website|web)([+].*)?$",
+    re.IGNORECASE,
+)
 # Subjects servers give delivery failures, in the languages our authors' servers speak.
 _BOUNCE_SUBJECT = re.compile(
     r"^\s*(undeliverable|undelivered mail|undelivered message|delivery status notification|"
@@ -216,3 +225,17 @@ def denied(sender: str, deny: tuple[str, ...]) -> str | None:
         if "@" not in entry and (domain == entry or domain.endswith("." + entry)):
             return entry
     return None
+
+
+def relayed_author(msg: ParsedMessage, own: frozenset[str]) -> bool:
+    """A web form or a no-reply relay (or our own address, which a website's form may
+    send as) forwarding a person's message, the person named in Reply-To: that person is
+    the author. Never our own mail coming back, and never a Reply-To that is itself an
+    automatic or our own address."""
+    person = msg.reply_to_email
+    if not person or person == msg.sender_email or LOOP_HEADER.lower() in msg.headers:
+        return False
+    sender_local = msg.sender_email.partition("@")[0]
+    if not (msg.sender_email in own or _RELAY_LOCALPARTS.match(sender_local)):
+        return False
+    return person not in own and not _AUTOMATIC_LOCALPARTS.match(person.partition("@")[0])
