@@ -104,6 +104,9 @@ class IntakeSection:
         "largest message processed, in bytes; larger ones are kept and quarantined",
         30 * 1024 * 1024,
     )
+    message_seconds: float = _opt(
+        "time the processing of one message may take; past it the message is quarantined",
+        180.0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -367,6 +370,8 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
                  intake.reference_prefix)
     if intake.max_message_bytes < 1024:
         ctx.fail("intake", "max_message_bytes", "at least 1024", intake.max_message_bytes)
+    if intake.message_seconds < 1:
+        ctx.fail("intake", "message_seconds", "at least 1", intake.message_seconds)
 
     if "smtp" not in data:
         raise SettingsError(f"{path}: [smtp] is missing: intake needs somewhere to send "

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from intake.convert import ConversionError
 from intake.convert.isolated import Limits, convert_isolated
-from intake.drafts import clean_images
 from intake.errors import ExitCode, IntakeError
 from intake.filenames import safe_filename
 from intake.models import Attachment
@@ -32,12 +31,10 @@ def convert_to_folder(source: Path, output: Path | None, limits: Limits | None =
     except ConversionError as exc:
         print(f"intake: {source}: {exc.reason}", file=sys.stderr)
         return int(ExitCode.NEEDS_ATTENTION)
-    # The same finishing as a submission's draft: sections, counts, clean images.
+    # The same finishing as a submission's draft (its images were cleaned in the worker).
     sections = find_sections(converted.markdown)
-    assets, uncertain = clean_images(list(converted.assets))
-    warnings = list(converted.warnings) + [
-        f"Image {n} may still carry metadata (such as where a photo was taken): check it "
-        "before publishing." for n in uncertain]
+    assets = converted.assets
+    warnings = list(converted.warnings)
     front = {
         "title": converted.title or source.stem,
         "source_files": [{"name": name, "role": "manuscript", "type": file_type.value,

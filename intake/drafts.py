@@ -13,12 +13,10 @@ import re
 
 from intake.config import DraftsSection, KindRule
 from intake.convert import ConversionError, is_convertible, names_word
-from intake.convert.images import strip_metadata
-from intake.convert.isolated import Limits, convert_isolated
-from intake.convert.markdown import count_words, escape, tidy
+from intake.convert.isolated import Limits, clean_isolated, convert_isolated
+from intake.convert.markdown import count_words, escape, from_plain_text, tidy
 from intake.models import Asset, Attachment, Converted, Draft, FileType, ParsedMessage, SourceFile
 from intake.sections import BIO_LABEL, REFERENCES_LABEL, find_sections
-from intake.sniff import sniff
 
 _RANK = {FileType.DOCX: 0, FileType.ODT: 1, FileType.PDF: 2, FileType.RTF: 3, FileType.OLE: 4,
          FileType.DOCM: 5, FileType.ENCRYPTED_OFFICE: 5, FileType.HTML: 6, FileType.TEXT: 7}
@@ -64,11 +62,11 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> 
     title: str | None = None
     comments: tuple[dict[str, str], ...] = ()
 
+    limits = Limits(settings.convert_seconds, settings.convert_memory_mb)
     if manuscript is not None:
         try:
             converted = convert_isolated(
-                manuscript.filename, manuscript.data, manuscript.file_type,
-                Limits(settings.convert_seconds, settings.convert_memory_mb))
+                manuscript.filename, manuscript.data, manuscript.file_type, limits)
         except ConversionError as exc:
             problem, advice = exc.reason, exc.advice
             converted = Converted(markdown="")
@@ -93,6 +91,7 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> 
                             "manuscript.")
 
     taken_assets = {a.name.lower() for a in assets}
+    attached: list[Asset] = []  # images beside the manuscript, not yet cleaned
     sources: list[SourceFile] = []
     images: list[str] = []
     for att in msg.attachments:
@@ -108,7 +107,7 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> 
             while name.lower() in taken_assets:
                 name = "attached-" + name
             taken_assets.add(name.lower())
-            assets.append(Asset(name=name, data=att.data))
+            attached.append(Asset(name=name, data=att.data))
             images.append(f"![{escape(att.filename)}](assets/{name})")
         elif att.inline and att.file_type.is_image:
             role = "inline image"
@@ -132,11 +131,11 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> 
     if problem:
         warnings.insert(0, f"The manuscript could not be converted: {problem}.")
 
+    markdown, cleaned, notes = clean_isolated(markdown, tuple(attached), limits)
+    assets.extend(cleaned)
+    warnings.extend(notes)
     markdown = tidy(markdown)
     sections = find_sections(markdown)
-    assets, kept_metadata = clean_images(assets)
-    warnings.extend(f"Image {name} may still carry metadata (such as where a photo was "
-                    "taken): check it before publishing." for name in kept_metadata)
     title, title_found = _title(title, markdown, msg.subject, manuscript)
     return Draft(
         title=title,
@@ -159,20 +158,8 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> 
     )
 
 
-def clean_images(assets: list[Asset]) -> tuple[list[Asset], list[str]]:
-    """Assets with EXIF/GPS, XMP and text metadata removed, and the names of those whose
-    format could not be cleaned."""
-    cleaned, uncertain = [], []
-    for asset in assets:
-        data, understood = strip_metadata(asset.data, sniff(asset.data))
-        if not understood:
-            uncertain.append(asset.name)
-        cleaned.append(Asset(name=asset.name, data=data))
-    return cleaned, uncertain
-
-
 def _body_markdown(text: str) -> str:
-    return tidy(text.replace("\r\n", "\n"))
+    return tidy(from_plain_text(text))
 
 
 def _title(found: str | None, markdown: str, subject: str,

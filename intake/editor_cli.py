@@ -229,6 +229,38 @@ def cmd_reclassify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_add_author(args: argparse.Namespace) -> int:
+    from intake.authorship import add_author
+    from intake.pipeline import Intake
+
+    settings = settings_of(args)
+    app = Intake(settings)
+    try:
+        sub = add_author(app, args.reference, args.email, actor_for(settings, args.actor))
+    finally:
+        app.close()
+    print(f"{sub.reference}: {args.email.strip().lower()} may now send revisions")
+    return 0
+
+
+def cmd_take_revision(args: argparse.Namespace) -> int:
+    from intake.authorship import take_revision
+    from intake.pipeline import Intake
+    from intake.runlock import run_lock
+
+    settings = settings_of(args)
+    with run_lock(settings.data_dir):  # it converts and queues mail, as a poll does
+        app = Intake(settings)
+        try:
+            sub = take_revision(app, args.reference, args.message,
+                                actor_for(settings, args.actor))
+        finally:
+            app.close()
+    print(f"{sub.reference}: revision {sub.revision} from message {args.message} "
+          f"(status {sub.status.value})")
+    return 0
+
+
 # -- decisions ---------------------------------------------------------------------
 
 
@@ -393,6 +425,20 @@ def add_editor_commands(register: Register) -> None:
     p = register("note", cmd_note, "add a note to a submission's history")
     p.add_argument("reference")
     p.add_argument("text")
+    actor_option(p)
+
+    p = register("add-author", cmd_add_author, "let another address send revisions of a "
+                 "submission (a co-author, the author's new address)")
+    p.add_argument("reference")
+    p.add_argument("email")
+    actor_option(p)
+
+    p = register("take-revision", cmd_take_revision, "make a message kept as a "
+                 "submission's correspondence (a version held for an editor) its next "
+                 "revision")
+    p.add_argument("reference")
+    p.add_argument("message", type=int, help="the message's number (message_row in "
+                   "intake show)")
     actor_option(p)
 
     p = register("reclassify", cmd_reclassify, "correct a submission's kind (one in triage "

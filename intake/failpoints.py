@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
-# The points: after-fetch, mid-process (after one message is committed), after-smtp
-# (the server accepted, our commit not yet made), before-mark.
+# The points: after-fetch, processing (a message is being read), mid-process (after one
+# message is committed), after-smtp (the server accepted, our commit not yet made),
+# before-mark. INTAKE_FAILPOINT=hang-NAME hangs there instead, as a hostile input would.
 
 
 def failpoint(name: str) -> None:
-    if os.environ.get("INTAKE_FAILPOINT") == name:
+    chosen = os.environ.get("INTAKE_FAILPOINT")
+    if chosen == name:
         os.kill(os.getpid(), signal.SIGKILL)
+    elif chosen == f"hang-{name}":
+        time.sleep(3600)

@@ -160,7 +160,34 @@ MIGRATIONS: tuple[str, ...] = (
         sent_at TEXT NOT NULL
     );
     """,
+    # 5: promises under attack. A message's identity is what it says (fingerprint), not
+    # its Message-ID; a message whose processing was cut short is counted (attempts); the
+    # per-sender limit counts a mailbox, not its +tags (recipient_key, filled in Python);
+    # who besides the author may revise a submission (authors).
+    """
+    ALTER TABLE messages ADD COLUMN fingerprint TEXT;
+    ALTER TABLE messages ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX messages_fingerprint ON messages(fingerprint);
+    ALTER TABLE outbox ADD COLUMN recipient_key TEXT;
+    CREATE INDEX outbox_recipient_key ON outbox(recipient_key, created_at);
+    CREATE TABLE authors (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        email TEXT NOT NULL,
+        added_by TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (submission_id, email)
+    );
+    """,
 )
+
+
+def address_key(address: str) -> str:
+    """One key per mailbox: case folded and the +tag dropped (victim+1@ and victim+2@
+    reach one person), so limits count people, not spellings."""
+    local, at, domain = address.strip().lower().rpartition("@")
+    if not at:
+        return domain
+    return f"{local.split('+', 1)[0] or local}@{domain}"
 
 
 def now_iso() -> str:
@@ -180,6 +207,8 @@ class StoredMessage:
     reason: str | None
     submission_id: int | None
     fetched_at: str
+    fingerprint: str | None = None
+    attempts: int = 0
 
 
 @dataclass(frozen=True)
@@ -312,6 +341,8 @@ class Ledger:
                         self.db.execute(statement)
                 if number == 3:
                     self._files_from_drafts()
+                if number == 5:
+                    self._recipient_keys()
                 self.db.execute(f"PRAGMA user_version = {number}")
 
     def _files_from_drafts(self) -> None:
@@ -335,6 +366,12 @@ class Ledger:
                 for f in (sources if isinstance(sources, list) else [])
                 if isinstance(f, dict) and f.get("sha256")])
 
+    def _recipient_keys(self) -> None:
+        """Migration 5: the per-sender limit counts by mailbox (see address_key)."""
+        rows = self.db.execute("SELECT id, recipient FROM outbox").fetchall()
+        self.db.executemany("UPDATE outbox SET recipient_key = ? WHERE id = ?",
+                            [(address_key(r["recipient"]), r["id"]) for r in rows])
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         self.db.execute("BEGIN IMMEDIATE")
@@ -351,6 +388,13 @@ class Ledger:
         row = self.db.execute("SELECT * FROM messages WHERE sha256 = ?", (sha256,)).fetchone()
         return _message(row) if row else None
 
+    def message_by_fingerprint(self, fingerprint: str, other_than: int = -1
+                               ) -> StoredMessage | None:
+        """The first message dealt with that says exactly this (see intake.identity)."""
+        row = self.db.execute("SELECT * FROM messages WHERE fingerprint = ? AND id != ? "
+                              "ORDER BY id LIMIT 1", (fingerprint, other_than)).fetchone()
+        return _message(row) if row else None
+
     def add_message(self, *, sha256: str, source: str, origin: str, raw_path: str,
                     size: int, state: MessageState = MessageState.FETCHED,
                     reason: str | None = None) -> int:
@@ -360,6 +404,13 @@ class Ledger:
             (sha256, source, origin, raw_path, size, state.value, reason, now_iso()))
         assert cur.lastrowid is not None
         return cur.lastrowid
+
+    def begin_attempt(self, message: int) -> None:
+        """Count a start of processing, committed before it begins: a run that dies
+        (crash, kill, time limit) leaves the count behind for the next run to see."""
+        with self.transaction():
+            self.db.execute("UPDATE messages SET attempts = attempts + 1 WHERE id = ?",
+                            (message,))
 
     def messages_in_state(self, state: MessageState, limit: int | None = None
                           ) -> list[StoredMessage]:
@@ -375,21 +426,28 @@ class Ledger:
             (mailbox, uidvalidity, uid, message_row, now_iso() if done_how else None,
              done_how))
 
-    def message_with_id(self, message_id: str, other_than: int) -> StoredMessage | None:
-        """An earlier message with this Message-ID that was already dealt with."""
-        row = self.db.execute(
+    def messages_with_id(self, message_id: str, other_than: int) -> list[StoredMessage]:
+        """Earlier messages with this Message-ID that were already dealt with, oldest first
+        (a Message-ID is a claim, not an identity: see intake.identity)."""
+        rows = self.db.execute(
             "SELECT * FROM messages WHERE message_id = ? AND id != ? AND state IN (?, ?, ?) "
-            "ORDER BY id LIMIT 1",
+            "ORDER BY id LIMIT 20",
             (message_id, other_than, MessageState.PROCESSED.value, MessageState.IGNORED.value,
-             MessageState.QUARANTINED.value)).fetchone()
-        return _message(row) if row else None
+             MessageState.QUARANTINED.value)).fetchall()
+        return [_message(r) for r in rows]
+
+    def message_state(self, message: int) -> MessageState:
+        row = self.db.execute("SELECT state FROM messages WHERE id = ?", (message,)).fetchone()
+        return MessageState(row[0])
 
     def finish_message(self, message: int, state: MessageState, *, message_id: str = "",
-                       reason: str | None = None, submission_id: int | None = None) -> None:
+                       reason: str | None = None, submission_id: int | None = None,
+                       fingerprint: str | None = None) -> None:
         self.db.execute(
             "UPDATE messages SET state = ?, message_id = ?, reason = ?, submission_id = ?, "
-            "processed_at = ? WHERE id = ?",
-            (state.value, message_id, reason, submission_id, now_iso(), message))
+            "processed_at = ?, fingerprint = coalesce(?, fingerprint) WHERE id = ?",
+            (state.value, message_id, reason, submission_id, now_iso(), fingerprint,
+             message))
 
     def messages_of(self, submission_id: int) -> list[StoredMessage]:
         rows = self.db.execute("SELECT * FROM messages WHERE submission_id = ? ORDER BY id",
@@ -530,7 +588,9 @@ class Ledger:
                 row = self.db.execute(
                     "SELECT m.submission_id FROM messages m JOIN submissions s "
                     "ON s.id = m.submission_id WHERE m.message_id = ? AND s.status != ? "
-                    "ORDER BY m.id DESC LIMIT 1", (mid, Status.IGNORED.value)).fetchone()
+                    # The first to claim a Message-ID keeps it: a later message that
+                    # reuses it cannot draw the thread's replies away.
+                    "ORDER BY m.id LIMIT 1", (mid, Status.IGNORED.value)).fetchone()
             if row is not None:
                 return int(row[0])
         return None
@@ -662,11 +722,11 @@ class Ledger:
         stamp = now_iso()
         cur = self.db.execute(
             "INSERT INTO outbox (submission_id, purpose, template, recipient, subject, "
-            "message_id, body, state, next_attempt_at, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) "
+            "message_id, body, state, next_attempt_at, created_at, recipient_key) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) "
             "ON CONFLICT (submission_id, purpose) DO NOTHING",
             (submission_id, purpose, template, recipient, subject, message_id, body, stamp,
-             stamp))
+             stamp, address_key(recipient)))
         return cur.lastrowid if cur.rowcount else None
 
     def due_outbox(self, now: str) -> list[OutboxItem]:
@@ -705,10 +765,31 @@ class Ledger:
                         (diagnostic, item))
 
     def emails_to(self, recipient: str, since: str) -> int:
-        """How many emails were queued for this address since then (any purpose)."""
-        row = self.db.execute("SELECT COUNT(*) FROM outbox WHERE recipient = ? "
-                              "AND created_at >= ?", (recipient, since)).fetchone()
+        """How many emails were queued for this mailbox since then (any purpose), however
+        its address was spelt (see address_key)."""
+        row = self.db.execute("SELECT COUNT(*) FROM outbox WHERE recipient_key = ? "
+                              "AND created_at >= ?", (address_key(recipient), since)).fetchone()
         return int(row[0])
+
+    def emails_queued_since(self, since: str) -> int:
+        row = self.db.execute("SELECT COUNT(*) FROM outbox WHERE created_at >= ?",
+                              (since,)).fetchone()
+        return int(row[0])
+
+    # -- who may revise ------------------------------------------------------
+
+    def add_author(self, submission_id: int, email: str, added_by: str) -> bool:
+        cur = self.db.execute(
+            "INSERT INTO authors (submission_id, email, added_by, added_at) VALUES "
+            "(?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (submission_id, email.strip().lower(), added_by, now_iso()))
+        return cur.rowcount > 0
+
+    def authors_of(self, submission_id: int) -> list[str]:
+        """The addresses an editor added to the author's (who may also revise)."""
+        rows = self.db.execute("SELECT email FROM authors WHERE submission_id = ? "
+                               "ORDER BY added_at", (submission_id,)).fetchall()
+        return [r[0] for r in rows]
 
     def outbox_failed(self, item: int, error: str) -> None:
         self.db.execute("UPDATE outbox SET state = 'failed', attempts = attempts + 1, "
@@ -720,7 +801,8 @@ def _message(row: sqlite3.Row) -> StoredMessage:
         id=row["id"], sha256=row["sha256"], source=row["source"], origin=row["origin"],
         raw_path=row["raw_path"], size=row["size"], message_id=row["message_id"],
         state=MessageState(row["state"]), reason=row["reason"],
-        submission_id=row["submission_id"], fetched_at=row["fetched_at"])
+        submission_id=row["submission_id"], fetched_at=row["fetched_at"],
+        fingerprint=row["fingerprint"], attempts=row["attempts"])
 
 
 def _submission(row: sqlite3.Row) -> Submission:

@@ -117,6 +117,7 @@ class ParsedMessage:
     reply_to_name: str = ""  # the Reply-To address, when it names exactly one
     reply_to_email: str = ""
     relayed_by: str = ""  # the web form or relay it came through; the author is Reply-To
+    fingerprint: str = ""  # what the message says, for telling deliveries apart (identity.py)
 
 
 @dataclass(frozen=True)

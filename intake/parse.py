@@ -17,11 +17,19 @@ import tnefparse
 
 from intake.convert.htmldoc import html_to_text
 from intake.filenames import safe_filename, unique
+from intake.identity import fingerprint
 from intake.models import Attachment, ParsedMessage
 from intake.sniff import EXTENSIONS, sniff
 
 # No controls: a Message-ID is echoed in our replies' In-Reply-To and References.
 _MSGID = re.compile(r"<[^<>\s\x00-\x1f\x7f]+>")
+# Decoding a header costs the square of its encoded words (email.header.decode_header,
+# which mail-parser calls on every header), so no header value reaches a decoder longer
+# than this: 16 KiB holds 16 lines of RFC 5322's 998 characters and any real header.
+MAX_HEADER_CHARS = 16 * 1024
+# Parts in one message, nested ones counted: a submission has a handful; thousands only
+# cost memory and time.
+MAX_PARTS = 500
 
 
 class ParseError(Exception):
@@ -33,7 +41,16 @@ def parse_message(data: bytes) -> ParsedMessage:
         raise ParseError("this is an Outlook .msg file, not an email as sent: open it in "
                          "Outlook and forward it, or save it as .eml")
     try:
-        mail = mailparser.parse_from_bytes(data)
+        tree = message_from_bytes(data, policy=compat32)
+        parts = sum(1 for _ in tree.walk())
+        if parts > MAX_PARTS:
+            raise ParseError(f"the message has {parts:,} MIME parts, more than the "
+                             f"{MAX_PARTS} intake reads in one message")
+        _bound_headers(tree)
+        identity = fingerprint(tree)
+        mail = mailparser.MailParser(tree)
+    except ParseError:
+        raise
     except Exception as exc:  # mail-parser raises many kinds on broken input
         raise ParseError(f"the message could not be read as email ({type(exc).__name__}: "
                          f"{exc})") from exc
@@ -76,6 +93,7 @@ def parse_message(data: bytes) -> ParsedMessage:
         defects=tuple(sorted(mail.defects_categories)),
         reply_to_name=_clean(_header_str(reply_name)),
         reply_to_email=reply_email.strip().lower(),
+        fingerprint=identity,
     )
 
 
@@ -100,6 +118,23 @@ def forwarded_message(data: bytes) -> bytes | None:
            for part in outer.walk()):
         return None  # files of the forwarder's own: this is not just a forward
     return inner[0].as_bytes(policy=compat32)
+
+
+def _bound_headers(tree: Message) -> None:
+    """Cut every header value of every part to MAX_HEADER_CHARS, in place and in order.
+    References keeps its end: the newest message it names is the one a reply answers."""
+    for part in tree.walk():
+        items = part.items()
+        if all(len(str(value)) <= MAX_HEADER_CHARS for _, value in items):
+            continue
+        for name in {name for name, _ in items}:
+            del part[name]
+        for name, value in items:
+            text = str(value)
+            if len(text) > MAX_HEADER_CHARS:
+                text = (text[-MAX_HEADER_CHARS:] if name.lower() == "references"
+                        else text[:MAX_HEADER_CHARS])
+            part[name] = text
 
 
 def _header_str(value: Any) -> str:

@@ -17,6 +17,7 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import parseaddr
 
+from intake.budget import MessageTimeout, time_budget
 from intake.config import Settings, sender_address
 from intake.drafts import build_draft
 from intake.errors import SettingsError, StorageFull, is_storage_full
@@ -44,6 +45,11 @@ from intake.triage.checks import review
 from intake.triage.kinds import classify
 
 __all__ = ["Assessment", "Intake", "RunReport"]
+
+# A message whose processing was cut short this often (the run crashed, was killed or
+# hung) is quarantined at the next start instead of being tried again, so the mail
+# behind it keeps flowing (Mailman's shunt queue).
+MAX_ATTEMPTS = 2
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +123,26 @@ class Intake:
         if swept:
             log.info("removed %d half-written file(s) left by an interrupted run", swept)
         for stored in self.ledger.messages_in_state(MessageState.FETCHED, limit):
+            if stored.attempts >= MAX_ATTEMPTS:
+                self._quarantine_unreadable(
+                    stored, f"processing this message was cut short {stored.attempts} times "
+                    "(the run crashed, was killed or ran out of time); it is kept and not "
+                    "tried again by itself: intake retry REF once the cause is fixed", report,
+                    headers=self._headers_of(stored))
+                continue
+            self.ledger.begin_attempt(stored.id)
+            seconds = self.settings.intake.message_seconds
             try:
-                self.process(stored, report)
+                with time_budget(seconds):
+                    self.process(stored, report)
                 failpoint("mid-process")
+            except MessageTimeout:
+                if self.ledger.message_state(stored.id) is MessageState.FETCHED:
+                    self._quarantine_unreadable(
+                        stored, f"processing this message took longer than {seconds:g} "
+                        "seconds ([intake] message_seconds; a hostile or damaged message?); "
+                        "it is kept and can be retried (intake retry REF)", report,
+                        headers=self._headers_of(stored))
             except SettingsError:
                 raise  # a broken template or setting: stop, the message stays to be done
             except Exception as exc:
@@ -148,22 +171,30 @@ class Intake:
             self._quarantine_unreadable(stored, str(exc), report)
             return
         msg = self.as_sent_by_author(msg, data)
+        failpoint("processing")
 
-        if msg.message_id:
-            earlier = self.ledger.message_with_id(msg.message_id, stored.id)
-            if earlier is not None:
-                with self.ledger.transaction():
-                    self.ledger.finish_message(
-                        stored.id, MessageState.DUPLICATE, message_id=msg.message_id,
-                        reason=f"same Message-ID as message {earlier.id}",
-                        submission_id=earlier.submission_id)
-                    self.ledger.add_event("duplicate received",
-                                          submission_id=earlier.submission_id,
-                                          message_row=stored.id, origin=stored.origin)
-                report.duplicates += 1
-                return
+        earlier = self.duplicate_of(msg, stored.id)
+        if earlier is not None:
+            with self.ledger.transaction():
+                self.ledger.finish_message(
+                    stored.id, MessageState.DUPLICATE, message_id=msg.message_id,
+                    fingerprint=msg.fingerprint,
+                    reason=f"the same message as message {earlier.id}",
+                    submission_id=earlier.submission_id)
+                self.ledger.add_event("duplicate received",
+                                      submission_id=earlier.submission_id,
+                                      message_row=stored.id, origin=stored.origin)
+            report.duplicates += 1
+            return
 
         verdict = self.assess(msg)
+        reused = self.ledger.messages_with_id(msg.message_id, stored.id) \
+            if msg.message_id else []
+        if reused and verdict.draft is not None:
+            note = (f"This message reuses the Message-ID of message {reused[0].id}, which "
+                    "says something else: it was taken as a message of its own.")
+            verdict = replace(verdict, draft=replace(
+                verdict.draft, warnings=(note, *verdict.draft.warnings)))
         if verdict.automatic is not None and self._about_our_mail(stored, msg, data,
                                                                   verdict.automatic, report):
             return
@@ -171,6 +202,33 @@ class Intake:
             self.threads.add(stored, msg, *verdict.thread, report)
             return
         self._record(stored, msg, verdict, report)
+
+    def _headers_of(self, stored: StoredMessage) -> bytes:
+        """The start of a kept message, enough for who sent it and about what."""
+        try:
+            with (self.settings.data_dir / stored.raw_path).open("rb") as fh:
+                return fh.read(256 * 1024)
+        except OSError:
+            return b""
+
+    def duplicate_of(self, msg: ParsedMessage, other_than: int = -1) -> StoredMessage | None:
+        """An earlier message that is this one again, by what it says (intake.identity):
+        a Message-ID alone is a claim anyone can make."""
+        earlier = self.ledger.message_by_fingerprint(msg.fingerprint, other_than)
+        if earlier is not None or not msg.message_id:
+            return earlier
+        for candidate in self.ledger.messages_with_id(msg.message_id, other_than):
+            if candidate.fingerprint is not None:
+                continue  # compared above
+            # Kept before fingerprints: read what it says from its raw file.
+            path = self.settings.data_dir / candidate.raw_path
+            try:
+                theirs = parse_message(path.read_bytes()).fingerprint
+            except (OSError, ParseError):
+                return candidate  # nothing to compare: taken once, as before
+            if theirs == msg.fingerprint:
+                return candidate
+        return None
 
     def as_sent_by_author(self, msg: ParsedMessage, data: bytes) -> ParsedMessage:
         """The message as its author sent it: through a web form or relay, the person
@@ -255,6 +313,7 @@ class Intake:
                                       reason=detail)
             self.ledger.finish_message(stored.id, MessageState.IGNORED,
                                        message_id=msg.message_id, reason=automatic.reason,
+                                       fingerprint=msg.fingerprint,
                                        submission_id=item.submission_id)
         report.ignored += 1
         if bounced:
@@ -324,7 +383,8 @@ class Intake:
                      Status.QUARANTINED: MessageState.QUARANTINED}.get(status,
                                                                       MessageState.PROCESSED)
             self.ledger.finish_message(stored.id, state, message_id=msg.message_id,
-                                       reason=reason, submission_id=sub)
+                                       fingerprint=msg.fingerprint, reason=reason,
+                                       submission_id=sub)
         if status is Status.IGNORED:
             report.ignored += 1
             log.info("%s ignored: %s", reference, reason)

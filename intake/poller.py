@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from intake.budget import MessageTimeout, time_budget
 from intake.config import ImapSection, Settings
 from intake.errors import SettingsError
 from intake.failpoints import failpoint
@@ -225,7 +226,12 @@ def dry_run(settings: Settings, options: PollOptions, out: Callable[[str], None]
             for batch in box.fetch(uids, section.batch_size):
                 for item in batch:
                     report.fetched += 1
-                    out(_describe(app, item, report))
+                    try:
+                        with time_budget(settings.intake.message_seconds):
+                            out(_describe(app, item, report))
+                    except MessageTimeout as exc:
+                        report.quarantined += 1
+                        out(f"UID {item.uid}: would quarantine: {exc}")
     finally:
         app.close()
     return report
@@ -241,9 +247,9 @@ def _describe(app: Intake, item: Fetched, report: RunReport) -> str:
     except ParseError as exc:
         report.quarantined += 1
         return f"{head} would quarantine: {exc}"
-    if msg.message_id and app.ledger.message_with_id(msg.message_id, -1) is not None:
+    if app.duplicate_of(msg) is not None:
         report.duplicates += 1
-        return f"{head} already taken (same Message-ID)"
+        return f"{head} already taken (the same message)"
     verdict = app.assess(msg)
     kind = verdict.classification.kind if verdict.classification else "-"
     if verdict.thread is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from intake.budget import MessageTimeout, time_budget
 from intake.errors import IntakeError
 from intake.frontmatter import front_matter
 from intake.ledger import StoredMessage, Submission
@@ -45,11 +46,16 @@ def retry(app: Intake, reference: str, actor: Actor) -> Retried:
                  "raise [intake] max_message_bytes")
         return _still(app, sub, actor, f"the message is {stored.size:,} bytes, over the "
                       f"{limit:,} byte limit: {where}")
+    seconds = settings.intake.message_seconds
     try:
-        msg = app.as_sent_by_author(parse_message(data), data)
+        with time_budget(seconds):
+            msg = app.as_sent_by_author(parse_message(data), data)
+            verdict = app.assess(msg, follow_threads=False)
     except ParseError as exc:
         return _still(app, sub, actor, str(exc))
-    verdict = app.assess(msg, follow_threads=False)
+    except MessageTimeout:
+        return _still(app, sub, actor, f"processing it took longer than {seconds:g} seconds "
+                      "([intake] message_seconds)")
     if verdict.status in (Status.QUARANTINED, Status.IGNORED) or verdict.draft is None:
         return _still(app, sub, actor, verdict.reason or "no draft could be made")
     draft, found = verdict.draft, verdict.classification or Classification(
@@ -82,7 +88,7 @@ def retry(app: Intake, reference: str, actor: Actor) -> Retried:
         ledger.add_event("status changed", submission_id=sub.id, actor=actor.id,
                          before=Status.QUARANTINED.value, after=status.value)
         ledger.finish_message(stored.id, MessageState.PROCESSED, message_id=msg.message_id,
-                              submission_id=sub.id)
+                              fingerprint=msg.fingerprint, submission_id=sub.id)
         if verdict.acknowledge and settings.kind(found.kind).acknowledge:
             template = acknowledgement_template(app.notices, found.kind, draft, sure=found.sure)
             if template not in {o.template for o in ledger.outbox_of(sub.id)}:

@@ -6,11 +6,13 @@ import hashlib
 import io
 import os
 import struct
+import zipfile
 import zlib
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
+from typing import Any
 
 import docx
 from docx.oxml import OxmlElement
@@ -89,9 +91,7 @@ def article_docx(title: str, paragraphs: int = 6, image: bool = True) -> bytes:
         pic.set("descr", "Students on a ward round")
     doc.add_heading("About the author", level=2)
     doc.add_paragraph("Sam Okafor is a fourth-year medical student.")
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    return _saved(doc)
 
 
 def text_docx(title: str | None, paragraphs: list[str], *, links: tuple[str, ...] = (),
@@ -115,9 +115,21 @@ def text_docx(title: str | None, paragraphs: list[str], *, links: tuple[str, ...
         doc.add_picture(io.BytesIO(tiny_png(16, 16, (n * 40 % 256, 90, 200))), width=Inches(1))
         if image_alt:
             doc.inline_shapes[-1]._inline.docPr.set("descr", image_alt)
+    return _saved(doc)
+
+
+def _saved(doc: Any) -> bytes:
+    """The document's bytes, the same every time: zip entries dated like the sample mail,
+    so a sample sent twice is the same message twice."""
     out = io.BytesIO()
     doc.save(out)
-    return out.getvalue()
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(out) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) \
+            as target:
+        for info in source.infolist():
+            info.date_time = (2026, 11, 2, 9, 30, 0)
+            target.writestr(info, source.read(info))
+    return fixed.getvalue()
 
 
 def cv_docx(name: str) -> bytes:
@@ -127,9 +139,7 @@ def cv_docx(name: str) -> bytes:
     doc.add_paragraph("MBBS candidate, 2022-2028", style="List Bullet")
     doc.add_heading("Writing", level=1)
     doc.add_paragraph("Student newsletter editor, 2023-2025", style="List Bullet")
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    return _saved(doc)
 
 
 def email(sender: str, subject: str, body: str, *, to: str = TO,

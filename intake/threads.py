@@ -5,9 +5,14 @@ the submission's own messages (In-Reply-To, References), when its subject carrie
 the reference, or when it brings, from the same author, a manuscript we already
 have. Then:
 
-- a document not seen before in this submission becomes a new revision: the
-  current draft moves to revisions/N, the new one takes its place, and the author
-  is told it arrived;
+- a document not seen before in this submission, from its author (the address the
+  acknowledgement went to, or one an editor added), becomes a new revision while the
+  submission is open: the current draft moves to revisions/N, the new one takes its
+  place, and the author is told it arrived;
+- a new document from anyone else (references are easy to guess, threads easy to
+  join), or after the decision, changes nothing by itself: it is kept as
+  correspondence, held for an editor, who can take it as a revision
+  (`intake take-revision REF MESSAGE`);
 - the same files again are a duplicate: recorded, nothing queued, nobody emailed;
 - anything else (a text reply, a new headshot) is kept as correspondence for the
   editor, without an automatic answer: an author's "thank you" must not start a
@@ -25,7 +30,7 @@ from intake.config import Settings
 from intake.convert.markdown import count_words
 from intake.drafts import build_draft, choose_manuscript
 from intake.frontmatter import front_matter
-from intake.ledger import Ledger, StoredMessage, Submission, now_iso
+from intake.ledger import Ledger, StoredMessage, Submission, address_key, now_iso
 from intake.models import Classification, Draft, MessageState, ParsedMessage, Status
 from intake.outgoing import ACK, Outgoing, acknowledgement_template
 from intake.report import RunReport
@@ -82,7 +87,11 @@ class Threads:
         body_is_article = (rule.needs_manuscript and sub.word_count == 0 and not files
                            and count_words(msg.text) >= self.settings.drafts.min_body_words)
         if manuscript is not None or body_is_article:
-            self._revise(stored, msg, sub, how, known, report)
+            held = self.held_because(sub, msg.sender_email)
+            if held is None:
+                self.revise(stored, msg, sub, how, report)
+            else:
+                self._correspond(stored, msg, sub, how, report, held=held)
         elif files and not new:
             with self.ledger.transaction():
                 self.ledger.add_event("same files received again", submission_id=sub.id,
@@ -90,14 +99,35 @@ class Threads:
                                       files=[a.filename for a in files])
                 self.ledger.finish_message(
                     stored.id, MessageState.PROCESSED, message_id=msg.message_id,
+                    fingerprint=msg.fingerprint,
                     reason="the same files as before: nothing new", submission_id=sub.id)
             report.duplicates += 1
             log.info("%s: the same files again from %s", sub.reference, msg.sender_email)
         else:
             self._correspond(stored, msg, sub, how, report)
 
-    def _revise(self, stored: StoredMessage, msg: ParsedMessage, sub: Submission, how: str,
-                known: set[str], report: RunReport) -> None:
+    def may_revise(self, sub: Submission, sender: str) -> bool:
+        """The author (as answered) or an address an editor added: compared by mailbox."""
+        key = address_key(sender)
+        return key == address_key(sub.author_email) or key in {
+            address_key(a) for a in self.ledger.authors_of(sub.id)}
+
+    def held_because(self, sub: Submission, sender: str) -> str | None:
+        """Why a new version may not replace the draft by itself; None when it may."""
+        if not self.may_revise(sub, sender):
+            return (f"a new version from {sender or 'an unknown sender'}, who is not the "
+                    f"author ({sub.author_email})")
+        if sub.status in DECIDED:
+            return f"a new version after the decision ({sub.status.value})"
+        return None
+
+    def revise(self, stored: StoredMessage, msg: ParsedMessage, sub: Submission, how: str,
+               report: RunReport, actor: str | None = None) -> None:
+        """Make msg's document the submission's next revision. actor: the editor who took
+        it (from correspondence), when it did not qualify by itself."""
+        known = self.ledger.file_hashes(sub.id)
+        if actor is not None:  # its files were recorded as correspondence, not a version
+            known -= {_sha(a.data) for a in msg.attachments}
         rule = self.settings.kind(sub.kind)
         fresh = replace(msg, attachments=tuple(a for a in msg.attachments
                                                if a.inline or _sha(a.data) not in known))
@@ -106,10 +136,12 @@ class Threads:
         extra = []
         if msg.sender_email != sub.author_email:
             extra.append(f"Revision {revision} was sent by {msg.sender_email}, not by the "
-                         f"author ({sub.author_email}).")
+                         f"author ({sub.author_email})"
+                         + (f"; {actor} took it as a revision." if actor else "."))
         if sub.status in DECIDED:
             extra.append(f"Revision {revision} arrived after the decision "
-                         f"({sub.status.value}).")
+                         f"({sub.status.value})"
+                         + (f"; {actor} took it as a revision." if actor else "."))
         draft = replace(draft, warnings=(*extra, *draft.warnings))
         classification = Classification(sub.kind, int(sub.classification.get("score", 0)),
                                         tuple(sub.classification.get("signals", ())),
@@ -124,8 +156,11 @@ class Threads:
             else:
                 status, reason = sub.status, sub.reason
             self.store.snapshot(sub.reference, sub.revision)
+            # The author stays the submission's, whoever sent this version.
+            as_author = replace(msg, sender_name=sub.author_name or msg.sender_name,
+                                sender_email=sub.author_email)
             front = front_matter(reference=sub.reference, kind=sub.kind, status=status,
-                                 msg=msg, draft=draft, received=sub.received,
+                                 msg=as_author, draft=draft, received=sub.received,
                                  classification=classification, revision=revision,
                                  revised=stored.fetched_at)
             folder = self.store.write_revision(sub.reference, front, draft.markdown,
@@ -137,6 +172,7 @@ class Threads:
             self.ledger.add_files(sub.id, revision, stored.id,
                                   [(f.name, f.role, f.sha256) for f in draft.source_files])
             self.ledger.add_event("revised", submission_id=sub.id, message_row=stored.id,
+                                  actor=actor or "intake",
                                   revision=revision, sender=msg.sender_email, how=how,
                                   files=[f.name for f in draft.source_files],
                                   words=draft.word_count, warnings=len(draft.warnings))
@@ -146,6 +182,7 @@ class Threads:
             self._acknowledge(sub, msg, draft, revision)
             self.ledger.finish_message(stored.id, MessageState.PROCESSED,
                                        message_id=msg.message_id,
+                                       fingerprint=msg.fingerprint,
                                        reason=f"revision {revision} of {sub.reference}",
                                        submission_id=sub.id)
         report.revisions += 1
@@ -168,7 +205,9 @@ class Threads:
         self.outgoing.queue(sub.id, f"{ACK}-revision-{revision}", template, msg, context)
 
     def _correspond(self, stored: StoredMessage, msg: ParsedMessage, sub: Submission,
-                    how: str, report: RunReport) -> None:
+                    how: str, report: RunReport, held: str | None = None) -> None:
+        """Keep a reply for the editor. held: why the new version it brings waits for an
+        editor instead of becoming a revision."""
         files = [a for a in msg.attachments if not a.inline]
         name = f"{now_iso()[:10]}-message-{stored.id}"
         header = (f"From: {msg.sender_name} <{msg.sender_email}>\n"
@@ -181,10 +220,18 @@ class Threads:
                                   message_row=stored.id, sender=msg.sender_email, how=how,
                                   excerpt=" ".join(msg.text.split())[:200],
                                   files=[a.filename for a in files],
-                                  kept=self.store.relative(folder))
+                                  kept=self.store.relative(folder),
+                                  **({"held": held, "take": f"intake take-revision "
+                                      f"{sub.reference} {stored.id}"} if held else {}))
             self.ledger.finish_message(stored.id, MessageState.PROCESSED,
                                        message_id=msg.message_id,
+                                       fingerprint=msg.fingerprint,
                                        reason=f"a reply about {sub.reference}, kept as "
                                               "correspondence", submission_id=sub.id)
         report.replies += 1
-        log.info("%s: reply from %s kept as correspondence", sub.reference, msg.sender_email)
+        if held:
+            log.warning("%s: %s, kept for an editor (intake take-revision %s %d takes it)",
+                        sub.reference, held, sub.reference, stored.id)
+        else:
+            log.info("%s: reply from %s kept as correspondence", sub.reference,
+                     msg.sender_email)

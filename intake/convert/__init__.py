@@ -9,6 +9,7 @@ from intake.convert.legacy import (
     convert_rtf,
     unrtf_available,
 )
+from intake.convert.markdown import from_plain_text
 from intake.convert.odt import convert_odt
 from intake.convert.pdf import convert_pdf
 from intake.convert.safety import ConversionError
@@ -44,7 +45,7 @@ def convert_document(name: str, data: bytes, file_type: FileType) -> Converted:
     if file_type is FileType.PDF:
         return convert_pdf(name, data)
     if file_type is FileType.TEXT:
-        return Converted(markdown=_decode(data).strip() + "\n")
+        return Converted(markdown=from_plain_text(_decode(data).strip()) + "\n")
     if file_type is FileType.HTML:
         markdown, remote = html_to_markdown(_decode(data))
         warnings = (f"{name} refers to {remote} image(s) on the web, which were not fetched; "

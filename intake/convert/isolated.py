@@ -6,19 +6,36 @@ limit (RLIMIT_AS), each document a deadline, and anything that goes wrong comes
 back as a ConversionError with a reason an editor can read. Workers come from a
 forkserver, a clean single-threaded process, so no lock held by another thread
 of the parent (an SMTP test server, a log handler) can be inherited mid-use.
+
+Nothing outlives its limit: each worker leads its own process group, so the helper
+programs it starts (antiword, unrtf) die with it, and writes its temporary files in
+a folder of its own, removed when it is retired (also at exit). What a worker sends
+back is bounded (MAX_OUTPUT_BYTES), so the main process's memory does not grow with
+what a document expands to.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import multiprocessing
+import os
 import resource
-from dataclasses import dataclass
+import shutil
+import signal
+import tempfile
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
 
 from intake.convert import convert_document
+from intake.convert.images import clean_assets
 from intake.convert.safety import ConversionError
-from intake.models import Converted, FileType
+from intake.models import Asset, Converted, FileType
+
+# What one document may bring back to the draft: its text and images together. An
+# article with a dozen photos is a few MB; past this, images are left out (and said so).
+MAX_OUTPUT_BYTES = 64 * 1024 * 1024
 
 _SEND_AGAIN = "Please send the article again as an ordinary .docx file or as a PDF."
 
@@ -52,16 +69,24 @@ class _Worker:
     def __init__(self, memory_mb: int) -> None:
         ctx = _ctx()
         self.memory_mb = memory_mb
+        self.scratch = tempfile.mkdtemp(prefix="intake-worker-")
         self.conn, child_end = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child_end, memory_mb), daemon=True)
+        self.process = ctx.Process(target=_serve, args=(child_end, memory_mb, self.scratch),
+                                   daemon=True)
         self.process.start()
         child_end.close()
 
     def stop(self) -> None:
         self.conn.close()
+        pid = self.process.pid
+        if pid is not None:
+            # The worker and every helper program it started.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
         if self.process.is_alive():
             self.process.kill()
         self.process.join(5)
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 _worker: _Worker | None = None
@@ -82,10 +107,33 @@ def _retire() -> None:
         _worker = None
 
 
+# Before multiprocessing's own exit handler (atexit runs last-registered first), which
+# would only terminate the worker and leave its helpers and files behind.
+atexit.register(_retire)
+
+
 def convert_isolated(name: str, data: bytes, file_type: FileType, limits: Limits) -> Converted:
+    """One document → Markdown and clean images, in the worker."""
+    return _ask(name, ("convert", (name, data, file_type)), limits)
+
+
+def clean_isolated(markdown: str, assets: tuple[Asset, ...], limits: Limits
+                   ) -> tuple[str, tuple[Asset, ...], tuple[str, ...]]:
+    """Images attached beside a manuscript, cleaned in the worker (see images.py)."""
+    if not assets:
+        return markdown, assets, ()
+    try:
+        done = _ask("the attached images", ("images", (markdown, assets)), limits)
+    except ConversionError as exc:  # every image left out rather than one uncleaned
+        return markdown, (), tuple(f"Image {a.name} was left out of the draft: {exc.reason}."
+                                   for a in assets)
+    return done.markdown, done.assets, done.warnings
+
+
+def _ask(name: str, job: tuple[str, tuple[Any, ...]], limits: Limits) -> Converted:
     worker = _worker_for(limits)
     try:
-        worker.conn.send((name, data, file_type))
+        worker.conn.send(job)
         if worker.conn.poll(limits.seconds):
             outcome, payload = worker.conn.recv()
         else:
@@ -115,15 +163,18 @@ def convert_isolated(name: str, data: bytes, file_type: FileType, limits: Limits
     raise ConversionError(f"the converter failed on {name} ({payload})", _SEND_AGAIN)
 
 
-def _serve(conn: Connection, memory_mb: int) -> None:
+def _serve(conn: Connection, memory_mb: int, scratch: str) -> None:
+    os.setpgrp()  # a group of its own: stopping it stops its helpers too
+    tempfile.tempdir = scratch
+    os.environ["TMPDIR"] = scratch
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     while True:
         try:
-            name, data, file_type = conn.recv()
+            job, args = conn.recv()
         except EOFError:
             return  # the parent is gone or done
-        result = _convert(name, data, file_type)
+        result = _run(job, args)
         try:
             conn.send(result)
         except MemoryError:
@@ -132,9 +183,12 @@ def _serve(conn: Connection, memory_mb: int) -> None:
             return  # the parent replaces a worker that failed
 
 
-def _convert(name: str, data: bytes, file_type: FileType) -> tuple[str, Any]:
+def _run(job: str, args: tuple[Any, ...]) -> tuple[str, Any]:
     try:
-        return "ok", convert_document(name, data, file_type)
+        if job == "images":
+            markdown, assets, notes = clean_assets(*args)
+            return "ok", Converted(markdown=markdown, assets=assets, warnings=notes)
+        return "ok", _bounded(_finished(convert_document(*args)))
     except ConversionError as exc:
         return "refused", (exc.reason, exc.advice)
     except MemoryError:
@@ -143,3 +197,36 @@ def _convert(name: str, data: bytes, file_type: FileType) -> tuple[str, Any]:
         return "error", "the document is nested too deeply"
     except Exception as exc:  # a converter bug: reported, never fatal to the run
         return "error", f"{type(exc).__name__}: {exc}"
+
+
+def _finished(converted: Converted) -> Converted:
+    markdown, assets, notes = clean_assets(converted.markdown, converted.assets)
+    return replace(converted, markdown=markdown, assets=assets,
+                   warnings=(*converted.warnings, *notes))
+
+
+def _bounded(converted: Converted) -> Converted:
+    """At most MAX_OUTPUT_BYTES back to the parent: images beyond it are left out (the
+    largest first), and a text larger than it all is refused."""
+    text = len(converted.markdown.encode("utf-8"))
+    if text > MAX_OUTPUT_BYTES:
+        raise ConversionError(f"the document's text is {text:,} bytes, more than the "
+                              f"{MAX_OUTPUT_BYTES:,} an article can need (a hostile file?)",
+                              _SEND_AGAIN)
+    room = MAX_OUTPUT_BYTES - text
+    kept: list[Asset] = []
+    left: list[str] = []
+    for asset in sorted(converted.assets, key=lambda a: len(a.data)):
+        if len(asset.data) <= room:
+            kept.append(asset)
+            room -= len(asset.data)
+        else:
+            left.append(asset.name)
+    if not left:
+        return converted
+    order = {a.name: n for n, a in enumerate(converted.assets)}
+    note = (f"{len(left)} image(s) ({', '.join(left[:5])}{'…' if len(left) > 5 else ''}) "
+            f"were left out of the draft: together the images are more than "
+            f"{MAX_OUTPUT_BYTES // (1024 * 1024)} MB; the original file has them.")
+    return replace(converted, assets=tuple(sorted(kept, key=lambda a: order[a.name])),
+                   warnings=(*converted.warnings, note))

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 
+# Authors' text is untrusted: every pattern here runs in linear time on any input. A
+# repeated run may not cross the place where the next attempt could start (a newline
+# for ^, a bracket for links), or is only tried at the start of its run (a look-behind).
 _INLINE = re.compile(r"([\\`*_\[\]<])")
-_LINE_START = re.compile(r"^(\s*)([#>+=|-])", re.MULTILINE)
-_ORDERED_START = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
+_LINE_START = re.compile(r"^([^\S\n]*)([#>+=|-])", re.MULTILINE)
+_ORDERED_START = re.compile(r"^([^\S\n]*\d+)([.)])", re.MULTILINE)
 _WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK_TARGET = re.compile(r"\]\([^)]*\)")
+_IMAGE = re.compile(r"!\[[^\[\]]*\]\([^()\[\]]*\)")
+_LINK_TARGET = re.compile(r"\]\([^()\[\]]*\)")
+_TRAILING_SPACE = re.compile(r"(?<![ \t])[ \t]+\n")
 
 
 def escape(text: str) -> str:
@@ -23,6 +27,14 @@ def escape_line_start(text: str) -> str:
     return _ORDERED_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)  # 1\. not \1.
 
 
+def from_plain_text(text: str) -> str:
+    """Plain text (an email body, a .txt file) as Markdown that shows exactly it: nothing
+    in it becomes markup, and no `<script>`, `<iframe>` or `onerror=` in it becomes HTML
+    when a web page or a publishing system renders the draft."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return escape_line_start(escape(text))
+
+
 def count_words(markdown: str) -> int:
     """Words a reader sees: image references and link targets are not words."""
     text = _LINK_TARGET.sub("]", _IMAGE.sub(" ", markdown))
@@ -31,6 +43,6 @@ def count_words(markdown: str) -> int:
 
 def tidy(markdown: str) -> str:
     """At most one blank line between blocks, a single trailing newline."""
-    text = re.sub(r"[ \t]+\n", "\n", markdown)
+    text = _TRAILING_SPACE.sub("\n", markdown)
     text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
     return text + "\n" if text else ""

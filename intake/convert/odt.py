@@ -17,6 +17,7 @@ from lxml import etree
 
 from intake.convert.markdown import escape, escape_line_start, tidy
 from intake.convert.safety import ConversionError, check_package
+from intake.convert.xmlsafe import parse_xml
 from intake.models import Asset, Converted
 
 NS = {
@@ -47,11 +48,11 @@ def convert_odt(name: str, data: bytes) -> Converted:
             raise ConversionError(f"{name} is password-protected",
                                   "Please send it again without a password.")
         try:
-            content = etree.fromstring(zf.read("content.xml"))
+            content = parse_xml(zf.read("content.xml"))
         except (KeyError, etree.XMLSyntaxError) as exc:
             raise ConversionError(f"{name} is a damaged OpenDocument file ({exc})",
                                   _ADVICE) from exc
-        meta = etree.fromstring(zf.read("meta.xml")) if "meta.xml" in names else None
+        meta = parse_xml(zf.read("meta.xml")) if "meta.xml" in names else None
         walker = _Walker(content, zf)
         body = content.find(f"{q('office', 'body')}/{q('office', 'text')}")
         blocks = walker.blocks(body) if body is not None else []

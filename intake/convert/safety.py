@@ -36,6 +36,10 @@ class ZipLimits:
 
 LIMITS = ZipLimits()
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+_HTML_OVERRIDE = re.compile(
+    rb'<Override\s+PartName="([^"]{1,300})"\s+ContentType="(?:text/html|message/rfc822|'
+    rb'application/xhtml\+xml)"', re.IGNORECASE)
+_CHUNK = 1024 * 1024
 _SEND_AGAIN = "Please send the article again as an ordinary .docx file or as a PDF."
 
 
@@ -77,17 +81,45 @@ def check_package(data: bytes, what: str = "Word file", limits: ZipLimits = LIMI
         if total > limits.max_total_bytes:
             raise ConversionError(f"the {what} expands to {total:,} bytes, more than the "
                                   f"{limits.max_total_bytes:,} allowed", _SEND_AGAIN)
+        html_parts = _html_parts(zf)
         for info in members:
-            name = info.filename.lower()
-            if not name.endswith((".xml", ".rels")):
+            if info.is_dir() or info.filename.lstrip("/").lower() in html_parts:
                 continue
             try:
-                with zf.open(info) as fh:
-                    head = fh.read(4096)
+                declared = _declares_dtd(zf, info)
             except _ZIP_ERRORS as exc:
                 raise ConversionError(f"the {what} is damaged ({info.filename[:80]}: {exc})",
                                       _SEND_AGAIN) from exc
-            if _DOCTYPE.search(head):
+            if declared:
                 raise ConversionError(
                     f"the {what} has XML with a DOCTYPE or entity declarations "
                     f"({info.filename[:80]}), which Word never writes", _SEND_AGAIN)
+
+
+def _declares_dtd(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether a part that is XML (whatever its name) declares a DTD or an entity anywhere,
+    read whole in chunks that overlap by a declaration's length."""
+    with zf.open(info) as fh:
+        chunk = fh.read(512)
+        if not chunk.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").startswith(b"<"):
+            return False  # an image or another binary part: not XML
+        chunk += fh.read(_CHUNK)
+        tail = b""
+        while chunk:
+            window = tail + chunk.replace(b"\x00", b"")  # UTF-16 XML reads as ASCII here
+            if _DOCTYPE.search(window):
+                return True
+            tail = window[-16:]
+            chunk = fh.read(_CHUNK)
+    return False
+
+
+def _html_parts(zf: zipfile.ZipFile) -> set[str]:
+    """Parts declared HTML or MHT (Word's altChunk): a DOCTYPE is ordinary there, and
+    they are read by an HTML parser, which expands no entity."""
+    try:
+        types = zf.read("[Content_Types].xml")
+    except (KeyError, *_ZIP_ERRORS):
+        return set()
+    return {m.group(1).decode("utf-8", "replace").lstrip("/").lower()
+            for m in _HTML_OVERRIDE.finditer(types)}

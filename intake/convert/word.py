@@ -18,13 +18,13 @@ from typing import Any
 from urllib.parse import quote
 
 import docx
-from lxml import etree
 
 from intake.convert import word_parts
 from intake.convert.markdown import escape, escape_line_start, tidy
 from intake.convert.safety import ConversionError, check_package
 from intake.convert.word_math import linear
 from intake.convert.word_tables import render_table
+from intake.convert.xmlsafe import parse_xml
 from intake.models import Asset, Converted
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -557,7 +557,7 @@ class _Walker:
         if diagram is not None:
             rel = self.part.rels.get(diagram.get(f"{{{R}}}dm", ""))
             if rel is not None and not rel.is_external:
-                data = etree.fromstring(rel.target_part.blob)
+                data = parse_xml(rel.target_part.blob)
                 texts = [" ".join("".join(t.text or "" for t in p.iter(f"{{{A}}}t")).split())
                          for p in data.iter(f"{{{A}}}p")]
                 items = [f"- {escape(t)}" for t in texts if t]

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from lxml import etree
+
+from intake.convert.xmlsafe import parse_xml
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -29,7 +30,7 @@ def related(part: Any, reltype: str) -> tuple[Any, Any]:
     """
     for rel in part.rels.values():
         if not rel.is_external and rel.reltype == reltype:
-            return rel.target_part, etree.fromstring(rel.target_part.blob)
+            return rel.target_part, parse_xml(rel.target_part.blob)
     return None, None
 
 

@@ -34,7 +34,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"national insurance)\s*(?:number|no\.?|#|ID)|SSN|NINO)\s*[:#]?\s*[A-Z0-9-]*\d"
         r"[A-Z0-9 -]{3,}|\b\d{3}-\d{2}-\d{4}\b|"
         r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b", re.I)),
-    ("an e-mail address", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    # Each pattern may only start where its first run starts (a look-behind), so a long
+    # run of word characters is scanned once, not once per position: linear, not square.
+    ("an e-mail address", re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
 )
 _PHONE = re.compile(r"(?<![\w/.:-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d{2,5}"
                     r"(?:[\s.-]\d{2,5}){1,4}(?![\w/-])")
@@ -42,10 +44,13 @@ _NAMED_PATIENT = re.compile(
     rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Master)\.?\s+{_NAME}|"
     rf"\b(?:patient|named|called)\s*,?\s+(?!The\b|A\b|An\b){_NAME}|"
     rf"\b{_NAME}(?=,?\s+(?:a|an)\s+\d{{1,3}}[- ]year[- ]old)")
-_LINK_TARGET = re.compile(r"\]\([^)]*\)")
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+# No bracket inside: a scan stops where the next one could start, so runs of "![" or
+# "](" cost linear time.
+_LINK_TARGET = re.compile(r"\]\([^()\[\]]*\)")
+_IMAGE = re.compile(r"!\[([^\[\]]*)\]\([^()\[\]]*\)")
 _CAPTION = re.compile(r"^\W*(figure|fig\.|photo|photograph|image|picture)\b", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 _MAX_FLAGS = 30
 
 
@@ -67,7 +72,7 @@ def screen(markdown: str, author_email: str = "") -> list[Flag]:
     heading = ""
     in_references = False
     previous_was_image = False
-    blocks = [b for b in re.split(r"\n\s*\n", markdown) if b.strip()]
+    blocks = [b for b in _BLANK_LINE.split(markdown) if b.strip()]
     number = 0  # paragraphs of text, as an editor counts them: headings are not
     for block in blocks:
         label = section_label(block)

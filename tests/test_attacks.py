@@ -1,0 +1,407 @@
+"""The README's promises, tried the way an attacker or an unlucky operator would: each
+class of attack through the real command line (`intake ingest`, mail written to files)."""
+
+from __future__ import annotations
+
+import email
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from intake.config import load_settings
+from intake.pipeline import Intake
+from intake.purge import purge
+from intake.samples import DOCX, article_docx
+from intake.samples import email as make_email
+from intake.store import read_front_matter
+from tests.conftest import CliResult, eml_folder
+
+Cli = Callable[..., CliResult]
+AUTHOR = "Ana Lima <ana@uni.example.org>"
+STRANGER = "Eve Mallory <eve@elsewhere.example.net>"
+
+
+def _ingest(cli: Cli, config: Path, *messages: bytes) -> str:
+    result = cli("--config", config, "ingest", eml_folder(config.parent, messages))
+    assert result.code in (0, 1), result.err
+    return result.out.strip()
+
+
+def _show(cli: Cli, config: Path, ref: str) -> dict[str, Any]:
+    result = cli("--config", config, "show", ref, "--json")
+    assert result.code == 0, result.err
+    data: dict[str, Any] = json.loads(result.out)
+    return data
+
+
+def _rows(cli: Cli, config: Path) -> list[dict[str, Any]]:
+    result = cli("--config", config, "queue", "--status", "all", "--json")
+    return [json.loads(line) for line in result.out.splitlines()]
+
+
+def _sent(config: Path) -> list[EmailMessage]:
+    return [email.message_from_bytes(p.read_bytes(), policy=policy.default)
+            for p in sorted((config.parent / "sent").glob("*.eml"))]
+
+
+def _submit(cli: Cli, config: Path, title: str = "Sleep on night shifts") -> str:
+    _ingest(cli, config, make_email(AUTHOR, f"Guest post: {title}", "Please find my post.",
+                                    attachments=(("post.docx", DOCX, article_docx(title)),),
+                                    message_id="<first@uni.example.org>"))
+    (row,) = _rows(cli, config)
+    return str(row["reference"])
+
+
+def _version(sender: str, subject: str, title: str, message_id: str,
+             headers: dict[str, str] | None = None) -> bytes:
+    return make_email(sender, subject, "Here is the new version.",
+                      attachments=(("v2.docx", DOCX, article_docx(title, paragraphs=7)),),
+                      message_id=message_id, headers=headers)
+
+
+# -- 1. someone else's submission cannot be changed ------------------------------------
+
+
+def test_a_stranger_cannot_revise_by_reference_or_thread(
+        make_config: Callable[..., Path], cli: Cli) -> None:
+    config = make_config()
+    ref = _submit(cli, config)
+    (ack,) = _sent(config)
+    draft = config.parent / "var" / "drafts" / ref / "draft.md"
+
+    # The reference in the subject, then a reply in the acknowledgement's thread.
+    _ingest(cli, config,
+            _version(STRANGER, f"Re: [{ref}] update", "Buy cheap pills", "<e1@elsewhere>"),
+            _version(STRANGER, f"Re: {ack['Subject']}", "Buy cheap pills", "<e2@elsewhere>",
+                     headers={"In-Reply-To": str(ack["Message-ID"]),
+                              "References": str(ack["Message-ID"])}))
+    shown = _show(cli, config, ref)
+    assert shown["revision"] == 1 and shown["author_email"] == "ana@uni.example.org"
+    front = read_front_matter(draft)
+    assert front["title"] == "Sleep on night shifts"
+    assert front["author"]["email"] == "ana@uni.example.org"
+    held = [e for e in shown["history"] if e["event"] == "correspondence" and e.get("held")]
+    assert len(held) == 2 and "not the author" in held[0]["held"]
+    assert held[0]["take"].startswith(f"intake take-revision {ref} ")
+    assert len(_sent(config)) == 1  # nobody answered the stranger
+    assert len(_rows(cli, config)) == 1  # and no new submission either
+
+    # The editor can take a held message as a revision; the author stays the author.
+    message = held[0]["take"].split()[-1]
+    result = cli("--config", config, "take-revision", ref, message, "--as", "ed")
+    assert result.code == 0, result.err
+    shown = _show(cli, config, ref)
+    assert shown["revision"] == 2
+    assert read_front_matter(draft)["author"]["email"] == "ana@uni.example.org"
+    revised = [e for e in shown["history"] if e["event"] == "revised"]
+    assert revised[-1]["actor"] == "ed"
+
+
+def test_only_the_author_or_an_added_address_revises_and_never_after_a_decision(
+        make_config: Callable[..., Path], cli: Cli) -> None:
+    config = make_config()
+    ref = _submit(cli, config)
+    co = "Bo Chen <bo@uni.example.org>"
+    _ingest(cli, config, _version(co, f"[{ref}] v2", "Co-written", "<bo1@uni>"))
+    assert _show(cli, config, ref)["revision"] == 1
+    assert cli("--config", config, "add-author", ref, "bo@uni.example.org").code == 0
+    _ingest(cli, config, _version(co, f"[{ref}] v2", "Co-written", "<bo2@uni>"))
+    assert _show(cli, config, ref)["revision"] == 2
+    # The author's own mailbox, +tagged, is still the author.
+    _ingest(cli, config, _version("Ana <ANA+journal@uni.example.org>", f"[{ref}] v3",
+                                  "Third", "<a3@uni>"))
+    assert _show(cli, config, ref)["revision"] == 3
+
+    for step in (("review", ref), ("accept", ref, "--yes", "--no-email")):
+        result = cli("--config", config, *step)
+        assert result.code == 0, result.err
+    _ingest(cli, config, _version(AUTHOR, f"[{ref}] v4", "After the decision", "<a4@uni>"))
+    shown = _show(cli, config, ref)
+    assert (shown["revision"], shown["status"]) == (3, "accepted")
+    assert any("after the decision" in str(e.get("held")) for e in shown["history"])
+
+
+# -- 2. a Message-ID is not an identity ---------------------------------------------------
+
+
+def test_a_reused_message_id_is_a_new_message_and_purge_keeps_it(
+        make_config: Callable[..., Path], cli: Cli) -> None:
+    config = make_config()
+    mid = "<same@uni.example.org>"
+    original = make_email(AUTHOR, "Guest post: On call", "Please find my post.",
+                          attachments=(("post.docx", DOCX, article_docx("On call")),),
+                          message_id=mid)
+    other = make_email(STRANGER, "Guest post: Mine", "Another text, another person.",
+                       attachments=(("mine.docx", DOCX, article_docx("Mine")),),
+                       message_id=mid)
+    out = _ingest(cli, config, original, other)
+    assert out.startswith("fetched 2 · new 2"), out
+    rows = {r["author_email"]: r for r in _rows(cli, config)}
+    assert set(rows) == {"ana@uni.example.org", "eve@elsewhere.example.net"}
+    assert any("reuses the Message-ID" in w
+               for w in rows["eve@elsewhere.example.net"]["warnings"])
+    assert sorted(str(m["To"]) for m in _sent(config)) == [
+        "Ana Lima <ana@uni.example.org>", "Eve Mallory <eve@elsewhere.example.net>"]
+
+    # The same message again through another hop: taken once, answered once.
+    hop = b"Received: from mx2.uni.example.org by mx.journal.example.org\r\n" + original
+    assert "new 0" in _ingest(cli, config, hop)
+    assert len(_rows(cli, config)) == 2 and len(_sent(config)) == 2
+
+    # Purging the first submission deletes its own messages only.
+    settings = load_settings(config)
+    app = Intake(settings)
+    try:
+        first = app.ledger.submission(str(rows["ana@uni.example.org"]["reference"]))
+        second = app.ledger.submission(str(rows["eve@elsewhere.example.net"]["reference"]))
+        assert first is not None and second is not None
+        purge(app, first, "test")
+        theirs = app.ledger.messages_of(second.id)
+        assert theirs and all((settings.data_dir / m.raw_path).is_file() for m in theirs)
+    finally:
+        app.close()
+
+
+def test_a_message_without_message_id_delivered_twice_is_taken_once(
+        make_config: Callable[..., Path], cli: Cli) -> None:
+    config = make_config()
+    bare = make_email(AUTHOR, "Guest post: No id", "Please find my post.",
+                      attachments=(("post.docx", DOCX, article_docx("No id")),))
+    bare = b"\r\n".join(line for line in bare.split(b"\r\n")
+                        if not line.lower().startswith(b"message-id:"))
+    first = b"Received: from a.example by mx.example; Mon, 2 Nov 2026 09:30:01 +0000\r\n" + bare
+    second = b"Received: from b.example by mx.example; Mon, 2 Nov 2026 09:31:07 +0000\r\n" + bare
+    _ingest(cli, config, first)
+    _ingest(cli, config, second)
+    assert len(_rows(cli, config)) == 1 and len(_sent(config)) == 1
+
+
+# -- 3. one small message cannot stop every run ----------------------------------------
+
+
+def _run(config: Path, folder: Path, failpoint: str | None = None,
+         timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "INTAKE_FAILPOINT": failpoint or ""}
+    return subprocess.run([sys.executable, "-m", "intake", "--config", str(config), "ingest",
+                           str(folder)], capture_output=True, text=True, env=env,
+                          timeout=timeout, check=False)
+
+
+def test_a_message_that_kills_the_run_twice_is_quarantined_and_mail_flows(
+        make_config: Callable[..., Path], cli: Cli) -> None:
+    config = make_config()
+    folder = eml_folder(config.parent, [
+        make_email(AUTHOR, "Guest post: Poison", "Please find my post.",
+                   attachments=(("post.docx", DOCX, article_docx("Poison")),)),
+    ])
+    for _ in range(2):  # a crash, an OOM kill, a cron timeout: twice
+        assert _run(config, folder, "processing").returncode == -9
+    later = eml_folder(config.parent, [make_email(
+        "Bo Chen <bo@uni.example.org>", "Guest post: Fine", "Please find my post.",
+        attachments=(("fine.docx", DOCX, article_docx("Fine")),))])
+    done = _run(config, later)
+    assert done.returncode == 1, done.stderr  # something was quarantined
+    assert "cut short 2 times" in done.stderr
+    rows = {r["author_email"]: r for r in _rows(cli, config)}
+    assert rows["ana@uni.example.org"]["status"] == "quarantined"
+    assert rows["bo@uni.example.org"]["status"] == "queued"
+
+
+def test_a_message_over_its_time_budget_is_quarantined(
+        make_config: Callable[..., Path], cli: Cli) -> None:
+    config = make_config(intake={"message_seconds": 1})
+    folder = eml_folder(config.parent, [make_email(AUTHOR, "Guest post: Slow", "Hello.")])
+    done = _run(config, folder, "hang-processing", timeout=60)
+    assert done.returncode == 1, done.stderr
+    (row,) = _rows(cli, config)
+    assert row["status"] == "quarantined"
+    assert "longer than 1 seconds" in _show(cli, config, str(row["reference"]))["reason"]
+
+
+@pytest.mark.parametrize("unit", [
+    "a", "a.", "1", "_a", "](", "![", "www.", "-", "10.", "+1", "mrn", "ssn", "a@", "\t ",
+    "\n \n", "1 1 ", "Patient Aa ", "DOB 1/1/", "# a\n", "1. ", "> ", "`", "|"])
+def test_text_checks_take_linear_time(unit: str, make_config: Callable[..., Path]) -> None:
+    """200 KB of one repeated unit in a body and a subject: a square-time pattern takes
+    minutes on it; a linear one, well under a second."""
+    import time
+
+    from intake.parse import parse_message
+
+    app = Intake(load_settings(make_config()))
+    try:
+        text = unit * (200_000 // len(unit))
+        msg = parse_message(make_email(AUTHOR, text[:2000].replace("\n", " "), text))
+        start = time.monotonic()
+        app.assess(msg)
+        assert time.monotonic() - start < 10
+    finally:
+        app.close()
+
+
+def test_headers_are_bounded_before_they_are_decoded() -> None:
+    from intake.parse import MAX_HEADER_CHARS, parse_message
+
+    words = " ".join(["=?utf-8?q?a?="] * 60_000)  # ~800 KB: minutes of decoding unbounded
+    data = (f"From: a@b.example\r\nTo: c@d.example\r\nSubject: {words}\r\n"
+            f"References: {' '.join(f'<{n}@x>' for n in range(5000))} <last@x>\r\n"
+            f"Message-ID: <m@x>\r\n\r\nhello\r\n").encode()
+    msg = parse_message(data)
+    assert 0 < len(msg.subject) <= MAX_HEADER_CHARS
+    assert msg.references[-1] == "<last@x>"  # the newest kept
+
+
+def test_a_message_with_too_many_parts_is_quarantined(
+        make_config: Callable[..., Path], cli: Cli) -> None:
+    from intake.parse import MAX_PARTS
+
+    config = make_config()
+    parts = "".join(f"--b\r\nContent-Type: text/plain\r\n\r\npart {n}\r\n"
+                    for n in range(MAX_PARTS + 10))
+    data = (f"From: {AUTHOR}\r\nTo: submissions@journal.example.org\r\nSubject: parts\r\n"
+            "Message-ID: <parts@x>\r\nMIME-Version: 1.0\r\n"
+            f"Content-Type: multipart/mixed; boundary=b\r\n\r\n{parts}--b--\r\n").encode()
+    assert "quarantined 1" in _ingest(cli, config, data)
+    (row,) = _rows(cli, config)
+    assert "MIME parts" in _show(cli, config, str(row["reference"]))["reason"]
+
+
+# -- 6. drafts and exports carry nothing active -----------------------------------------
+
+HOSTILE = ('<script>alert(1)</script> <img src=x onerror="alert(2)"> '
+           '<iframe src="https://evil.example/"></iframe> [click](javascript:alert(3))')
+
+
+def _renders_inert(markdown: str) -> None:
+    """Rendered as CommonMark with raw HTML allowed (what a blog engine does), nothing
+    in it is an element that runs or fetches."""
+    from markdown_it import MarkdownIt
+
+    import re
+
+    html = MarkdownIt("commonmark", {"html": True}).render(markdown)
+    for active in ("<script", "<iframe", "<img", 'href="javascript:'):
+        assert active not in html, (active, html)
+    assert not re.search(r"<[a-z][^>]*\son\w+=", html), html
+
+
+def _svg_docx() -> bytes:
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(article_docx("Vector art")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "word/media/image1.png":
+                data = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b'<Default Extension="png" ContentType="image/png"/>',
+                                    b'<Default Extension="png" ContentType="image/svg+xml"/>')
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+def test_plain_text_and_svg_images_reach_drafts_and_exports_inert(
+        make_config: Callable[..., Path], cli: Cli) -> None:
+    config = make_config()
+    body = ("Dear editors, my post is below.\n\n" + HOSTILE + "\n\n"
+            + "A paragraph of the article itself, long enough to count. " * 50)
+    _ingest(cli, config,
+            make_email(AUTHOR, "Guest post: In the body", body, message_id="<b@x>"),
+            make_email("Bo <bo@uni.example.org>", "Guest post: As text", "Attached.",
+                       attachments=(("post.txt", "text/plain", HOSTILE.encode() * 30),),
+                       message_id="<t@x>"),
+            make_email("Cy <cy@uni.example.org>", "Guest post: Vector", "Attached.",
+                       attachments=(("art.docx", DOCX, _svg_docx()),), message_id="<s@x>"))
+    rows = _rows(cli, config)
+    assert len(rows) == 3
+    for row in rows:
+        folder = config.parent / "var" / str(row["draft_dir"])
+        _renders_inert((folder / "draft.md").read_text())
+        assert not list((folder / "assets").glob("*.svg"))
+        out = config.parent / "export" / str(row["reference"])
+        result = cli("--config", config, "export", row["reference"], "--to", out)
+        assert result.code == 0, result.err
+        for exported in out.rglob("*.md"):
+            _renders_inert(exported.read_text())
+    vector = next(r for r in rows if r["author_email"] == "cy@uni.example.org")
+    assert any("SVG drawing" in w for w in vector["warnings"])
+    text = next(r for r in rows if r["author_email"] == "bo@uni.example.org")
+    draft = (config.parent / "var" / str(text["draft_dir"]) / "draft.md").read_text()
+    assert r"\<script>alert(1)\</script>" in draft  # shown as written, not dropped
+
+
+# -- 8. XML entity checks cannot be stepped around -------------------------------------
+
+def _with_part(name: str, data: bytes, *, replace_part: bool = False) -> bytes:
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(article_docx("Entities")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if not (replace_part and info.filename == name):
+                target.writestr(info, source.read(info))
+        target.writestr(name, data)
+    return out.getvalue()
+
+
+BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + b"".join(b'<!ENTITY lol%d "%s">' % (n, b"&lol%d;" % (n - 1) * 10 if n > 1
+                                              else b"&lol;" * 10) for n in range(1, 9))
+        + b"]><lolz>&lol8;</lolz>")
+
+
+@pytest.mark.parametrize(("part", "data", "replace_part"), [
+    # A DOCTYPE after the first 4 KB of the body.
+    ("word/document.xml", b'<?xml version="1.0"?>' + b" " * 8000 + b"<!DOCTYPE w [ ]>",
+     True),
+    # In a part whose name does not end in .xml.
+    ("customXml/item9.bin", BOMB, False),
+    ("word/embeddings/data", b"\xef\xbb\xbf  " + BOMB, False),
+])
+def test_a_dtd_in_any_xml_part_is_refused(part: str, data: bytes, replace_part: bool) -> None:
+    from intake.convert.safety import ConversionError, check_package
+
+    with pytest.raises(ConversionError, match="DOCTYPE or entity"):
+        check_package(_with_part(part, data, replace_part=replace_part))
+
+
+def test_xml_is_parsed_with_entities_left_unexpanded() -> None:
+    from lxml import etree
+
+    from intake.convert.xmlsafe import parse_xml
+
+    root = parse_xml(b'<!DOCTYPE a [<!ENTITY e "EXPANDED">]><a>&e;</a>')
+    assert "EXPANDED" not in "".join(root.itertext())
+    with pytest.raises(etree.XMLSyntaxError, match="amplification"):
+        parse_xml(BOMB)  # refused by libxml2 rather than expanded
+
+
+def test_an_html_chunk_may_have_its_doctype() -> None:
+    from intake.convert.safety import check_package
+
+    html = b"<!DOCTYPE html><html><body><p>Article</p></body></html>"
+    data = _with_part("word/afchunk.htm", html)
+    data = _with_part("[Content_Types].xml", _types_with_html(data), replace_part=True)
+    check_package(data)  # no error
+
+
+def _types_with_html(docx_bytes: bytes) -> bytes:
+    import io
+    import zipfile
+
+    types = zipfile.ZipFile(io.BytesIO(docx_bytes)).read("[Content_Types].xml")
+    return types.replace(b"</Types>", b'<Override PartName="/word/afchunk.htm" '
+                         b'ContentType="text/html"/></Types>')
