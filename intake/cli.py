@@ -23,10 +23,16 @@ log = logging.getLogger("intake")
 Command = Callable[[argparse.Namespace], int]
 
 
+PRIVATE_UMASK = 0o077
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _setup_logging(args.verbose, args.quiet, args.log_format)
+    # Manuscripts may describe patients: what intake creates (data folder, ledger, raw
+    # mail, drafts, exports) is its account's alone. Put back for callers in-process.
+    umask = os.umask(PRIVATE_UMASK)
     try:
         return int(args.handler(args))
     except IntakeError as exc:
@@ -45,6 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"intake: {StorageFull(exc)}", file=sys.stderr)
         return int(ExitCode.TEMPORARY)
+    finally:
+        os.umask(umask)
 
 
 def _setup_logging(verbose: bool, quiet: bool, log_format: str) -> None:

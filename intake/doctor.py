@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from intake.config import Settings, sender_address
 from intake.errors import IntakeError
@@ -19,14 +21,16 @@ from intake.sources.imap import ImapUnavailable, Mailbox
 class Check:
     ok: bool
     what: str
+    warn: bool = False  # works, but someone should look (not counted as a problem)
 
     def line(self) -> str:
-        return f"{'ok  ' if self.ok else 'FAIL'}  {self.what}"
+        return f"{'FAIL' if not self.ok else 'WARN' if self.warn else 'ok  '}  {self.what}"
 
 
 def run_checks(settings: Settings) -> Iterator[Check]:
     yield Check(True, f"settings {settings.path}")
     yield from _data_dir(settings)
+    yield from _privacy(settings)
     yield from _templates(settings)
     yield _editors(settings)
     if settings.imap is not None:
@@ -80,6 +84,45 @@ def _data_dir(settings: Settings) -> Iterator[Check]:
         return f"{count} submission(s){upgrade}"
 
     yield _guard("ledger", ledger)
+
+
+def _privacy(settings: Settings) -> Iterator[Check]:
+    """Manuscripts may describe patients, and passwords open the mailbox: say when other
+    users of this machine can read either."""
+    shown = False
+    data = settings.data_dir
+    for path in (data, data / "intake.sqlite3", data / "raw", data / "drafts"):
+        mode = _mode(path)
+        if mode is not None and mode & 0o007:
+            shown = True
+            yield Check(True, f"{path} can be read by other users of this machine (mode "
+                              f"{mode:04o}): manuscripts may describe patients; run chmod -R "
+                              f"go-rwx {data} (intake creates what is new private)", warn=True)
+            break
+    for name, section in (("imap", settings.imap), ("smtp", settings.smtp)):
+        if section is None:
+            continue
+        mode = _mode(section.password_file) if section.password_file else None
+        if mode is not None and mode & 0o077:
+            shown = True
+            yield Check(True, f"[{name}] password_file {section.password_file} can be read by "
+                              f"others (mode {mode:04o}): chmod 600 {section.password_file}",
+                        warn=True)
+        command = (section.password_command or "").lstrip()
+        if command.split(" ", 1)[0] in ("echo", "printf", "cat<<", "printf%s"):
+            shown = True
+            yield Check(True, f"[{name}] password_command writes the password into "
+                              f"{settings.path}: keep it in a password_file (mode 600) or "
+                              "password_env instead", warn=True)
+    if not shown:
+        yield Check(True, "privacy: the data folder and password files are private")
+
+
+def _mode(path: Path) -> int | None:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
 
 
 def _templates(settings: Settings) -> Iterator[Check]:

@@ -405,3 +405,102 @@ def _types_with_html(docx_bytes: bytes) -> bytes:
     types = zipfile.ZipFile(io.BytesIO(docx_bytes)).read("[Content_Types].xml")
     return types.replace(b"</Types>", b'<Override PartName="/word/afchunk.htm" '
                          b'ContentType="text/html"/></Types>')
+
+
+# -- 4. limits on totals, not only on ratios -------------------------------------------
+
+def test_many_parts_each_under_the_threshold_are_one_bomb() -> None:
+    import io
+    import zipfile
+
+    from intake.convert.safety import ConversionError, check_package
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        for n in range(300):  # 300 parts of 1 MiB less a byte: each passes on its own
+            zf.writestr(f"word/media/image{n}.png", b"\0" * (1024 * 1024 - 1))
+    assert len(out.getvalue()) < 1024 * 1024
+    with pytest.raises(ConversionError, match="expands .* times"):
+        check_package(out.getvalue())
+
+
+def test_what_a_document_brings_back_is_bounded() -> None:
+    from intake.convert import isolated
+    from intake.models import Asset, Converted
+
+    many = Converted(markdown="text\n", assets=tuple(
+        Asset(f"image-{n:03d}.png", b"x" * (8 * 1024 * 1024)) for n in range(12)))
+    bounded = isolated._bounded(many)
+    assert sum(len(a.data) for a in bounded.assets) <= isolated.MAX_OUTPUT_BYTES
+    assert len(bounded.assets) == 7 and "left out of the draft" in bounded.warnings[-1]
+
+
+# -- 5. nothing outlives its limit ------------------------------------------------------
+
+def test_a_hung_helper_program_dies_with_its_worker_and_leaves_no_files(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Cli) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    pids = tmp_path / "helper.pid"
+    fake = bin_dir / "antiword"
+    fake.write_text(f"#!/bin/sh\necho $$ >> {pids}\nexec sleep 300\n")
+    fake.chmod(0o755)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    config = make_config(drafts={"convert_seconds": 2})
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2048  # a legacy Word file to antiword
+    folder = eml_folder(config.parent, [make_email(
+        AUTHOR, "Guest post: Old Word", "Attached.",
+        attachments=(("old.doc", "application/msword", ole),))])
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "TMPDIR": str(scratch)}
+    done = subprocess.run([sys.executable, "-m", "intake", "--config", str(config), "ingest",
+                           str(folder)], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 1, done.stderr  # quarantined: took longer than 2 seconds
+    assert "longer than 2 seconds" in done.stderr
+    pid = int(pids.read_text().split()[0])
+    import time
+
+    status = Path(f"/proc/{pid}/status")
+    for _ in range(50):  # the kill is sent before intake exits; let the kernel end it
+        try:
+            if "\nState:\tZ" in status.read_text():
+                break  # dead, waiting for a parent to reap it
+        except (FileNotFoundError, ProcessLookupError):
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"the helper program {pid} outlived intake")
+    assert list(scratch.iterdir()) == []  # no temporary copy of the manuscript left
+
+
+# -- 9. private data is private ---------------------------------------------------------
+
+def test_everything_intake_writes_is_private_and_doctor_says_what_is_not(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Cli) -> None:
+    import stat
+
+    config = make_config()
+    _submit(cli, config)
+    data = config.parent / "var"
+    paths = [data, *data.rglob("*")]
+    assert len(paths) > 10
+    loose = [f"{p} {stat.S_IMODE(p.stat().st_mode):04o}" for p in paths
+             if stat.S_IMODE(p.stat().st_mode) & 0o077]
+    assert loose == []
+    assert "WARN" not in cli("--config", config, "doctor").out
+
+    secret = tmp_path / "imap-password"
+    secret.write_text("hunter2\n")
+    secret.chmod(0o644)
+    data.chmod(0o755)
+    config = make_config(imap={"host": "127.0.0.1", "port": 1, "security": "plain",
+                               "username": "u", "password_file": str(secret)})
+    out = cli("--config", config, "doctor").out
+    assert f"WARN  {data} can be read by other users" in out
+    assert f"WARN  [imap] password_file {secret} can be read by others (mode 0644)" in out
+    config = make_config(imap={"host": "127.0.0.1", "port": 1, "security": "plain",
+                               "username": "u", "password_command": "echo hunter2"})
+    assert "password_command writes the password into" in cli("--config", config,
+                                                             "doctor").out

@@ -32,6 +32,7 @@ class ZipLimits:
     max_member_bytes: int = 200 * 1024 * 1024
     max_total_bytes: int = 400 * 1024 * 1024
     max_ratio: int = 150  # uncompressed / compressed, for members over 1 MiB
+    ratio_floor_bytes: int = 16 * 1024 * 1024  # the whole package's ratio counts past this
 
 
 LIMITS = ZipLimits()
@@ -81,6 +82,12 @@ def check_package(data: bytes, what: str = "Word file", limits: ZipLimits = LIMI
         if total > limits.max_total_bytes:
             raise ConversionError(f"the {what} expands to {total:,} bytes, more than the "
                                   f"{limits.max_total_bytes:,} allowed", _SEND_AGAIN)
+        # The whole package too, not only each part: hundreds of parts just under the
+        # per-part threshold add up to the same bomb.
+        if total > limits.ratio_floor_bytes and total / max(len(data), 1) > limits.max_ratio:
+            raise ConversionError(
+                f"the {what} expands {total // max(len(data), 1):,} times, to {total:,} "
+                "bytes (a possible zip bomb)", _SEND_AGAIN)
         html_parts = _html_parts(zf)
         for info in members:
             if info.is_dir() or info.filename.lstrip("/").lower() in html_parts:
