@@ -14,7 +14,14 @@ from pathlib import Path
 from intake import __version__
 from intake.config import Settings, default_config_path, load_settings
 from intake.editor_cli import add_editor_commands
-from intake.errors import ExitCode, IntakeError, StorageFull, is_storage_full
+from intake.errors import (
+    DamagedLedger,
+    ExitCode,
+    IntakeError,
+    StorageFull,
+    is_damaged_ledger,
+    is_storage_full,
+)
 from intake.report import RunReport
 from intake.upkeep_cli import add_upkeep_commands
 
@@ -47,6 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 130
     except Exception as exc:
+        if is_damaged_ledger(exc):  # found corrupt mid-run, not at opening
+            damaged = DamagedLedger("intake.sqlite3 (in the data folder)", exc)
+            print(f"intake: {damaged}", file=sys.stderr)
+            return int(ExitCode.DAMAGED)
         if not is_storage_full(exc):
             raise
         print(f"intake: {StorageFull(exc)}", file=sys.stderr)

@@ -11,6 +11,7 @@ class ExitCode(IntEnum):
     OK = 0
     NEEDS_ATTENTION = 1  # done, but something was quarantined or failed
     USAGE = 2  # usage or settings error
+    DAMAGED = 3  # the ledger or data folder is damaged: an operator must repair it
     TEMPORARY = 75  # EX_TEMPFAIL: server unreachable, another run holds the lock
 
 
@@ -45,6 +46,24 @@ class StorageFull(TemporaryFailure):
             f"no space left for the data folder ({detail}): this run stopped. Nothing is "
             "lost: mail not yet stored stays on the server and stored mail waits in the "
             "ledger; free some space (df -h) and the next run carries on")
+
+
+class DamagedLedger(IntakeError):
+    """The ledger file is not a database any more, or SQLite found it corrupt."""
+
+    exit_code = ExitCode.DAMAGED
+
+    def __init__(self, path: object, exc: BaseException) -> None:
+        super().__init__(
+            f"the ledger {path} is damaged ({exc}): intake stopped. Raw mail is safe in "
+            f"the data folder's raw/. Restore the ledger from a backup, or recover "
+            f"what SQLite can: sqlite3 {path} .recover | sqlite3 recovered.sqlite3, then "
+            "put recovered.sqlite3 in its place")
+
+
+def is_damaged_ledger(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.DatabaseError) and getattr(
+        exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
 def is_storage_full(exc: BaseException) -> bool:

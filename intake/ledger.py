@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from intake.errors import IntakeError
+from intake.errors import DamagedLedger, IntakeError, is_damaged_ledger
 from intake.models import MessageState, Status
 
 MIGRATIONS: tuple[str, ...] = (
@@ -304,6 +304,14 @@ class LedgerError(IntakeError):
 class Ledger:
     def __init__(self, path: Path, readonly: bool = False) -> None:
         """readonly (dry runs): read the ledger if there is one, write nothing anywhere."""
+        try:
+            self._open(path, readonly)
+        except sqlite3.DatabaseError as exc:
+            if is_damaged_ledger(exc):
+                raise DamagedLedger(path, exc) from exc
+            raise
+
+    def _open(self, path: Path, readonly: bool) -> None:
         self.path = path
         if readonly:
             # No ledger yet: an empty one in memory answers every question the same way.

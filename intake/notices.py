@@ -167,7 +167,7 @@ class Notices:
                       and {n.replace("subject.txt", p) for p in PARTS} <= found)
 
     def render(self, name: str, context: dict[str, Any]) -> Rendered:
-        ctx = {"publication": self.settings.intake.publication, **context}
+        ctx = {"publication": self.settings.intake.publication, **_bounded(context)}
         try:
             subject, text, html = (self.env.get_template(f"{name}.{part}").render(ctx)
                                    for part in PARTS)
@@ -227,3 +227,22 @@ def _address(name: str, email: str) -> Address:
     return Address(display_name=clean_header_text(name, 100), username=user, domain=domain)
 
 
+
+
+# What an email may repeat of text that came from a stranger (a subject, a title, a name,
+# a file name): enough to recognise it, never enough to turn an acknowledgement into a
+# copy of a 4 MB subject. An editor's own words (message) are theirs, and kept whole.
+MAX_REPEATED_CHARS = 300
+_WHOLE = frozenset({"message"})
+
+
+def _bounded(value: Any, key: str = "") -> Any:
+    if isinstance(value, str):
+        if key in _WHOLE or len(value) <= MAX_REPEATED_CHARS:
+            return value
+        return value[:MAX_REPEATED_CHARS - 1].rstrip() + "…"
+    if isinstance(value, dict):
+        return {k: _bounded(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_bounded(v, key) for v in value]
+    return value

@@ -424,6 +424,13 @@ class Intake:
     def deliver(self, transport: Transport, report: RunReport, *, now: bool = False) -> None:
         """Send what is due; now: everything pending, back-off or not (the server is fixed)."""
         due = self.ledger.due_outbox("9999-12-31T23:59:59+00:00" if now else now_iso())
+        # Automatic answers are capped per run (backscatter): the rest wait, in order.
+        cap = self.settings.replies.max_per_run
+        held = {i.id for i in [i for i in due if i.purpose.startswith(ACK)][cap:]}
+        if held:
+            due = [i for i in due if i.id not in held]
+            log.warning("%d acknowledgement(s) wait for the next run: one run sends at most "
+                        "%d ([replies] max_per_run); a flood of submissions?", len(held), cap)
         if due:
             try:
                 with transport as connection:

@@ -90,6 +90,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     from intake.purge import due, purge
 
     settings = settings_of(args)
+    failed: list[str] = []
     with run_lock(settings.data_dir):
         app = Intake(settings)
         try:
@@ -99,12 +100,21 @@ def cmd_purge(args: argparse.Namespace) -> int:
                     print(f"would purge {sub.reference} ({sub.status.value} "
                           f"{(sub.decided_at or sub.updated_at)[:10]})")
                 else:
-                    done = purge(app, sub, "intake purge")
+                    try:
+                        done = purge(app, sub, "intake purge")
+                    except OSError as exc:  # one bad submission never stops the others
+                        failed.append(f"{sub.reference}: {exc}")
+                        continue
+                    failed.extend(f"{sub.reference}: left {line}" for line in done.skipped)
                     if not args.quiet:
                         print(f"purged {sub.reference}: {done.files} file(s)")
         finally:
             app.close()
     days = settings.review.retention_days
+    for line in failed:
+        print(f"intake: purge skipped {line}", file=sys.stderr)
+    if failed:
+        return int(ExitCode.NEEDS_ATTENTION)
     if args.quiet and not args.dry_run:
         return 0
     print(("dry run: " if args.dry_run else "") + f"{len(todo)} submission(s) rejected or "

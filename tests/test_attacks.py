@@ -504,3 +504,86 @@ def test_everything_intake_writes_is_private_and_doctor_says_what_is_not(
                                "username": "u", "password_command": "echo hunter2"})
     assert "password_command writes the password into" in cli("--config", config,
                                                              "doctor").out
+
+
+# -- 10. backscatter -------------------------------------------------------------------
+
+def test_plus_addresses_are_one_person_and_a_run_sends_a_bounded_number(
+        make_config: Callable[..., Path], cli: Cli) -> None:
+    config = make_config(replies={"max_per_sender": 2, "max_per_run": 3})
+    victims = [make_email(f"Victim <victim+{n}@uni.example.org>", f"Guest post {n}",
+                          "Please find my post.", message_id=f"<v{n}@x>",
+                          attachments=(("p.docx", DOCX, article_docx(f"Post {n}")),))
+               for n in range(5)]
+    others = [make_email(f"P{n} <p{n}@uni.example.org>", f"Guest post P{n}",
+                         "Please find my post.", message_id=f"<p{n}@x>",
+                         attachments=(("p.docx", DOCX, article_docx(f"P {n}")),))
+              for n in range(4)]
+    out = _ingest(cli, config, *victims, *others)
+    assert "new 9" in out and "sent 3" in out and "pending 3" in out, out
+    assert cli("--config", config, "send").code == 0
+    to = sorted(str(m["To"]).split("<")[1].split("+")[0] for m in _sent(config))
+    assert to == ["p0@uni.example.org>", "p1@uni.example.org>", "p2@uni.example.org>",
+                  "p3@uni.example.org>", "victim", "victim"]  # two for one mailbox
+
+
+def test_an_acknowledgement_repeats_a_bounded_part_of_a_huge_subject(
+        make_config: Callable[..., Path], cli: Cli) -> None:
+    config = make_config()
+    subject = "Guest post " + "x" * 2_000_000  # the title too: nothing else names it
+    _ingest(cli, config, make_email(AUTHOR, subject, "My article, in the body. " * 100))
+    (ack,) = (config.parent / "sent").glob("*.eml")
+    assert ack.stat().st_size < 40_000
+    assert "xxxxxxxxxx" in ack.read_text()  # still recognisable
+
+
+# -- 11. damaged state -----------------------------------------------------------------
+
+@pytest.mark.parametrize("damage", [b"not a database at all" * 10, b"SQLite format 3\0" +
+                                    b"\xff" * 8000])
+def test_a_damaged_ledger_is_one_clear_line_and_its_own_exit_code(
+        damage: bytes, make_config: Callable[..., Path], cli: Cli) -> None:
+    config = make_config()
+    ledger = config.parent / "var" / "intake.sqlite3"
+    ledger.parent.mkdir()
+    ledger.write_bytes(damage)
+    for command in (("queue",), ("ingest", str(config.parent)), ("show", "JPMS-2026-0001")):
+        result = cli("--config", config, *command)
+        assert result.code == 3, (command, result.err)
+        assert result.err.startswith(f"intake: the ledger {ledger} is damaged")
+        assert "Traceback" not in result.err and result.err.count("\n") == 1
+        assert "sqlite3" in result.err and ".recover" in result.err
+
+
+def test_purge_never_follows_a_link_and_goes_on_past_a_bad_submission(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Cli) -> None:
+    config = make_config()
+    for n in range(3):
+        _ingest(cli, config, make_email(f"A{n} <a{n}@uni.example.org>", f"Guest post {n}",
+                                        "Please find my post.", message_id=f"<p{n}@x>",
+                                        attachments=(("p.docx", DOCX, article_docx(f"{n}")),)))
+    refs = sorted(str(r["reference"]) for r in _rows(cli, config))
+    for ref in refs:
+        assert cli("--config", config, "reject", ref, "--yes", "--no-email").code == 0
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("someone else's")
+    drafts = config.parent / "var" / "drafts"
+    (drafts / refs[0] / "assets" / "link").symlink_to(precious)  # inside a draft folder
+    moved = tmp_path / "moved-draft"
+    (drafts / refs[1]).rename(moved)
+    (drafts / refs[1]).symlink_to(moved)  # the draft folder itself is a link
+    import sqlite3
+
+    db = sqlite3.connect(config.parent / "var" / "intake.sqlite3")
+    with db:
+        db.execute("UPDATE submissions SET decided_at = '2000-01-01T00:00:00+00:00'")
+    db.close()
+    result = cli("--config", config, "purge")
+    assert result.code == 1, result.err
+    assert f"purge skipped {refs[1]}: left {drafts / refs[1]}: a symbolic link" in result.err
+    assert (precious / "keep.txt").read_text() == "someone else's"
+    assert (moved / "draft.md").is_file()
+    assert not (drafts / refs[0]).exists() and not (drafts / refs[2]).exists()
+    shown = {ref: _show(cli, config, ref) for ref in refs}
+    assert all(s["purged_at"] for s in shown.values())
