@@ -181,8 +181,7 @@ def run(n: int, trials: int, seed: int, max_delay: float = 1.5) -> Outcome:
         user = f"crash{seed}"
         with tempfile.TemporaryDirectory() as tmp:
             config = settings(Path(tmp), server.port, smtp.port, user,
-                              after='after = "move"\nbatch_size = 10',
-                              extra="[replies]\nmax_per_sender = 1000\n")
+                              after='after = "move"\nbatch_size = 10')
             ledger = Path(tmp) / "var" / "intake.sqlite3"
             env = {**os.environ, "BENCH_IMAP_PASSWORD": PASSWORD,
                    "PYTHONPATH": str(REPO)}

@@ -125,6 +125,7 @@ class Case:
             first_run_max = 100000
             [replies]
             max_per_sender = 1000
+            max_per_run = 100000
             [smtp]
             host = "127.0.0.1"
             from = "Editors <submissions@journal.example.org>"

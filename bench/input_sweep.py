@@ -131,7 +131,8 @@ def _measure(sweep: Sweep, name: str, began: float) -> None:
 
 def sweep_emails(sweep: Sweep, files: list[Path], work: Path, limit: float) -> None:
     config = work / "settings.toml"
-    config.write_text('[intake]\ndata_dir = "var"\n[replies]\nmax_per_sender = 100000\n'
+    config.write_text('[intake]\ndata_dir = "var"\n'
+                      '[replies]\nmax_per_sender = 100000\nmax_per_run = 100000\n'
                       '[smtp]\nfrom = "Editors <submissions@journal.example.org>"\n'
                       'transport = "file"\nfile_dir = "sent"\n')
     app = Intake(load_settings(config))

@@ -84,8 +84,7 @@ def measure(sizes: list[int], batches: list[int]) -> list[Point]:
                 assert int(out) == n, out
                 for batch in batches:
                     config = settings(Path(tmp) / f"{n}-{batch}", server.port, smtp.port,
-                                      user, after=f'after = "leave"\nbatch_size = {batch}',
-                                      extra="[replies]\nmax_per_sender = 1000000\n")
+                                      user, after=f'after = "leave"\nbatch_size = {batch}')
                     before = len(sink.messages)
                     seconds, peak, out = run_measured(
                         [PY, "-c", INTAKE, "-q", "--config", str(config), "poll"], env)

@@ -103,7 +103,7 @@ def evaluate(config: Path = REPO / "settings.toml", labelled: Path = LABELLED) -
                           "templates_dir": str(REPO / "templates")}
         data["smtp"] = {"transport": "file", "file_dir": str(Path(tmp) / "sent"),
                         "from": data.get("smtp", {}).get("from", "Editors <ed@example.org>")}
-        data["replies"] = {"max_per_sender": 1000}
+        data["replies"] = {"max_per_sender": 1000, "max_per_run": 100000}
         app = Intake(settings_from_dict(data, Path(tmp) / "settings.toml"))
         try:
             report = RunReport()

@@ -67,9 +67,12 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> 
         try:
             converted = convert_isolated(
                 manuscript.filename, manuscript.data, manuscript.file_type, limits)
+            problem = _nothing_read(manuscript, converted)
         except ConversionError as exc:
             problem, advice = exc.reason, exc.advice
             converted = Converted(markdown="")
+        if problem and not advice:
+            advice = _SEND_AGAIN
         markdown = converted.markdown
         title = converted.title
         comments = converted.comments
@@ -156,6 +159,29 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> 
         advice=advice,
         comments=comments,
     )
+
+
+# A document that gives fewer words than this, and no image, gave nothing to review.
+MIN_DOCUMENT_WORDS = 5
+_DOCUMENT_FORMATS = frozenset({FileType.DOCX, FileType.ZIP, FileType.ODT, FileType.PDF,
+                               FileType.RTF, FileType.OLE})
+_SEND_AGAIN = ("Please send the article again as an ordinary .docx file or a PDF with its "
+               "text (not a scan).")
+
+
+def _nothing_read(manuscript: Attachment, converted: Converted) -> str | None:
+    """Why a converted manuscript cannot stand as the draft: it arrived cut short, or
+    yielded (almost) nothing. Either is a problem for the editor and the author, never
+    a silent success."""
+    if manuscript.damaged:
+        return (f"{manuscript.filename} arrived incomplete (its encoding in the email was "
+                "cut short or garbled)")
+    words = count_words(converted.markdown)
+    if manuscript.file_type in _DOCUMENT_FORMATS and is_convertible(manuscript.file_type) \
+            and words < MIN_DOCUMENT_WORDS and not converted.assets:
+        return (f"{manuscript.filename} gave only {words} word(s): nothing of the article "
+                "could be read from it")
+    return None
 
 
 def _body_markdown(text: str) -> str:

@@ -95,6 +95,7 @@ class Attachment:
     data: bytes
     inline: bool = False
     content_id: str = ""
+    damaged: bool = False  # its transfer encoding was cut short or garbled
 
 
 @dataclass(frozen=True)

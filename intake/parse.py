@@ -30,6 +30,7 @@ MAX_HEADER_CHARS = 16 * 1024
 # Parts in one message, nested ones counted: a submission has a handful; thousands only
 # cost memory and time.
 MAX_PARTS = 500
+_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/]+")
 
 
 class ParseError(Exception):
@@ -190,16 +191,24 @@ def _unpack_tnef(data: bytes) -> list[tuple[str, bytes]]:
         return []
 
 
+def _base64(payload: str) -> tuple[bytes, bool]:
+    """The bytes a base64 payload holds, and whether it was damaged (cut short or
+    garbled): then what is whole is decoded, never the encoded text taken for the file."""
+    try:
+        return base64.b64decode(payload), False
+    except (binascii.Error, ValueError):
+        whole = _NOT_BASE64.sub("", payload)
+        return base64.b64decode(whole[:len(whole) - len(whole) % 4]), True
+
+
 def _attachments(items: list[dict[str, Any]]) -> tuple[Attachment, ...]:
     taken: set[str] = set()
     found: list[Attachment] = []
     for index, item in enumerate(items, start=1):
         payload = item.get("payload") or ""
+        damaged = False
         if item.get("binary"):
-            try:
-                data = base64.b64decode(payload)
-            except (binascii.Error, ValueError):
-                data = payload.encode("utf-8", "surrogateescape")
+            data, damaged = _base64(payload)
         else:
             data = payload.encode("utf-8", "surrogateescape")
         file_type = sniff(data)
@@ -216,6 +225,7 @@ def _attachments(items: list[dict[str, Any]]) -> tuple[Attachment, ...]:
                 data=data,
                 inline=disposition.startswith("inline"),
                 content_id=str(item.get("content-id") or "").strip("<>"),
+                damaged=damaged,
             )
         )
         if data.startswith(TNEF_SIGNATURE):

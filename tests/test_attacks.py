@@ -283,9 +283,9 @@ HOSTILE = ('<script>alert(1)</script> <img src=x onerror="alert(2)"> '
 def _renders_inert(markdown: str) -> None:
     """Rendered as CommonMark with raw HTML allowed (what a blog engine does), nothing
     in it is an element that runs or fetches."""
-    from markdown_it import MarkdownIt
-
     import re
+
+    from markdown_it import MarkdownIt
 
     html = MarkdownIt("commonmark", {"html": True}).render(markdown)
     for active in ("<script", "<iframe", "<img", 'href="javascript:'):
@@ -421,7 +421,7 @@ def test_many_parts_each_under_the_threshold_are_one_bomb() -> None:
         for n in range(300):  # 300 parts of 1 MiB less a byte: each passes on its own
             zf.writestr(f"word/media/image{n}.png", b"\0" * (1024 * 1024 - 1))
     assert len(out.getvalue()) < 1024 * 1024
-    with pytest.raises(ConversionError, match="expands .* times"):
+    with pytest.raises(ConversionError, match=r"expands .* times"):
         check_package(out.getvalue())
 
 
@@ -587,3 +587,70 @@ def test_purge_never_follows_a_link_and_goes_on_past_a_bad_submission(
     assert not (drafts / refs[0]).exists() and not (drafts / refs[2]).exists()
     shown = {ref: _show(cli, config, ref) for ref in refs}
     assert all(s["purged_at"] for s in shown.values())
+
+
+# -- 12. damaged documents are never a silent success ------------------------------------
+
+def test_a_word_file_cut_short_in_the_email_is_a_problem_not_a_draft_of_base64(
+        make_config: Callable[..., Path], cli: Cli) -> None:
+    config = make_config()
+    whole = make_email(AUTHOR, "Guest post: Cut", "Attached.",
+                       attachments=(("cut.docx", DOCX, article_docx("Cut short")),))
+    start = whole.index(b"Content-Disposition: attachment")
+    _ingest(cli, config, whole[:start + 3000] + b"\r\n")
+    (row,) = _rows(cli, config)
+    assert row["status"] == "quarantined"
+    shown = _show(cli, config, str(row["reference"]))
+    assert "incomplete" in shown["reason"] or "damaged" in shown["reason"], shown["reason"]
+    draft = config.parent / "var" / str(row["draft_dir"]) / "draft.md"
+    assert "UEsDB" not in draft.read_text()  # no base64 passed off as the article
+    (ack,) = _sent(config)
+    assert "could not open" in str(ack["Subject"]).lower()
+
+
+def _alt_chunk_docx(html: bytes) -> bytes:
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(article_docx("Placeholder", paragraphs=1,
+                                                     image=False)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "word/document.xml":
+                start, end = data.index(b"<w:body>") + 8, data.index(b"<w:sectPr")
+                data = data[:start] + b'<w:altChunk r:id="rIdChunk"/>' + data[end:]
+            elif info.filename == "word/_rels/document.xml.rels":
+                data = data.replace(b"</Relationships>", (
+                    b'<Relationship Id="rIdChunk" Type="http://schemas.openxmlformats.org/'
+                    b'officeDocument/2006/relationships/aFChunk" Target="afchunk.htm"/>'
+                    b"</Relationships>"))
+            elif info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/word/afchunk.htm" '
+                                    b'ContentType="text/html"/></Types>')
+            target.writestr(info, data)
+        target.writestr("word/afchunk.htm", html)
+    return out.getvalue()
+
+
+def test_an_article_in_an_alt_chunk_is_read_and_an_empty_one_is_a_problem() -> None:
+    from intake.convert.isolated import Limits, convert_isolated
+    from intake.drafts import _nothing_read
+    from intake.models import Attachment, FileType
+
+    article = (b"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
+               b"<h1>Night shifts</h1><p>Sleep is <b>hard</b> on the wards.</p>"
+               b"<script>alert(1)</script></body></html>")
+    converted = convert_isolated("chunk.docx", _alt_chunk_docx(article), FileType.DOCX,
+                                 Limits())
+    assert "# Night shifts" in converted.markdown
+    assert "Sleep is **hard** on the wards." in converted.markdown
+    assert "alert" not in converted.markdown
+    assert any("altChunk" in w for w in converted.warnings)
+
+    empty = _alt_chunk_docx(b"<html><body></body></html>")
+    converted = convert_isolated("empty.docx", empty, FileType.DOCX, Limits())
+    manuscript = Attachment("empty.docx", "empty.docx", DOCX, FileType.DOCX, empty)
+    assert _nothing_read(manuscript, converted) == (
+        "empty.docx gave only 0 word(s): nothing of the article could be read from it")

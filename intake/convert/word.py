@@ -14,13 +14,17 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.policy import compat32
 from typing import Any
 from urllib.parse import quote
 
 import docx
 
 from intake.convert import word_parts
-from intake.convert.markdown import escape, escape_line_start, tidy
+from intake.convert.htmldoc import html_to_markdown
+from intake.convert.legacy import convert_rtf
+from intake.convert.markdown import escape, escape_line_start, from_plain_text, tidy
 from intake.convert.safety import ConversionError, check_package
 from intake.convert.word_math import linear
 from intake.convert.word_tables import render_table
@@ -282,11 +286,42 @@ class _Walker:
                     yield from self._blocks(content)
             elif child.tag in _TRANSPARENT:
                 yield from self._blocks(child)
+            elif child.tag == w("altChunk"):
+                yield from self._alt_chunk(child)
             elif child.tag in (w("pict"), w("drawing")):  # a picture outside any paragraph
                 yield "p", _render(self._drawing(child))
                 yield from (("p", extra) for extra in self._take_after())
             elif child.tag != w("sectPr") and next(child.iter(w("p")), None) is not None:
                 yield from self._blocks(child)  # an unknown container: read what it holds
+
+    def _alt_chunk(self, node: Any) -> Iterator[tuple[str, str]]:
+        """An embedded HTML, MHT, RTF or text part (altChunk, what HTML-to-Word exporters
+        write): Word shows it in place, so it is read in place."""
+        rel = self.part.rels.get(node.get(f"{{{R}}}id", ""))
+        if rel is None or rel.is_external:
+            self.state.warnings.append("An embedded part (altChunk) of the document is "
+                                       "missing: see the original file.")
+            return
+        kind, blob = rel.target_part.content_type, rel.target_part.blob
+        if kind in ("text/html", "application/xhtml+xml"):
+            markdown, remote = html_to_markdown(_decode_html(blob))
+        elif kind == "message/rfc822":
+            markdown, remote = html_to_markdown(_mht_html(blob))
+        elif kind in ("application/rtf", "text/rtf"):
+            markdown, remote = convert_rtf("the embedded part", blob).markdown, 0
+        elif kind == "text/plain":
+            markdown, remote = from_plain_text(blob.decode("utf-8", "replace")), 0
+        else:
+            self.state.warnings.append(f"An embedded part of the document ({kind[:60]}) "
+                                       "could not be read: see the original file.")
+            return
+        self.state.warnings.append(
+            "Part of the text is an embedded HTML/RTF part (altChunk, as web-to-Word "
+            "exporters write): it was read as such; check its formatting against the "
+            "original." + (f" Its {remote} image(s) on the web were not fetched." if remote
+                           else ""))
+        if markdown.strip():
+            yield "p", markdown.strip()
 
     def _take_after(self) -> list[str]:
         after, self.state.after = self.state.after, []
@@ -606,6 +641,25 @@ class _Walker:
         if self.state.objects:
             warnings.append(f"{self.state.objects} embedded object(s) (charts, equations or "
                             "other files) are not in the draft, see the original file.")
+
+
+def _decode_html(blob: bytes) -> str:
+    declared = re.search(rb"charset=[\"']?([A-Za-z0-9_-]{1,40})", blob[:4096])
+    try:
+        return blob.decode(declared.group(1).decode() if declared else "utf-8", "replace")
+    except LookupError:
+        return blob.decode("utf-8", "replace")
+
+
+def _mht_html(blob: bytes) -> str:
+    """The HTML of a web archive (MHT): the first text/html part of its MIME tree."""
+    archive = message_from_bytes(blob, policy=compat32)
+    for part in archive.walk():
+        if part.get_content_type() == "text/html":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                return payload.decode(part.get_content_charset() or "utf-8", "replace")
+    return ""
 
 
 def _render(runs: list[_Run]) -> str:
