@@ -22,7 +22,7 @@ from intake.purge import purge
 from intake.samples import DOCX, article_docx
 from intake.samples import email as make_email
 from intake.store import read_front_matter
-from tests.conftest import CliResult, eml_folder
+from tests.conftest import CliResult, ImapAccount, eml_folder
 
 Cli = Callable[..., CliResult]
 AUTHOR = "Ana Lima <ana@uni.example.org>"
@@ -272,6 +272,51 @@ def test_a_message_with_too_many_parts_is_quarantined(
     assert "quarantined 1" in _ingest(cli, config, data)
     (row,) = _rows(cli, config)
     assert "MIME parts" in _show(cli, config, str(row["reference"]))["reason"]
+
+
+def _processes_marked(marker: str) -> list[int]:
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker.encode() in environ.read_bytes():
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+    return found
+
+
+def test_a_dry_run_leaves_no_file_and_no_process_behind(
+        tmp_path: Path, imap: ImapAccount, make_config: Callable[..., Path]) -> None:
+    imap.append(make_email(AUTHOR, "Guest post: Dry", "Attached.",
+                           attachments=(("p.docx", DOCX, article_docx("Dry")),)),
+                make_email("Bo <bo@uni.example.org>", "Guest post: Old", "Attached.",
+                           attachments=(("old.doc", "application/msword",
+                                         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4096),)))
+    config = make_config(imap=imap.settings(), drafts={"convert_seconds": 2})
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    bin_dir = tmp_path / "bin"  # an antiword that never ends, as on a hostile file
+    bin_dir.mkdir()
+    (bin_dir / "antiword").write_text("#!/bin/sh\nexec sleep 300\n")
+    (bin_dir / "antiword").chmod(0o755)
+    marker = f"INTAKE_TEST_MARK_{os.getpid()}_{id(scratch)}"
+    env = {**os.environ, "TMPDIR": str(scratch), marker: "1",
+           "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    done = subprocess.run([sys.executable, "-m", "intake", "--config", str(config), "poll",
+                           "--dry-run"], env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert "would take guest_post from ana@uni.example.org" in done.stdout
+    assert "old.doc took longer than 2 seconds" in done.stdout
+    assert list(scratch.iterdir()) == []
+    assert not (config.parent / "var").exists()
+    import time
+
+    for _ in range(50):
+        if not _processes_marked(marker):
+            break
+        time.sleep(0.1)
+    assert _processes_marked(marker) == []
 
 
 # -- 6. drafts and exports carry nothing active -----------------------------------------

@@ -288,3 +288,92 @@ def test_a_damaged_word_package_converts_or_is_refused_with_a_reason(damaged: Da
         assert exc.reason and "Traceback" not in exc.reason
         return
     assert "/etc/passwd" not in converted.markdown and "root:" not in converted.markdown
+
+
+# -- what an attacker sends on purpose (issue 14's classes) ------------------------------
+
+TRICKY = [*"aZ9_-.+@:/()[]!<>#*`|\\&;= \t\n'\u2019é", "](", "![", "www.", "mrn", "DOB ",
+          "Mr ", "=?", "\r\n", "1/1/"]
+long_text = st.tuples(st.lists(st.sampled_from(TRICKY), min_size=1, max_size=4),
+                      st.integers(10_000, 60_000)).map(
+    lambda unit_count: ("".join(unit_count[0]) * unit_count[1])[:120_000])
+
+
+@given(long_text, long_text)
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+          deadline=None)
+def test_long_runs_of_any_characters_are_read_in_bounded_time(pipeline: Intake, body: str,
+                                                              subject: str) -> None:
+    """Every check that reads a stranger's text is linear: the product's own time budget
+    (far below the minutes a square-time pattern takes here) never runs out."""
+    from intake.budget import MessageTimeout, time_budget
+    from intake.samples import email as make_email
+
+    data = make_email("A <a@uni.example>", " ".join(subject.split())[:5000] or "x", body)
+    try:
+        with time_budget(20):
+            pipeline.assess(parse_message(data))
+    except MessageTimeout:
+        pytest.fail("reading the message took more than 20 seconds")
+
+
+@given(st.integers(1, 80_000), st.sampled_from(["q", "b"]),
+       st.sampled_from(["utf-8", "iso-8859-1", "x-unknown"]))
+@settings(deadline=None)
+def test_many_encoded_words_are_bounded_before_decoding(count: int, encoding: str,
+                                                        charset: str) -> None:
+    from intake.parse import MAX_HEADER_CHARS
+
+    word = f"=?{charset}?{encoding}?{'YQ==' if encoding == 'b' else 'a'}?="
+    data = (f"From: {' '.join([word] * min(count, 2000))} <a@uni.example>\r\n"
+            f"Subject: {' '.join([word] * count)}\r\nMessage-ID: <w@x>\r\n\r\nhi\r\n").encode()
+    msg = parse_message(data)
+    assert len(msg.subject) <= MAX_HEADER_CHARS
+
+
+@given(st.integers(400, 700))
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None,
+          max_examples=5)
+def test_any_number_of_parts_ends_in_a_final_state(pipeline: Intake, count: int) -> None:
+    n = next(_serial)
+    data = (f"From: Author <parts{n}@uni.example>\r\nSubject: parts\r\nMessage-ID: <pp{n}@x>"
+            f"\r\nMIME-Version: 1.0\r\n{_many_parts(count)}").encode()
+    state, reason = _outcome(pipeline, data)
+    assert state in {"processed", "quarantined"}, (state, reason)
+    assert not reason.startswith("intake failed"), reason
+
+
+@given(st.text(min_size=1, max_size=60), st.text(min_size=1, max_size=60),
+       st.sampled_from(["8bit", "quoted-printable", "base64"]), st.booleans())
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+def test_a_message_id_is_shared_by_one_message_only_in_what_it_says(
+        pipeline: Intake, first: str, second: str, encoding: str, trace: bool) -> None:
+    """Two deliveries with one Message-ID: the same message (whatever hops and encodings
+    came between) is taken once; a different one is a message of its own."""
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    n = next(_serial)
+
+    def message(body: str, cte: str) -> bytes:
+        msg = EmailMessage(policy=SMTP)
+        msg["From"] = f"Author <dup{n}@uni.example>"
+        msg["Subject"] = "Guest post"
+        msg["Message-ID"] = f"<same{n}@uni.example>"
+        msg.set_content(body, cte=cte)
+        return msg.as_bytes()
+
+    seen: set[bytes] = set()
+
+    def state(data: bytes) -> str:
+        if data in seen:
+            return "duplicate"  # the very same bytes: known when they arrive
+        seen.add(data)
+        return _outcome(pipeline, data)[0]
+
+    original = message(first, "8bit")
+    assert state(original) in {"processed", "quarantined"}
+    again = (b"Received: by mx2.example\r\n" if trace else b"") + message(first, encoding)
+    assert state(again) == "duplicate"
+    same = first.rstrip() == second.rstrip()
+    assert (state(message(second, encoding)) == "duplicate") == same
