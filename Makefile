@@ -41,6 +41,7 @@ bench: $(STAMP)
 
 # The evidence suites in full (their fast forms run in make test); needs dovecot-imapd.
 evidence: $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	mkdir -p bench/results
 	$(BIN)/python bench/crash_suite.py --n 60 --trials 120 --seed 7 | tee bench/results/crash-latest.txt
 	$(BIN)/python bench/fault_suite.py --n 12 --cuts 6 2>/dev/null | tee bench/results/faults-latest.md
