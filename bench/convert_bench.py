@@ -34,7 +34,7 @@ RUNNERS = {
     "intake (in process)": HWM + textwrap.dedent("""
         import json
         from intake.convert import convert_document
-        from intake.sniff import sniff
+        from intake.core.sniff import sniff
         for path in json.load(sys.stdin):
             data = open(path, "rb").read()
             convert_document(path, data, sniff(data))
@@ -42,7 +42,7 @@ RUNNERS = {
     "intake (isolated worker)": HWM + textwrap.dedent("""
         import json
         from intake.convert.isolated import Limits, convert_isolated
-        from intake.sniff import sniff
+        from intake.core.sniff import sniff
         for path in json.load(sys.stdin):
             data = open(path, "rb").read()
             convert_isolated(path, data, sniff(data), Limits())
@@ -69,7 +69,7 @@ def readable_by_all(folder: Path) -> list[str]:
     probe = textwrap.dedent("""
         import json, subprocess, sys, mammoth
         from intake.convert import ConversionError, convert_document
-        from intake.sniff import sniff
+        from intake.core.sniff import sniff
         ok = []
         for path in json.load(sys.stdin):
             data = open(path, "rb").read()

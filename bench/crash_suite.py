@@ -43,8 +43,8 @@ import trustme  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 
 from bench.poll_bench import settings  # noqa: E402
-from intake.samples import DOCX, text_docx  # noqa: E402
-from intake.samples import email as make_email  # noqa: E402
+from intake.demo.samples import DOCX, text_docx  # noqa: E402
+from intake.demo.samples import email as make_email  # noqa: E402
 from tests.conftest import SinkHandler, free_port  # noqa: E402
 from tests.dovecot import PASSWORD, Dovecot  # noqa: E402
 

@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 
 from intake.convert import ConversionError, convert_document  # noqa: E402
 from intake.convert.markdown import count_words  # noqa: E402
-from intake.sniff import sniff  # noqa: E402
+from intake.core.sniff import sniff  # noqa: E402
 
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<img\b", re.I)
 _LINK = re.compile(r"(?<!!)\[[^\]]+\]\((?!assets/|media/)[^)]+\)|<a\s[^>]*href=", re.I)

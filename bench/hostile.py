@@ -21,13 +21,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from intake.samples import article_docx  # noqa: E402
+from intake.demo.samples import article_docx  # noqa: E402
 from tests.docgen import docx_from_body, para, run, zip_parts  # noqa: E402
 
 CHILD = textwrap.dedent("""
     import sys
     from intake.convert import ConversionError, convert_document
-    from intake.sniff import sniff
+    from intake.core.sniff import sniff
     data = open(sys.argv[1], "rb").read()
     try:
         result = convert_document("file.docx", data, sniff(data))

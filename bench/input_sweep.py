@@ -35,11 +35,11 @@ from types import FrameType
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from intake.config import load_settings  # noqa: E402
-from intake.convert_cli import convert_to_folder  # noqa: E402
-from intake.mailer import transport_for  # noqa: E402
-from intake.pipeline import Intake  # noqa: E402
-from intake.report import RunReport  # noqa: E402
+from intake.cli.convert import convert_to_folder  # noqa: E402
+from intake.core.config import load_settings  # noqa: E402
+from intake.core.report import RunReport  # noqa: E402
+from intake.mail.smtp import transport_for  # noqa: E402
+from intake.pipeline.run import Intake  # noqa: E402
 from intake.sources.local import read_paths  # noqa: E402
 
 CORPUS = Path(os.environ.get("INTAKE_CORPUS", REPO.parent / "shared" / "corpus"))

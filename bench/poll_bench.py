@@ -27,8 +27,8 @@ sys.path.insert(0, str(REPO))
 import trustme  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 
-from intake.samples import DOCX, article_docx  # noqa: E402
-from intake.samples import email as make_email  # noqa: E402
+from intake.demo.samples import DOCX, article_docx  # noqa: E402
+from intake.demo.samples import email as make_email  # noqa: E402
 from tests.conftest import SinkHandler, free_port  # noqa: E402
 from tests.dovecot import PASSWORD, Dovecot  # noqa: E402
 
@@ -145,9 +145,9 @@ def taken_all(config: Path, server: Dovecot, user: str) -> int:
     """Leave the ledger as a run that had taken every message would: cursor at the top."""
     from imapclient import IMAPClient
 
-    from intake.config import load_settings
+    from intake.core.config import load_settings
     from intake.ledger import Ledger
-    from intake.poller import mailbox_key
+    from intake.pipeline.poll import mailbox_key
 
     client = IMAPClient("127.0.0.1", port=server.port, ssl=False, timeout=60)
     client.login(user, PASSWORD)

@@ -30,8 +30,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from intake.cli import main  # noqa: E402
+from intake.core.models import Classification, Status  # noqa: E402
 from intake.ledger import Ledger  # noqa: E402
-from intake.models import Status  # noqa: E402
 
 KINDS = ("guest_post", "sponsored", "application", "contest", "other")
 EDITORS = ("ana", "ben", "cara", None)
@@ -86,8 +86,7 @@ def build(folder: Path, rows: int) -> Path:
                 subject=f"Guest post {n}", received=received, message_id=f"<m{n}@x>",
                 word_count=rng.randrange(300, 4000),
                 warnings=["Your article is long."] * rng.randrange(3),
-                classification={"kind": "guest_post", "score": 7, "signals": ["subject"],
-                                "sure": True},
+                classification=Classification("guest_post", 7, ("subject",)),
                 reason=None, draft_dir=f"drafts/JPMS-2026-{n + 1:05d}")
             ledger.update_submission(sub, assignee=rng.choice(EDITORS))
             for event in ("received", "classified", "drafted"):

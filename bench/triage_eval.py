@@ -26,11 +26,11 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from intake.config import settings_from_dict  # noqa: E402
-from intake.models import RawMessage, Status  # noqa: E402
-from intake.pipeline import Intake, RunReport  # noqa: E402
-from intake.samples import DOCX, article_docx, cv_docx, text_docx, tiny_png  # noqa: E402
-from intake.samples import email as make_email  # noqa: E402
+from intake.core.config import settings_from_dict  # noqa: E402
+from intake.core.models import RawMessage, Status  # noqa: E402
+from intake.demo.samples import DOCX, article_docx, cv_docx, text_docx, tiny_png  # noqa: E402
+from intake.demo.samples import email as make_email  # noqa: E402
+from intake.pipeline.run import Intake, RunReport  # noqa: E402
 
 LABELLED = REPO / "tests" / "labelled" / "messages.yaml"
 TRIAGE = "(triage)"

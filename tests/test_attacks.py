@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from intake.config import load_settings
-from intake.pipeline import Intake
-from intake.purge import purge
-from intake.samples import DOCX, article_docx
-from intake.samples import email as make_email
-from intake.store import read_front_matter
+from intake.core.config import load_settings
+from intake.demo.samples import DOCX, article_docx
+from intake.demo.samples import email as make_email
+from intake.editors.purge import purge
+from intake.ledger.store import read_front_matter
+from intake.pipeline.run import Intake
 from tests.conftest import CliResult, ImapAccount, eml_folder
 
 Cli = Callable[..., CliResult]
@@ -234,7 +234,7 @@ def test_text_checks_take_linear_time(unit: str, make_config: Callable[..., Path
     minutes on it; a linear one, well under a second."""
     import time
 
-    from intake.parse import parse_message
+    from intake.mail.parse import parse_message
 
     app = Intake(load_settings(make_config()))
     try:
@@ -248,7 +248,7 @@ def test_text_checks_take_linear_time(unit: str, make_config: Callable[..., Path
 
 
 def test_headers_are_bounded_before_they_are_decoded() -> None:
-    from intake.parse import MAX_HEADER_CHARS, parse_message
+    from intake.mail.parse import MAX_HEADER_CHARS, parse_message
 
     words = " ".join(["=?utf-8?q?a?="] * 60_000)  # ~800 KB: minutes of decoding unbounded
     data = (f"From: a@b.example\r\nTo: c@d.example\r\nSubject: {words}\r\n"
@@ -261,7 +261,7 @@ def test_headers_are_bounded_before_they_are_decoded() -> None:
 
 def test_a_message_with_too_many_parts_is_quarantined(
         make_config: Callable[..., Path], cli: Cli) -> None:
-    from intake.parse import MAX_PARTS
+    from intake.mail.parse import MAX_PARTS
 
     config = make_config()
     parts = "".join(f"--b\r\nContent-Type: text/plain\r\n\r\npart {n}\r\n"
@@ -472,7 +472,7 @@ def test_many_parts_each_under_the_threshold_are_one_bomb() -> None:
 
 def test_what_a_document_brings_back_is_bounded() -> None:
     from intake.convert import isolated
-    from intake.models import Asset, Converted
+    from intake.core.models import Asset, Converted
 
     many = Converted(markdown="text\n", assets=tuple(
         Asset(f"image-{n:03d}.png", b"x" * (8 * 1024 * 1024)) for n in range(12)))
@@ -681,8 +681,8 @@ def _alt_chunk_docx(html: bytes) -> bytes:
 
 def test_an_article_in_an_alt_chunk_is_read_and_an_empty_one_is_a_problem() -> None:
     from intake.convert.isolated import Limits, convert_isolated
-    from intake.drafts import _nothing_read
-    from intake.models import Attachment, FileType
+    from intake.core.models import Attachment, FileType
+    from intake.drafts.build import _nothing_read
 
     article = (b"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
                b"<h1>Night shifts</h1><p>Sleep is <b>hard</b> on the wards.</p>"

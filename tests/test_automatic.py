@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from intake.parse import parse_message
-from intake.samples import DOCX, article_docx
-from intake.samples import email as make_email
-from intake.triage.automatic import Category, denied, detect, role_sender
-from intake.triage.bounces import read_bounce
+from intake.demo.samples import DOCX, article_docx
+from intake.demo.samples import email as make_email
+from intake.mail.parse import parse_message
+from intake.rules.automatic import Category, denied, detect, role_sender
+from intake.rules.bounces import read_bounce
 from tests.conftest import CliResult, SmtpServer, eml_folder
 
 OWN = frozenset({"submissions@journal.example.org"})
@@ -296,7 +296,7 @@ def test_a_web_form_submission_is_the_authors_and_answered_to_reply_to(
 ])
 def test_a_reply_to_never_turns_automatic_mail_into_a_person(
         sender: str, reply_to: str, headers: dict[str, str]) -> None:
-    from intake.triage.automatic import relayed_author
+    from intake.rules.automatic import relayed_author
 
     msg = parse_message(_relayed(sender, reply_to, 1, **headers))
     assert not relayed_author(msg, OWN)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from intake.config import load_settings
-from intake.errors import SettingsError
+from intake.core.config import load_settings
+from intake.core.errors import SettingsError
 from tests.conftest import REPO, CliResult
 
 
@@ -118,7 +118,7 @@ def test_example_matches_the_built_in_kinds_and_documents_every_key() -> None:
     are the defaults that apply when [kinds] is left out."""
     from dataclasses import fields
 
-    from intake.config import (
+    from intake.core.config import (
         DEFAULT_KINDS,
         DraftsSection,
         Editor,

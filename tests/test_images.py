@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from intake.convert.images import clean_assets, clean_image, png_with_text
-from intake.models import Asset
-from intake.samples import email as make_email
-from intake.samples import tiny_png
+from intake.core.models import Asset
+from intake.demo.samples import email as make_email
+from intake.demo.samples import tiny_png
 from tests.conftest import CliResult
 
 SECRET = "51.5074N Ward 7 Bed 3"

@@ -10,8 +10,8 @@ import pytest
 
 from intake.convert.isolated import Limits, convert_isolated
 from intake.convert.safety import ConversionError
-from intake.models import FileType
-from intake.samples import article_docx
+from intake.core.models import FileType
+from intake.demo.samples import article_docx
 from tests.docgen import docx_from_body, para, run
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from intake.convert import ConversionError, convert_document, is_convertible
 from intake.convert.legacy import convert_doc
-from intake.models import FileType
-from intake.sniff import sniff
+from intake.core.models import FileType
+from intake.core.sniff import sniff
 
 DATA = Path(__file__).parent / "data"
 

@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from intake.config import load_settings
-from intake.runlock import run_lock
+from intake.core.config import load_settings
+from intake.core.runlock import run_lock
 
 
 def test_second_run_exits_75_promptly(make_config: Callable[..., Path], tmp_path: Path) -> None:

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from intake.config import load_settings
-from intake.errors import SettingsError
-from intake.filenames import safe_filename, unique
-from intake.notices import Notices, clean_header_text
+from intake.core.config import load_settings
+from intake.core.errors import SettingsError
+from intake.core.filenames import safe_filename, unique
+from intake.mail.templates import Notices, clean_header_text
 from tests.conftest import REPO
 
 SAMPLE: dict[str, Any] = {

@@ -10,9 +10,9 @@ import zipfile
 import pytest
 
 from intake.convert import ConversionError, convert_document
-from intake.models import FileType
-from intake.samples import tiny_png
-from intake.sniff import sniff
+from intake.core.models import FileType
+from intake.core.sniff import sniff
+from intake.demo.samples import tiny_png
 
 NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
       'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '

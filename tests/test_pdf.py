@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from intake.convert import ConversionError, convert_document
-from intake.models import FileType
-from intake.samples import email as make_email
-from intake.sniff import sniff
+from intake.core.models import FileType
+from intake.core.sniff import sniff
+from intake.demo.samples import email as make_email
 from tests.conftest import CliResult
 
 DATA = Path(__file__).parent / "data"

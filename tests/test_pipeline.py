@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from intake.samples import DOCX, article_docx, cv_docx, demo_messages
-from intake.samples import email as make_email
-from intake.store import read_front_matter
+from intake.demo.samples import DOCX, article_docx, cv_docx, demo_messages
+from intake.demo.samples import email as make_email
+from intake.ledger.store import read_front_matter
 from tests.conftest import CliResult
 
 

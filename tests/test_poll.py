@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import trustme
 
-from intake.samples import DOCX, article_docx, demo_messages
-from intake.samples import email as make_email
+from intake.demo.samples import DOCX, article_docx, demo_messages
+from intake.demo.samples import email as make_email
 from tests.conftest import CliResult, ImapAccount, SmtpServer
 from tests.dovecot import PASSWORD, Dovecot
 
@@ -267,8 +267,8 @@ def test_same_mailbox_over_another_port_is_the_same_mailbox(
 
 def test_overlapping_poll_exits_75(imap: ImapAccount, smtp_factory: Callable[..., SmtpServer],
                                    make_config: Configure) -> None:
-    from intake.config import load_settings
-    from intake.runlock import run_lock
+    from intake.core.config import load_settings
+    from intake.core.runlock import run_lock
 
     config, _ = _setup(imap, smtp_factory, make_config)
     with run_lock(load_settings(config).data_dir):

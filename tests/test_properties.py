@@ -23,16 +23,16 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from intake.config import load_settings
 from intake.convert import ConversionError, convert_document
-from intake.filenames import safe_filename
-from intake.models import RawMessage
-from intake.parse import ParseError, parse_message
-from intake.pipeline import Intake
-from intake.report import RunReport
-from intake.samples import article_docx
-from intake.sniff import sniff
-from intake.store import write_draft_folder
+from intake.core.config import load_settings
+from intake.core.filenames import safe_filename
+from intake.core.models import RawMessage
+from intake.core.report import RunReport
+from intake.core.sniff import sniff
+from intake.demo.samples import article_docx
+from intake.ledger.store import write_draft_folder
+from intake.mail.parse import ParseError, parse_message
+from intake.pipeline.run import Intake
 from tests.docgen import zip_parts
 
 # -- file names ---------------------------------------------------------------------
@@ -306,8 +306,8 @@ def test_long_runs_of_any_characters_are_read_in_bounded_time(pipeline: Intake, 
                                                               subject: str) -> None:
     """Every check that reads a stranger's text is linear: the product's own time budget
     (far below the minutes a square-time pattern takes here) never runs out."""
-    from intake.budget import MessageTimeout, time_budget
-    from intake.samples import email as make_email
+    from intake.core.budget import MessageTimeout, time_budget
+    from intake.demo.samples import email as make_email
 
     data = make_email("A <a@uni.example>", " ".join(subject.split())[:5000] or "x", body)
     try:
@@ -322,7 +322,7 @@ def test_long_runs_of_any_characters_are_read_in_bounded_time(pipeline: Intake, 
 @settings(deadline=None)
 def test_many_encoded_words_are_bounded_before_decoding(count: int, encoding: str,
                                                         charset: str) -> None:
-    from intake.parse import MAX_HEADER_CHARS
+    from intake.mail.parse import MAX_HEADER_CHARS
 
     word = f"=?{charset}?{encoding}?{'YQ==' if encoding == 'b' else 'a'}?="
     data = (f"From: {' '.join([word] * min(count, 2000))} <a@uni.example>\r\n"

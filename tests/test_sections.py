@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from intake.config import DraftsSection, KindRule
-from intake.drafts import build_draft
-from intake.parse import parse_message
-from intake.samples import DOCX, article_docx, cv_docx, tiny_png
-from intake.samples import email as make_email
-from intake.sections import find_sections
+from intake.core.config import DraftsSection, KindRule
+from intake.demo.samples import DOCX, article_docx, cv_docx, tiny_png
+from intake.demo.samples import email as make_email
+from intake.drafts.build import build_draft
+from intake.drafts.sections import find_sections
+from intake.mail.parse import parse_message
 
 ARTICLE = """# Night shifts
 

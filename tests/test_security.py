@@ -22,8 +22,8 @@ from urllib.parse import quote
 
 import pytest
 
-from intake.samples import DOCX, article_docx, text_docx
-from intake.samples import email as make_email
+from intake.demo.samples import DOCX, article_docx, text_docx
+from intake.demo.samples import email as make_email
 from tests.conftest import SMTP_PASSWORD, CliResult, ImapAccount, SmtpServer
 from tests.docgen import docx_from_body, para, run
 from tests.dovecot import PASSWORD as IMAP_PASSWORD

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from intake.samples import DOCX, article_docx
-from intake.samples import email as make_email
+from intake.demo.samples import DOCX, article_docx
+from intake.demo.samples import email as make_email
 from tests.conftest import SMTP_USER, CliResult, SmtpServer
 
 

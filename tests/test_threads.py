@@ -12,9 +12,9 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from intake.samples import DOCX, article_docx, text_docx
-from intake.samples import email as make_email
-from intake.store import read_front_matter
+from intake.demo.samples import DOCX, article_docx, text_docx
+from intake.demo.samples import email as make_email
+from intake.ledger.store import read_front_matter
 from tests.conftest import CliResult, ImapAccount, SmtpServer
 
 Configure = Callable[..., Path]

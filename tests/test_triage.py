@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from intake.config import load_settings
-from intake.parse import parse_message
-from intake.samples import DOCX, article_docx, cv_docx
-from intake.samples import email as make_email
-from intake.store import read_front_matter
-from intake.triage.automatic import detect
-from intake.triage.kinds import classify
+from intake.core.config import load_settings
+from intake.demo.samples import DOCX, article_docx, cv_docx
+from intake.demo.samples import email as make_email
+from intake.ledger.store import read_front_matter
+from intake.mail.parse import parse_message
+from intake.rules.automatic import detect
+from intake.rules.kinds import classify
 from tests.conftest import REPO, CliResult, SmtpServer, eml_folder
 
 Configure = Callable[..., Path]

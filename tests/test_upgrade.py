@@ -8,9 +8,9 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from intake.demo.samples import DOCX, text_docx
+from intake.demo.samples import email as make_email
 from intake.ledger import MIGRATIONS
-from intake.samples import DOCX, text_docx
-from intake.samples import email as make_email
 from tests.conftest import CliResult, eml_folder
 
 AUTHOR = "Ana Lima <ana@uni.example.org>"

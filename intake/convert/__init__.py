@@ -14,7 +14,7 @@ from intake.convert.odt import convert_odt
 from intake.convert.pdf import convert_pdf
 from intake.convert.safety import ConversionError
 from intake.convert.word import convert_docx
-from intake.models import Converted, FileType
+from intake.core.models import Converted, FileType
 
 __all__ = ["ConversionError", "convert_document", "is_convertible", "names_word"]
 

@@ -26,7 +26,7 @@ from pathlib import PurePosixPath
 
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
-from intake.models import Asset
+from intake.core.models import Asset
 
 try:  # HEIC/HEIF, as iPhones send photos
     from pillow_heif import register_heif_opener

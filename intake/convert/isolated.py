@@ -31,7 +31,7 @@ from typing import Any
 from intake.convert import convert_document
 from intake.convert.images import clean_assets
 from intake.convert.safety import ConversionError
-from intake.models import Asset, Converted, FileType
+from intake.core.models import Asset, Converted, FileType
 
 # What one document may bring back to the draft: its text and images together. An
 # article with a dozen photos is a few MB; past this, images are left out (and said so).

@@ -17,7 +17,7 @@ from pathlib import Path
 from intake.convert.htmldoc import html_to_markdown
 from intake.convert.markdown import escape, escape_line_start
 from intake.convert.safety import ConversionError
-from intake.models import Converted
+from intake.core.models import Converted
 
 _ADVICE = "Please send the article again as a .docx file (in Word: File, Save As, Word Document)."
 

@@ -18,7 +18,7 @@ from lxml import etree
 from intake.convert.markdown import escape, escape_line_start, tidy
 from intake.convert.safety import ConversionError, check_package
 from intake.convert.xmlsafe import parse_xml
-from intake.models import Asset, Converted
+from intake.core.models import Asset, Converted
 
 NS = {
     "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",

@@ -15,7 +15,7 @@ from pypdf.errors import PdfReadError
 
 from intake.convert.markdown import escape, escape_line_start
 from intake.convert.safety import ConversionError
-from intake.models import Converted
+from intake.core.models import Converted
 
 MAX_PAGES = 500
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")

@@ -21,15 +21,15 @@ from urllib.parse import quote
 
 import docx
 
-from intake.convert import word_parts
 from intake.convert.htmldoc import html_to_markdown
 from intake.convert.legacy import convert_rtf
 from intake.convert.markdown import escape, escape_line_start, from_plain_text, tidy
 from intake.convert.safety import ConversionError, check_package
 from intake.convert.word_math import linear
+from intake.convert.word_parts import comments, notes
 from intake.convert.word_tables import render_table
 from intake.convert.xmlsafe import parse_xml
-from intake.models import Asset, Converted
+from intake.core.models import Asset, Converted
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -242,7 +242,7 @@ class _Walker:
     def run(self) -> Converted:
         blocks = list(self._blocks(self.doc.element.body))
         body = _join_blocks(blocks) + self._notes()
-        found = word_parts.comments(self.part)
+        found = comments(self.part)
         self._package_warnings(len(found))
         title = self.title or _core_title(self.doc)
         return Converted(markdown=tidy(body), title=title, assets=tuple(self.state.assets),
@@ -254,7 +254,7 @@ class _Walker:
         """Footnotes and endnotes, in the order the text refers to them, as [^n]: text."""
         if not self.state.notes:
             return ""
-        parts = {kind: word_parts.notes(self.part, kind) for kind in ("footnote", "endnote")}
+        parts = {kind: notes(self.part, kind) for kind in ("footnote", "endnote")}
         out = []
         body_part = self.part
         for (kind, note_id), label in list(self.state.notes.items()):

@@ -23,9 +23,9 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 from imapclient.util import to_unicode
 
-from intake.config import ImapSection
-from intake.errors import SettingsError, StorageFull, TemporaryFailure, is_storage_full
-from intake.neterrors import describe
+from intake.core.config import ImapSection
+from intake.core.errors import SettingsError, StorageFull, TemporaryFailure, is_storage_full
+from intake.core.neterrors import describe
 
 # imapclient reports a dropped connection as its AbortError or as a plain OSError.
 NETWORK_ERRORS = (OSError, IMAPClient.AbortError, socket.timeout, ssl.SSLError)

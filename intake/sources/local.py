@@ -6,8 +6,8 @@ import mailbox
 from collections.abc import Iterator
 from pathlib import Path
 
-from intake.errors import IntakeError
-from intake.models import RawMessage
+from intake.core.errors import IntakeError
+from intake.core.models import RawMessage
 
 
 def read_paths(paths: list[Path]) -> Iterator[RawMessage]:

@@ -1,0 +1,330 @@
+"""The command line: thin commands over the library, one exit code each (see README)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from intake import __version__
+from intake.cli.editors import add_editor_commands
+from intake.cli.upkeep import add_upkeep_commands
+from intake.core.config import Settings, default_config_path, load_settings
+from intake.core.errors import (
+    DamagedLedger,
+    ExitCode,
+    IntakeError,
+    StorageFull,
+    is_damaged_ledger,
+    is_storage_full,
+)
+from intake.core.report import RunReport
+
+log = logging.getLogger("intake")
+
+Command = Callable[[argparse.Namespace], int]
+
+
+PRIVATE_UMASK = 0o077
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose, args.quiet, args.log_format)
+    # Manuscripts may describe patients: what intake creates (data folder, ledger, raw
+    # mail, drafts, exports) is its account's alone. Put back for callers in-process.
+    umask = os.umask(PRIVATE_UMASK)
+    try:
+        return int(args.handler(args))
+    except IntakeError as exc:
+        print(f"intake: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+    except BrokenPipeError:
+        # The reader (| head) has gone: nothing more to say, and nothing went wrong.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return int(ExitCode.OK)
+    except KeyboardInterrupt:
+        print("intake: interrupted; the next run continues where this one stopped",
+              file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if is_damaged_ledger(exc):  # found corrupt mid-run, not at opening
+            damaged = DamagedLedger("intake.sqlite3 (in the data folder)", exc)
+            print(f"intake: {damaged}", file=sys.stderr)
+            return int(ExitCode.DAMAGED)
+        if not is_storage_full(exc):
+            raise
+        print(f"intake: {StorageFull(exc)}", file=sys.stderr)
+        return int(ExitCode.TEMPORARY)
+    finally:
+        os.umask(umask)
+
+
+def _setup_logging(verbose: bool, quiet: bool, log_format: str) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = _StderrHandler()
+    handler.setFormatter(_JsonFormatter() if log_format == "json"
+                         else logging.Formatter("intake: %(levelname)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Libraries speak only when something is wrong.
+    for noisy in ("mailparser", "imapclient"):
+        logging.getLogger(noisy).setLevel(logging.ERROR if not verbose else logging.DEBUG)
+
+
+class _JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+                 "level": record.levelname.lower(), "logger": record.name,
+                 "message": record.getMessage()}
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time, as print(file=sys.stderr) does."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def _parser() -> argparse.ArgumentParser:
+    def common_options(suppress: bool) -> argparse.ArgumentParser:
+        # Allowed before or after the command; a subcommand's copy must not reset a value
+        # given before it, so its defaults are SUPPRESS.
+        def default(value: object) -> object:
+            return argparse.SUPPRESS if suppress else value
+
+        common = argparse.ArgumentParser(add_help=False)
+        common.add_argument("--config", type=Path, default=default(None),
+                            help="settings file (default: $INTAKE_CONFIG, then "
+                                 "./settings.toml)")
+        common.add_argument("-v", "--verbose", action="store_true", default=default(False),
+                            help="say more")
+        common.add_argument("-q", "--quiet", action="store_true", default=default(False),
+                            help="only problems")
+        common.add_argument("--log-format", choices=("text", "json"),
+                            default=default("text"),
+                            help="log lines on stderr: text for people, json for collectors")
+        return common
+
+    parser = argparse.ArgumentParser(
+        prog="intake", parents=[common_options(suppress=False)],
+        description="Turns emailed submissions into drafts for review and answers authors.")
+    parser.add_argument("--version", action="version", version=f"intake {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Command, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common_options(suppress=True)], help=help,
+                           description=help)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("ingest", cmd_ingest, "process local .eml files, Maildir folders or mbox files")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--no-send", action="store_true", help="queue acknowledgements, send none")
+
+    p = add("poll", cmd_poll, "one cron run: fetch new mail over IMAP, process it, send "
+            "pending mail, mark messages done on the server")
+    p.add_argument("--since", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="take only messages that arrived on or after this date (kept for "
+                        "later runs)")
+    p.add_argument("--limit", type=_positive, default=None, metavar="N",
+                   help="fetch and process at most N messages this run")
+    p.add_argument("--dry-run", action="store_true",
+                   help="read and report what would happen; change nothing anywhere")
+    p.add_argument("--now", action="store_true",
+                   help="ignore the back-offs after failures (the server is fixed)")
+
+    p = add("send", cmd_send, "deliver pending outbox messages only")
+    p.add_argument("--now", action="store_true",
+                   help="also what is waiting out a back-off (after the mail server is fixed)")
+
+    add("doctor", cmd_doctor, "check settings, the data folder, every template, and the IMAP "
+        "and SMTP logins")
+
+    add_editor_commands(add)
+    add_upkeep_commands(add)
+
+    p = add("preview", cmd_preview, "render an email template with sample data, for whoever "
+            "edits the templates")
+    p.add_argument("template", nargs="?", help="a template name, such as received_guest_post")
+    p.add_argument("--sample", default=None,
+                   help="which sample data (default: the one that suits the template); "
+                        "--list shows them")
+    p.add_argument("--part", choices=("all", "subject", "text", "html"), default="all")
+    p.add_argument("--list", action="store_true", help="list templates and samples")
+
+    p = add("convert", cmd_convert, "convert one document into a draft folder, no mail")
+    p.add_argument("file", type=Path)
+    p.add_argument("-o", "--output", type=Path, default=None,
+                   help="draft folder to write (default: FILE's name without extension)")
+
+    p = add("demo", cmd_demo, "a self-contained run on sample submissions, no server needed")
+    p.add_argument("--dir", type=Path, default=Path("intake-demo"),
+                   help="folder for the demo's settings and data (default: ./intake-demo)")
+    return parser
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-01") from None
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0")
+    return int(text)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(args.config or default_config_path())
+
+
+def _finish(report: RunReport, quiet: bool) -> int:
+    # Quiet (cron): a summary only when something needs a person, so cron mails
+    # the operator only then.
+    if not quiet or report.exit_code() != ExitCode.OK:
+        print(report.summary())
+    if report.delivery_problem:
+        print(f"intake: mail not delivered: {report.delivery_problem}", file=sys.stderr)
+    return int(report.exit_code())
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from intake.core.runlock import run_lock
+    from intake.mail.smtp import transport_for
+    from intake.pipeline.run import Intake
+    from intake.sources.local import read_paths
+
+    settings = _settings(args)
+    report = RunReport()
+    with run_lock(settings.data_dir):
+        app = Intake(settings)
+        try:
+            for raw in read_paths(args.paths):
+                app.accept(raw, report)
+            app.process_pending(report)
+            if not args.no_send:
+                app.deliver(transport_for(settings), report)
+            else:
+                report.pending = app.ledger.outbox_counts().get("pending", 0)
+        finally:
+            app.close()
+    return _finish(report, args.quiet)
+
+
+def cmd_poll(args: argparse.Namespace) -> int:
+    from intake.core.runlock import run_lock
+    from intake.pipeline.poll import PollOptions, dry_run, poll, terminal_ask
+    from intake.pipeline.run import Intake
+
+    settings = _settings(args)
+    interactive = sys.stdin.isatty() and sys.stderr.isatty()
+    options = PollOptions(since=args.since, limit=args.limit, dry_run=args.dry_run,
+                          interactive=interactive, now=args.now,
+                          ask=terminal_ask if interactive else None)
+    if args.dry_run:
+        report = dry_run(settings, options, print)
+        print("dry run, nothing changed: " + report.summary())
+        return int(ExitCode.OK)
+    report = RunReport()
+    with run_lock(settings.data_dir):
+        app = Intake(settings)
+        try:
+            poll(app, options, report)
+        finally:
+            app.close()
+    if report.source_problem:
+        print(f"intake: mail not fetched: {report.source_problem}", file=sys.stderr)
+    if report.mark_problem:
+        print("intake: messages taken and kept, but not yet marked done on the server (the "
+              f"next run does it): {report.mark_problem}", file=sys.stderr)
+    return _finish(report, args.quiet)
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from intake.core.runlock import run_lock
+    from intake.mail.smtp import transport_for
+    from intake.pipeline.run import Intake
+
+    settings = _settings(args)
+    report = RunReport()
+    with run_lock(settings.data_dir):
+        app = Intake(settings)
+        try:
+            app.deliver(transport_for(settings), report, now=args.now)
+        finally:
+            app.close()
+    print(f"sent {report.sent} · pending {report.pending} · failed {report.failed}")
+    if report.delivery_problem:
+        print(f"intake: mail not delivered: {report.delivery_problem}", file=sys.stderr)
+        return int(ExitCode.TEMPORARY)
+    return int(ExitCode.NEEDS_ATTENTION if report.failed else ExitCode.OK)
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from intake.mail.templates import SAMPLES, Notices, sample, sample_for
+
+    notices = Notices(_settings(args))
+    if args.list or not args.template:
+        print("templates: " + ", ".join(notices.names()))
+        print("samples:   " + ", ".join(SAMPLES))
+        return 0 if args.list else int(ExitCode.USAGE)
+    if not notices.has(args.template):
+        print(f"intake: no template {args.template!r}; templates: "
+              f"{', '.join(notices.names())}", file=sys.stderr)
+        return int(ExitCode.USAGE)
+    name = args.sample or sample_for(args.template)
+    if name not in SAMPLES:
+        print(f"intake: no sample {name!r}; samples: {', '.join(SAMPLES)}", file=sys.stderr)
+        return int(ExitCode.USAGE)
+    rendered = notices.render(args.template, sample(name))
+    parts = {"subject": rendered.subject, "text": rendered.text, "html": rendered.html}
+    if args.part != "all":
+        print(parts[args.part], end="" if args.part != "subject" else "\n")
+        return 0
+    print(f"Subject: {rendered.subject}\n(sample: {name})\n\n{rendered.text}")
+    print("----- HTML part -----")
+    print(rendered.html, end="")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from intake.cli.doctor import run_checks
+
+    failed = 0
+    for check in run_checks(_settings(args)):
+        print(check.line(), flush=True)
+        failed += not check.ok
+    print(f"{failed} problem(s)" if failed else "all good")
+    return int(ExitCode.NEEDS_ATTENTION if failed else ExitCode.OK)
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from intake.cli.convert import convert_to_folder
+
+    return convert_to_folder(args.file, args.output)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from intake.demo import run_demo
+
+    return run_demo(args.dir)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,187 @@
+"""`intake doctor`: check everything a run needs, one line per check, before cron finds out."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from intake.core.config import Settings, sender_address
+from intake.core.errors import IntakeError
+from intake.ledger import MIGRATIONS
+from intake.mail.smtp import SmtpTransport, TransportUnavailable
+from intake.mail.templates import SAMPLES, Notices, sample
+from intake.sources.imap import ImapUnavailable, Mailbox
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool
+    what: str
+    warn: bool = False  # works, but someone should look (not counted as a problem)
+
+    def line(self) -> str:
+        return f"{'FAIL' if not self.ok else 'WARN' if self.warn else 'ok  '}  {self.what}"
+
+
+def run_checks(settings: Settings) -> Iterator[Check]:
+    yield Check(True, f"settings {settings.path}")
+    yield from _data_dir(settings)
+    yield from _privacy(settings)
+    yield from _templates(settings)
+    yield _editors(settings)
+    if settings.imap is not None:
+        yield from _imap(settings)
+    else:
+        yield Check(True, "no [imap]: poll is not configured (ingest still works)")
+    yield from _smtp(settings)
+
+
+def _editors(settings: Settings) -> Check:
+    if not settings.editors:
+        # Not a failure: a one-person team can work without; but say what it means.
+        return Check(True, "editors: none declared, so any --as name is accepted and "
+                           "intake digest has nobody to write to ([editors.ID])")
+    return Check(True, "editors: " + ", ".join(f"{e.id} <{e.email}>" for e in settings.editors))
+
+
+def _guard(what: str, check: Callable[[], str]) -> Check:
+    try:
+        return Check(True, f"{what}: {check()}")
+    except (IntakeError, OSError) as exc:
+        return Check(False, f"{what}: {exc}")
+
+
+def _data_dir(settings: Settings) -> Iterator[Check]:
+    def writable() -> str:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=settings.data_dir, prefix=".doctor-"):
+            pass
+        return "writable"
+
+    yield _guard(f"data_dir {settings.data_dir}", writable)
+
+    def ledger() -> str:
+        path = settings.data_dir / "intake.sqlite3"
+        if not path.exists():
+            return "not created yet (the first run creates it)"
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            count = db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise IntakeError(f"{path}: cannot be read as a ledger ({exc})") from exc
+        finally:
+            db.close()
+        if version > len(MIGRATIONS):
+            raise IntakeError(f"{path}: schema {version} is newer than this intake "
+                              f"({len(MIGRATIONS)}): upgrade intake")
+        upgrade = (f"; the next run upgrades it from schema {version} to {len(MIGRATIONS)}"
+                   if version < len(MIGRATIONS) else "")
+        return f"{count} submission(s){upgrade}"
+
+    yield _guard("ledger", ledger)
+
+
+def _privacy(settings: Settings) -> Iterator[Check]:
+    """Manuscripts may describe patients, and passwords open the mailbox: say when other
+    users of this machine can read either."""
+    shown = False
+    data = settings.data_dir
+    for path in (data, data / "intake.sqlite3", data / "raw", data / "drafts"):
+        mode = _mode(path)
+        if mode is not None and mode & 0o007:
+            shown = True
+            yield Check(True, f"{path} can be read by other users of this machine (mode "
+                              f"{mode:04o}): manuscripts may describe patients; run chmod -R "
+                              f"go-rwx {data} (intake creates what is new private)", warn=True)
+            break
+    for name, section in (("imap", settings.imap), ("smtp", settings.smtp)):
+        if section is None:
+            continue
+        mode = _mode(section.password_file) if section.password_file else None
+        if mode is not None and mode & 0o077:
+            shown = True
+            yield Check(True, f"[{name}] password_file {section.password_file} can be read by "
+                              f"others (mode {mode:04o}): chmod 600 {section.password_file}",
+                        warn=True)
+        command = (section.password_command or "").lstrip()
+        if command.split(" ", 1)[0] in ("echo", "printf", "cat<<", "printf%s"):
+            shown = True
+            yield Check(True, f"[{name}] password_command writes the password into "
+                              f"{settings.path}: keep it in a password_file (mode 600) or "
+                              "password_env instead", warn=True)
+    if not shown:
+        yield Check(True, "privacy: the data folder and password files are private")
+
+
+def _mode(path: Path) -> int | None:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+
+
+def _templates(settings: Settings) -> Iterator[Check]:
+    try:
+        notices = Notices(settings)
+    except IntakeError as exc:
+        yield Check(False, f"templates: {exc}")
+        return
+    for name in notices.names():
+        def render(name: str = name) -> str:
+            # Every sample: a template must cope with no files, a problem, findings...
+            subject = ""
+            for sample_name in SAMPLES:
+                subject = subject or notices.render(name, sample(sample_name)).subject
+            return f"renders with all {len(SAMPLES)} samples: " + subject
+
+        yield _guard(f"template {name}", render)
+
+
+def _imap(settings: Settings) -> Iterator[Check]:
+    section = settings.imap
+    assert section is not None
+    where = f"IMAP {section.host}:{section.port} ({section.security})"
+    try:
+        with Mailbox(section) as box, box.talking("checking folders"):
+            yield Check(True, f"{where}: logged in as {section.username}")
+            state = box.select(section.folder, readonly=True)
+            yield Check(True, f"folder {section.folder}: {state.exists} message(s), "
+                              f"UIDVALIDITY {state.uidvalidity}")
+            if section.after == "move":
+                exists = box.c.folder_exists(box.server_name(section.processed_folder))
+                yield Check(True, f"processed_folder {section.processed_folder}: "
+                                  + ("exists" if exists else "will be created on first use")
+                                  + f"; messages done are {box.move_method()}")
+            elif section.after == "keyword":
+                yield Check(state.keywords_allowed,
+                            f"keyword {section.keyword}: " + (
+                                "allowed" if state.keywords_allowed else
+                                "this server allows no custom keywords; use after = \"move\""))
+    except (ImapUnavailable, IntakeError) as exc:
+        yield Check(False, str(exc))
+
+
+def _smtp(settings: Settings) -> Iterator[Check]:
+    smtp = settings.smtp
+    if smtp.transport == "file":
+        def folder() -> str:
+            assert smtp.file_dir is not None
+            smtp.file_dir.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=smtp.file_dir, prefix=".doctor-"):
+                pass
+            return "writable (transport = \"file\": nothing is really sent)"
+
+        yield _guard(f"outgoing mail folder {smtp.file_dir}", folder)
+        return
+    where = f"SMTP {smtp.host}:{smtp.port} ({smtp.security})"
+    try:
+        with SmtpTransport(smtp, sender_address(settings).addr_spec):
+            login = f"logged in as {smtp.username}" if smtp.username else "connected, no login"
+            yield Check(True, f"{where}: {login}")
+    except (TransportUnavailable, IntakeError) as exc:
+        yield Check(False, str(exc))

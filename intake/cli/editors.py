@@ -1,0 +1,496 @@
+"""The editors' commands: queue, show, assign, review, note, decisions, open, export.
+
+None of them takes the run lock: each change is one ledger transaction that checks
+the submission is still as the editor saw it, so editors can work while a poll runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from intake.core.config import Settings, default_config_path, load_settings
+from intake.core.errors import ExitCode, IntakeError
+from intake.core.models import AWAITING_EDITORS, Status
+from intake.editors.workflow import (
+    DECISIONS,
+    WorkflowError,
+    actor_for,
+    add_note,
+    assign,
+    find,
+    find_editor,
+    reclassify,
+    start_review,
+)
+from intake.ledger import Ledger, Submission
+
+if TYPE_CHECKING:
+    from intake.editors.decisions import Prepared
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    return load_settings(args.config or default_config_path())
+
+
+@contextmanager
+def _opened(args: argparse.Namespace) -> Iterator[tuple[Settings, Ledger]]:
+    """The settings and the ledger alone: listing and simple steps need neither converters
+    nor templates, which keeps an editor's command quick to start."""
+    settings = settings_of(args)
+    ledger = Ledger(settings.data_dir / "intake.sqlite3")
+    try:
+        yield settings, ledger
+    finally:
+        ledger.close()
+
+
+# -- queue -------------------------------------------------------------------------
+
+
+def queue_statuses(text: str | None) -> Sequence[Status] | None:
+    """--status: one status, several separated by commas, or all; none given: what
+    awaits editors."""
+    if text is None:
+        return AWAITING_EDITORS
+    if text == "all":
+        return None
+    try:
+        return [Status(part.strip()) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise IntakeError(f"--status {text!r}: expected one or more of "
+                          f"{', '.join(s.value for s in Status)} (comma-separated), "
+                          "or all") from None
+
+
+def cmd_queue(args: argparse.Namespace) -> int:
+    settings = settings_of(args)
+    statuses = queue_statuses(args.status)
+    if args.kind and args.kind not in {k.name for k in settings.kinds}:
+        raise IntakeError(f"--kind {args.kind!r}: the kinds are "
+                          f"{', '.join(k.name for k in settings.kinds)}")
+    assignee, unassigned = None, False
+    if args.assignee == "none":
+        unassigned = True
+    elif args.assignee == "me":
+        assignee = actor_for(settings, None).id
+    elif args.assignee:
+        editor = find_editor(settings, args.assignee)
+        assignee = editor.id if editor else args.assignee
+    now = datetime.now(UTC)
+
+    def days_ago(days: int | None) -> str | None:
+        if days is None:
+            return None
+        return (now - timedelta(days=days)).isoformat(timespec="seconds")
+
+    with _opened(args) as (_, ledger):
+        rows = ledger.submissions(statuses, args.kind, assignee=assignee,
+                                  unassigned=unassigned,
+                                  received_before=days_ago(args.older_than),
+                                  received_after=days_ago(args.newer_than), limit=args.limit)
+    if args.json:
+        out = sys.stdout
+        for row in rows:
+            data = row.as_json()
+            data["age_days"] = row.age_days(now)
+            out.write(json.dumps(data, ensure_ascii=False) + "\n")
+        return 0
+    if not rows:
+        print("nothing in the queue" if args.status is None else "no submissions")
+        return 0
+    print(queue_table(rows, now))
+    return 0
+
+
+def queue_table(rows: list[Submission], now: datetime) -> str:
+    head = ("REFERENCE", "KIND", "STATUS", "RECEIVED", "AGE", "WORDS", "WARN", "ASSIGNEE",
+            "AUTHOR", "TITLE")
+    lines = [head]
+    for r in rows:
+        title = r.title if r.status is not Status.QUARANTINED else \
+            f"{r.title} — {r.reason or ''}"
+        lines.append((r.reference, r.kind, r.status.value, r.received[:10],
+                      f"{r.age_days(now)}d", str(r.word_count), str(len(r.warnings)),
+                      r.assignee or "-", _cut(r.author_email or "?", 28), _cut(title, 60)))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head) - 1)]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=False))
+                     + "  " + line[-1] for line in lines)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# -- show --------------------------------------------------------------------------
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with _opened(args) as (settings, ledger):
+        sub = find(ledger, args.reference)
+        events = ledger.events_of(sub.id)
+        outbox = ledger.outbox_of(sub.id)
+        messages = ledger.messages_of(sub.id)
+    draft = settings.data_dir / sub.draft_dir if sub.draft_dir else None
+    if args.json:
+        data = sub.as_json()
+        data["draft"] = str(draft) if draft else None
+        data["raw"] = [str(settings.data_dir / m.raw_path) for m in messages]
+        data["outbox"] = [{"purpose": o.purpose, "template": o.template, "to": o.recipient,
+                           "subject": o.subject, "state": o.state, "attempts": o.attempts,
+                           "error": o.last_error, "bounce": o.bounce, "sent_at": o.sent_at}
+                          for o in outbox]
+        data["history"] = [{"at": e.at, "actor": e.actor, "event": e.event, **e.detail}
+                           for e in events]
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    found = sub.classification
+    out = [f"{sub.reference}  {sub.title}",
+           f"  kind:      {sub.kind} (score {found.score if found else 0}: "
+           f"{'; '.join(found.signals if found else ()) or 'no signals'})",
+           f"  status:    {sub.status.value}" + (f" — {sub.reason}" if sub.reason else ""),
+           f"  assignee:  {sub.assignee or '(nobody)'}",
+           f"  author:    {sub.author_name} <{sub.author_email}>",
+           f"  subject:   {sub.subject}",
+           f"  received:  {sub.received}",
+           f"  message:   {sub.message_id or '(no Message-ID)'}",
+           f"  words:     {sub.word_count}",
+           f"  revision:  {sub.revision}"]
+    if sub.purged_at:
+        out.append(f"  purged:    {sub.purged_at} (raw messages and drafts deleted)")
+    elif draft:
+        out.append(f"  draft:     {draft / 'draft.md'}")
+    if not sub.purged_at:
+        out.extend(f"  raw:       {settings.data_dir / m.raw_path}" for m in messages)
+    if sub.warnings:
+        out.append("  warnings:")
+        out.extend(f"    - {w}" for w in sub.warnings)
+    if outbox:
+        out.append("  email:")
+        out.extend(f"    - {o.purpose} ({o.template}) to {o.recipient}: {o.state}"
+                   + (f" at {o.sent_at}" if o.sent_at else "")
+                   + (f" ({o.bounce or o.last_error})" if o.bounce or o.last_error else "")
+                   for o in outbox)
+    out.append("  history:")
+    for e in events:
+        detail = ", ".join(f"{k}={_short(v)}" for k, v in e.detail.items()
+                           if v not in (None, "", []))
+        out.append(f"    {e.at}  {e.actor}: {e.event}" + (f" ({detail})" if detail else ""))
+    print("\n".join(out))
+    return 0
+
+
+def _short(value: object) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+# -- assign, review, note, reclassify ------------------------------------------------
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    with _opened(args) as (settings, ledger):
+        sub = assign(ledger, settings, args.reference, args.editor,
+                     actor_for(settings, args.actor))
+    print(f"{sub.reference}: assigned to {sub.assignee or 'nobody'} (status "
+          f"{sub.status.value})")
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    with _opened(args) as (settings, ledger):
+        sub = start_review(ledger, settings, args.reference, actor_for(settings, args.actor))
+    draft = settings.data_dir / sub.draft_dir / "draft.md" if sub.draft_dir else None
+    print(f"{sub.reference}: in review with {sub.assignee}" + (f"; draft: {draft}" if draft
+                                                                  else ""))
+    return 0
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    with _opened(args) as (settings, ledger):
+        sub = add_note(ledger, args.reference, args.text, actor_for(settings, args.actor))
+    print(f"{sub.reference}: note kept")
+    return 0
+
+
+def cmd_reclassify(args: argparse.Namespace) -> int:
+    with _opened(args) as (settings, ledger):
+        before = find(ledger, args.reference)
+        sub = reclassify(ledger, settings, args.reference, args.kind,
+                         actor_for(settings, args.actor))
+    print(f"{sub.reference}: {before.kind} → {sub.kind} (status {sub.status.value})")
+    return 0
+
+
+def cmd_add_author(args: argparse.Namespace) -> int:
+    from intake.editors.authorship import add_author
+    from intake.pipeline.run import Intake
+
+    settings = settings_of(args)
+    app = Intake(settings)
+    try:
+        sub = add_author(app, args.reference, args.email, actor_for(settings, args.actor))
+    finally:
+        app.close()
+    print(f"{sub.reference}: {args.email.strip().lower()} may now send revisions")
+    return 0
+
+
+def cmd_take_revision(args: argparse.Namespace) -> int:
+    from intake.core.runlock import run_lock
+    from intake.editors.authorship import take_revision
+    from intake.pipeline.run import Intake
+
+    settings = settings_of(args)
+    with run_lock(settings.data_dir):  # it converts and queues mail, as a poll does
+        app = Intake(settings)
+        try:
+            sub = take_revision(app, args.reference, args.message,
+                                actor_for(settings, args.actor))
+        finally:
+            app.close()
+    print(f"{sub.reference}: revision {sub.revision} from message {args.message} "
+          f"(status {sub.status.value})")
+    return 0
+
+
+# -- decisions ---------------------------------------------------------------------
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    from intake.editors.decisions import commit, prepare
+    from intake.mail.templates import Notices
+
+    message = _message(args)
+    with _opened(args) as (settings, ledger):
+        prepared = prepare(ledger, settings, Notices(settings), args.reference, args.action,
+                           actor_for(settings, args.actor), message=message,
+                           template=args.template, reason=getattr(args, "reason", None),
+                           send_email=not args.no_email)
+        if prepared.email is not None and not args.yes and not _confirmed(prepared):
+            print("nothing recorded, no email queued", file=sys.stderr)
+            return int(ExitCode.NEEDS_ATTENTION)
+        sub = commit(ledger, settings, prepared)
+    line = f"{sub.reference}: {prepared.decision.done} by {prepared.actor.name}"
+    if prepared.email is not None:
+        line += (f"; email to {sub.author_email} queued ({prepared.template}): the next "
+                 "intake poll or intake send delivers it")
+    else:
+        line += "; no email (--no-email)"
+    print(line)
+    return 0
+
+
+def _message(args: argparse.Namespace) -> str:
+    if args.message_file is None:
+        return str(args.message or "")
+    if args.message:
+        raise IntakeError("give --message or --message-file, not both")
+    if str(args.message_file) == "-":
+        return sys.stdin.read()
+    try:
+        return Path(args.message_file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IntakeError(f"--message-file {args.message_file}: cannot be read ({exc})"
+                          ) from exc
+
+
+def _confirmed(prepared: Prepared) -> bool:
+    """Show the email on the terminal and ask; without a terminal, refuse to guess."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise WorkflowError("the email cannot be shown for confirmation without a terminal: "
+                            "add --yes to queue it unseen, or --no-email to decide silently")
+    assert prepared.rendered is not None
+    print(f"To: {prepared.sub.author_name} <{prepared.sub.author_email}>\n"
+          f"Subject: {prepared.rendered.subject}\n(template {prepared.template})\n")
+    print(prepared.rendered.text)
+    answer = input(f"Record {prepared.sub.reference} as {prepared.decision.status.value} "
+                   "and queue this email? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+# -- open ----------------------------------------------------------------------------
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    with _opened(args) as (settings, ledger):
+        sub = find(ledger, args.reference)
+    if sub.purged_at:
+        raise IntakeError(f"{sub.reference} was purged on {sub.purged_at[:10]}: its draft is "
+                          "gone (the history stays: intake show)")
+    if not sub.draft_dir:
+        raise IntakeError(f"{sub.reference} has no draft ({sub.status.value}"
+                          + (f": {sub.reason}" if sub.reason else "") + ")")
+    path = settings.data_dir / sub.draft_dir / "draft.md"
+    if not path.is_file():
+        raise IntakeError(f"{sub.reference}: the draft {path} is missing on disk")
+    print(path)
+    if args.view:
+        viewer = shutil.which("xdg-open") or shutil.which("open")
+        if viewer is None:
+            raise IntakeError("no system viewer found (xdg-open or open): open the path "
+                              "above yourself")
+        subprocess.run([viewer, str(path)], check=False, timeout=30)
+    return 0
+
+
+# -- export ----------------------------------------------------------------------------
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from intake.export.bundle import Format, export_bundle
+
+    formats: set[Format] = {"markdown"} if args.format == "markdown" else \
+        {"docx"} if args.format == "docx" else {"markdown", "docx"}
+    with _opened(args) as (settings, ledger):
+        actor = actor_for(settings, args.actor)
+        sub = find(ledger, args.reference)
+        if sub.purged_at or not sub.draft_dir:
+            raise IntakeError(f"{sub.reference} has no draft to export ("
+                              + ("purged" if sub.purged_at else sub.status.value) + ")")
+        try:
+            result = export_bundle(sub, settings.data_dir / sub.draft_dir, args.to, formats,
+                                   overwrite=args.force)
+        except FileExistsError as exc:
+            raise IntakeError(str(exc)) from None
+        except OSError as exc:
+            raise IntakeError(f"cannot write the export to {args.to}: {exc}") from exc
+        with ledger.transaction():
+            ledger.add_event("exported", submission_id=sub.id, actor=actor.id,
+                             to=str(result.folder.resolve()), formats=sorted(formats),
+                             notes=result.notes or None)
+    if sub.status is not Status.ACCEPTED:
+        print(f"intake: note: {sub.reference} is {sub.status.value}, not accepted",
+              file=sys.stderr)
+    for note in result.notes:
+        print(f"intake: note: {note}", file=sys.stderr)
+    print(result.folder)
+    for path in result.files:
+        print(f"  {path.relative_to(result.folder)}")
+    return 0
+
+
+# -- the parser ----------------------------------------------------------------------
+
+
+Command = Callable[[argparse.Namespace], int]
+Register = Callable[[str, Command, str], argparse.ArgumentParser]
+
+
+def add_editor_commands(register: Register) -> None:
+    """Register the editors' commands with cli._parser's add(name, handler, help)."""
+
+    def actor_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--as", dest="actor", default=None, metavar="EDITOR",
+                       help="who is acting (default: $INTAKE_EDITOR, then the login name)")
+
+    p = register("queue", cmd_queue, "list submissions, oldest first (by default, what "
+                 "awaits editors)")
+    p.add_argument("--status", default=None,
+                   help=f"one or more of {', '.join(s.value for s in Status)} "
+                        "(comma-separated), or all")
+    p.add_argument("--kind", default=None, help="only this kind")
+    p.add_argument("--assignee", default=None, metavar="EDITOR",
+                   help="only those assigned to EDITOR; me: to you; none: to nobody")
+    p.add_argument("--older-than", type=_days, default=None, metavar="DAYS",
+                   help="only those received more than DAYS days ago")
+    p.add_argument("--newer-than", type=_days, default=None, metavar="DAYS",
+                   help="only those received within the last DAYS days")
+    p.add_argument("--limit", type=_days, default=None, metavar="N", help="at most N rows")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    p = register("show", cmd_show, "one submission: metadata, warnings, files, emails, "
+                 "history")
+    p.add_argument("reference")
+    p.add_argument("--json", action="store_true", help="as one JSON object")
+
+    p = register("assign", cmd_assign, "give a submission to an editor (none: to nobody); "
+                 "a queued one goes into review")
+    p.add_argument("reference")
+    p.add_argument("editor", help="an editor's id from [editors], or none")
+    actor_option(p)
+
+    p = register("review", cmd_review, "take a submission into review (assigned to you "
+                 "unless someone has it)")
+    p.add_argument("reference")
+    actor_option(p)
+
+    p = register("note", cmd_note, "add a note to a submission's history")
+    p.add_argument("reference")
+    p.add_argument("text")
+    actor_option(p)
+
+    p = register("add-author", cmd_add_author, "let another address send revisions of a "
+                 "submission (a co-author, the author's new address)")
+    p.add_argument("reference")
+    p.add_argument("email")
+    actor_option(p)
+
+    p = register("take-revision", cmd_take_revision, "make a message kept as a "
+                 "submission's correspondence (a version held for an editor) its next "
+                 "revision")
+    p.add_argument("reference")
+    p.add_argument("message", type=int, help="the message's number (message_row in "
+                   "intake show)")
+    actor_option(p)
+
+    p = register("reclassify", cmd_reclassify, "correct a submission's kind (one in triage "
+                 "then joins the queue); kept in its history")
+    p.add_argument("reference")
+    p.add_argument("kind")
+    actor_option(p)
+
+    helps = {"accept": "accept a submission in review and email the author",
+             "reject": "reject a submission and email the author",
+             "request-changes": "ask the author for changes (their revision puts it back "
+                                "in the queue)",
+             "withdraw": "record that the author withdrew it, and confirm by email"}
+    for action in DECISIONS:
+        p = register(action, cmd_decide, helps[action])
+        p.set_defaults(action=action)
+        p.add_argument("reference")
+        p.add_argument("--message", "-m", default="", metavar="TEXT",
+                       help="your words to the author, put into the email")
+        p.add_argument("--message-file", type=Path, default=None, metavar="PATH",
+                       help="the same, read from a file (- for standard input)")
+        p.add_argument("--template", default=None, metavar="NAME",
+                       help="another template from templates/ (intake preview --list)")
+        if action == "reject":
+            p.add_argument("--reason", default=None, metavar="NAME",
+                           help="a reason from [reasons] in the settings, worded for the "
+                                "author")
+        p.add_argument("--yes", "-y", action="store_true",
+                       help="queue the email without showing it for confirmation")
+        p.add_argument("--no-email", action="store_true",
+                       help="record the decision without writing to the author")
+        actor_option(p)
+
+    p = register("export", cmd_export, "write a publication bundle: Markdown with front "
+                 "matter, images and HTML (--format docx: a Word file)")
+    p.add_argument("reference")
+    p.add_argument("--to", type=Path, required=True, metavar="DIR",
+                   help="the bundle goes into DIR/REFERENCE/")
+    p.add_argument("--format", choices=("markdown", "docx", "all"), default="markdown",
+                   help="markdown: .md, .html and assets/ (default); docx: a Word file and "
+                        "assets/; all: both")
+    p.add_argument("--force", action="store_true", help="replace an earlier export")
+    actor_option(p)
+
+    p = register("open", cmd_open, "print the path of a submission's draft")
+    p.add_argument("reference")
+    p.add_argument("--view", action="store_true",
+                   help="also open it with the system viewer (xdg-open)")
+
+
+def _days(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    return int(text)

@@ -1,0 +1,138 @@
+"""A screen for text that may identify a patient, for the editor to look at.
+
+Medical students write about cases; a date of birth, a record number or a name next
+to a diagnosis must not reach the blog. This only flags, saying what and where: it
+never changes the author's text, and it errs towards flagging.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from intake.drafts.sections import REFERENCES_LABEL, section_label
+
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE = (rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
+         rf"\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}|"
+         rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})")
+_NAME = r"[A-Z][a-z'\u2019-]+(?:\s+[A-Z][a-z'\u2019-]+)?"
+_CLINICAL = re.compile(
+    r"\b(patients?|diagnos\w*|presented|presenting|admitted|admission|year[- ]old|years old|"
+    r"symptoms?|treated|treatment|prescribed|surgery|operated|ward|clinic|history of|died|"
+    r"biopsy|scan|case)\b", re.I)
+
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("a date of birth", re.compile(
+        rf"\b(?:DOB|D\.O\.B\.?|date of birth|born(?: on)?)\b[\s:]*{_DATE}", re.I)),
+    ("a medical record number", re.compile(
+        r"\b(?:MRN|medical record (?:number|no\.?)|hospital (?:number|no\.?)|"
+        r"patient (?:ID|number|no\.?)|NHS (?:number|no\.?)|chart (?:number|no\.?)|"
+        r"case (?:number|no\.?))\s*[:#.]?\s*[A-Z0-9-]*\d[A-Z0-9 -]{2,}", re.I)),
+    ("an insurance or social security number", re.compile(
+        r"\b(?:(?:insurance|policy|member(?:ship)?|medicare|medicaid|social security|"
+        r"national insurance)\s*(?:number|no\.?|#|ID)|SSN|NINO)\s*[:#]?\s*[A-Z0-9-]*\d"
+        r"[A-Z0-9 -]{3,}|\b\d{3}-\d{2}-\d{4}\b|"
+        r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b", re.I)),
+    # Each pattern may only start where its first run starts (a look-behind), so a long
+    # run of word characters is scanned once, not once per position: linear, not square.
+    ("an e-mail address", re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+)
+_PHONE = re.compile(r"(?<![\w/.:-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d{2,5}"
+                    r"(?:[\s.-]\d{2,5}){1,4}(?![\w/-])")
+_NAMED_PATIENT = re.compile(
+    rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Master)\.?\s+{_NAME}|"
+    rf"\b(?:patient|named|called)\s*,?\s+(?!The\b|A\b|An\b){_NAME}|"
+    rf"\b{_NAME}(?=,?\s+(?:a|an)\s+\d{{1,3}}[- ]year[- ]old)")
+# No bracket inside: a scan stops where the next one could start, so runs of "![" or
+# "](" cost linear time.
+_LINK_TARGET = re.compile(r"\]\([^()\[\]]*\)")
+_IMAGE = re.compile(r"!\[([^\[\]]*)\]\([^()\[\]]*\)")
+_CAPTION = re.compile(r"^\W*(figure|fig\.|photo|photograph|image|picture)\b", re.I)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+_MAX_FLAGS = 30
+
+
+@dataclass(frozen=True)
+class Flag:
+    what: str
+    where: str
+    excerpt: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"what": self.what, "where": self.where, "excerpt": self.excerpt}
+
+    def sentence(self) -> str:
+        return f"Possible patient identifier ({self.what}) in {self.where}: \"{self.excerpt}\""
+
+
+def screen(markdown: str, author_email: str = "") -> list[Flag]:
+    flags: list[Flag] = []
+    heading = ""
+    in_references = False
+    previous_was_image = False
+    blocks = [b for b in _BLANK_LINE.split(markdown) if b.strip()]
+    number = 0  # paragraphs of text, as an editor counts them: headings are not
+    for block in blocks:
+        label = section_label(block)
+        if block.lstrip().startswith("#") or (label and REFERENCES_LABEL.match(label)):
+            heading = label or heading
+            in_references = bool(label and REFERENCES_LABEL.match(label))
+            continue
+        if in_references:
+            continue
+        number += 1
+        where = f"paragraph {number}" + (f" under \"{heading}\"" if heading else "")
+        text = _LINK_TARGET.sub("]", _IMAGE.sub(" ", block))  # images: see _images
+        flags.extend(_identifiers(text, where, author_email))
+        flags.extend(_images(block, where, previous_was_image))
+        previous_was_image = bool(_IMAGE.search(block))
+        if len(flags) >= _MAX_FLAGS:
+            break
+    return flags[:_MAX_FLAGS]
+
+
+def _identifiers(text: str, where: str, author_email: str) -> list[Flag]:
+    found: list[Flag] = []
+    taken: list[tuple[int, int]] = []
+    for what, pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            if what == "an e-mail address" and m.group(0).lower() == author_email.lower():
+                continue  # the author's own address, in their bio
+            found.append(Flag(what, where, _excerpt(text, m.start(), m.end())))
+            taken.append(m.span())
+    for m in _PHONE.finditer(text):
+        digits = re.sub(r"\D", "", m.group(0))
+        starts = m.group(0)[0]
+        if not 9 <= len(digits) <= 15 or starts not in "+(0":
+            continue
+        if any(s <= m.start() < e for s, e in taken):
+            continue  # already flagged as a record or insurance number
+        found.append(Flag("a phone number", where, _excerpt(text, m.start(), m.end())))
+    for sentence in _SENTENCE.split(text):
+        if not _CLINICAL.search(sentence):
+            continue
+        for m in _NAMED_PATIENT.finditer(sentence):
+            found.append(Flag("a name next to clinical details", where,
+                              _excerpt(sentence, m.start(), m.end())))
+    return found
+
+
+def _images(block: str, where: str, after_image: bool) -> list[Flag]:
+    found = []
+    for m in _IMAGE.finditer(block):
+        alt = m.group(1)
+        if _NAMED_PATIENT.search(alt) or re.search(r"\bpatient", alt, re.I):
+            found.append(Flag("a photo whose caption names a person", where, alt[:120]))
+    if after_image and _CAPTION.match(block) and (
+            _NAMED_PATIENT.search(block) or re.search(r"\bpatient", block, re.I)):
+        found.append(Flag("a photo whose caption names a person", where, block[:120]))
+    return found
+
+
+def _excerpt(text: str, start: int, end: int, context: int = 30) -> str:
+    left = max(0, start - context)
+    right = min(len(text), end + context)
+    snippet = " ".join(text[left:right].split())
+    return ("…" if left else "") + snippet + ("…" if right < len(text) else "")

@@ -1,0 +1,223 @@
+"""Files people open: raw messages and draft folders, written atomically under data_dir.
+
+Every write is tmp → fsync → rename → fsync(dir), so a crash leaves either the
+old state or the new one, never half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from intake.core.models import Asset, Attachment
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with tmp.open("xb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+class Store:
+    def __init__(self, data_dir: Path) -> None:
+        self.root = data_dir
+        self.raw_dir = data_dir / "raw"
+        self.drafts_dir = data_dir / "drafts"
+
+    def sweep_leftovers(self) -> int:
+        """Remove the half-written temporaries a killed run leaves (".NAME.HEX.tmp"): only
+        runs that hold the run lock write them, and the caller holds it."""
+        found = [*self.drafts_dir.glob(".*.tmp"), *self.drafts_dir.glob("*/.*.tmp"),
+                 *self.drafts_dir.glob("*/revisions/.*.tmp"), *self.raw_dir.glob("*/.*.tmp")]
+        for path in found:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        return len(found)
+
+    def raw_path(self, sha256: str) -> Path:
+        return self.raw_dir / sha256[:2] / f"{sha256}.eml"
+
+    def keep_raw(self, sha256: str, data: bytes) -> Path:
+        """Write the message as received; content-addressed, so a rewrite is harmless."""
+        path = self.raw_path(sha256)
+        if not path.exists() or path.stat().st_size != len(data):
+            write_atomic(path, data)
+        return path
+
+    def read_raw(self, relpath: str) -> bytes:
+        return (self.root / relpath).read_bytes()
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def draft_dir(self, reference: str) -> Path:
+        return self.drafts_dir / reference
+
+    def write_draft(
+        self,
+        reference: str,
+        front_matter: dict[str, Any],
+        markdown: str,
+        assets: Iterable[Asset],
+        originals: Iterable[Attachment],
+        email_text: str,
+    ) -> Path:
+        return write_draft_folder(self.draft_dir(reference), front_matter, markdown, assets,
+                                  originals, email_text)
+
+
+    def snapshot(self, reference: str, revision: int) -> None:
+        """Copy the current draft to revisions/N before a new revision replaces it.
+
+        Built aside and renamed into place, and skipped when already there, so a run
+        that crashed half-way through a revision simply does it again.
+        """
+        folder = self.draft_dir(reference)
+        target = folder / "revisions" / str(revision)
+        if not folder.is_dir() or target.exists():
+            return
+        tmp = folder / "revisions" / f".{revision}.{uuid.uuid4().hex}.tmp"
+        try:
+            shutil.copytree(folder, tmp, ignore=shutil.ignore_patterns(
+                "revisions", "correspondence", ".*"))
+            tmp.rename(target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _fsync_dir(target.parent)
+
+    def write_revision(self, reference: str, front_matter: dict[str, Any], markdown: str,
+                       assets: Iterable[Asset], originals: Iterable[Attachment],
+                       email_text: str) -> Path:
+        """Replace the current draft, keeping revisions/ and correspondence/ beside it.
+
+        Each part is swapped in by a rename; the earlier revision is already safe in
+        revisions/ (snapshot), and a crash part-way is repaired by the retry.
+        """
+        folder = self.draft_dir(reference)
+        if not folder.is_dir():
+            return self.write_draft(reference, front_matter, markdown, assets, originals,
+                                    email_text)
+        for stale in folder.glob(".next.*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        nxt = write_draft_folder(folder / f".next.{uuid.uuid4().hex}", front_matter, markdown,
+                                 assets, originals, email_text)
+        for name in ("draft.md", "assets", "original", "email.txt"):
+            old = folder / name
+            if old.is_dir():
+                shutil.rmtree(old)
+            else:
+                old.unlink(missing_ok=True)
+            if (nxt / name).exists():
+                (nxt / name).rename(old)
+        shutil.rmtree(nxt)
+        _fsync_dir(folder)
+        return folder
+
+    def keep_correspondence(self, reference: str, name: str, text: str,
+                            attachments: Iterable[Attachment]) -> Path:
+        """A reply that is not a new version: its text and files, under correspondence/."""
+        final = self.draft_dir(reference) / "correspondence" / name
+        final.parent.mkdir(parents=True, exist_ok=True)
+        return write_draft_folder(final, {}, "", (), attachments, text, bare=True)
+
+
+def write_draft_folder(
+    final: Path,
+    front_matter: dict[str, Any],
+    markdown: str,
+    assets: Iterable[Asset],
+    originals: Iterable[Attachment],
+    email_text: str = "",
+    bare: bool = False,
+) -> Path:
+    """Build the whole folder beside its place, then swap it in with one rename.
+
+    bare: only the email's text and its files (correspondence), no draft.
+    """
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f".{final.name}.{uuid.uuid4().hex}.tmp"
+    (tmp / "assets").mkdir(parents=True)
+    (tmp / "original").mkdir()
+    try:
+        if not bare:
+            _write_synced(tmp / "draft.md", render_draft(front_matter, markdown).encode())
+        for asset in assets:
+            _write_synced(tmp / "assets" / asset.name, asset.data)
+        for att in originals:
+            _write_synced(tmp / "original" / att.filename, att.data)
+        if email_text.strip():
+            _write_synced(tmp / "email.txt", email_text.encode("utf-8"))
+        if bare:
+            (tmp / "assets").rmdir()
+        for folder in (tmp / "assets", tmp / "original", tmp):
+            if not folder.exists():
+                continue
+            _fsync_dir(folder)
+        if final.exists():
+            # Left by a run that crashed before its ledger commit (the ledger never saw
+            # it), or an earlier `intake convert` of the same file: replaced whole.
+            shutil.rmtree(final)
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _fsync_dir(final.parent)
+    return final
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with path.open("xb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def render_draft(front_matter: dict[str, Any], markdown: str) -> str:
+    header = yaml.safe_dump(front_matter, sort_keys=False, allow_unicode=True, width=100)
+    return f"---\n{header}---\n\n{markdown}"
+
+
+def read_draft(path: Path) -> tuple[dict[str, Any], str]:
+    """A draft.md's front matter and Markdown body, from one read."""
+    text = path.read_text(encoding="utf-8")
+    end = text.find("\n---\n", 4) if text.startswith("---\n") else -1
+    if end < 0:
+        return {}, text
+    loaded = yaml.safe_load(text[4:end])
+    return (loaded if isinstance(loaded, dict) else {}), text[end + 5:].lstrip("\n")
+
+
+def read_front_matter(path: Path) -> dict[str, Any]:
+    return read_draft(path)[0]
+
+
+def update_front_matter(path: Path, **changes: Any) -> None:
+    """Change some front matter keys of a draft.md; the Markdown body is kept as it is."""
+    front, body = read_draft(path)
+    write_atomic(path, render_draft({**front, **changes}, body).encode())

@@ -1,0 +1,248 @@
+"""Jinja2 templates → the emails authors receive.
+
+Templates are files editors may change, so they run in Jinja2's immutable
+sandbox with StrictUndefined (a misspelt variable is an error, not a blank), and
+HTML is autoescaped while plain text is not.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from intake.core.config import Settings, sender_address
+from intake.core.errors import SettingsError
+from intake.rules.automatic import LOOP_HEADER
+
+PARTS = ("subject.txt", "txt", "html")
+
+# What every template may use, with believable values: for `intake doctor` and for
+# whoever edits the templates (`intake preview TEMPLATE --sample NAME`).
+SAMPLE_CONTEXT: dict[str, Any] = {
+    "reference": "JPMS-2026-0042", "kind": "guest_post", "kind_label": "Guest post",
+    "author_name": "Ana Lima", "author_email": "ana.lima@uni.example.org",
+    "subject": "Guest post: Sleep on night shifts", "title": "Sleep on night shifts",
+    "word_count": 1480,
+    "files": [{"name": "Sleep on night shifts.docx", "role": "manuscript", "type": "docx",
+               "size": 48213},
+              {"name": "headshot.jpg", "role": "headshot", "type": "jpeg", "size": 120455}],
+    "problem": "", "advice": "", "findings": [], "response_days": 14, "revision": 1,
+    # Decisions: the editor's own words, a rejection reason, who signs.
+    "message": "", "reason": "", "reason_text": "", "editor_name": "Ben Okafor",
+    # The editors' digest.
+    "since": "2026-11-22 07:00", "total": 1,
+    "sections": [{"title": "Waiting on you", "items": [
+        {"reference": "JPMS-2026-0042", "title": "Sleep on night shifts",
+         "kind_label": "Guest post", "author": "Ana Lima", "status": "in_review",
+         "assignee": "ben", "age_days": 3, "reason": "", "warnings": 1}]}],
+}
+# Named variations on it, one per situation a template has to handle.
+SAMPLES: dict[str, dict[str, Any]] = {
+    "guest_post": {},
+    "long_article": {
+        "word_count": 4180,
+        "findings": ["Your article is 4,180 words; guest posts are 800-2,500 words. You can "
+                     "reply to this email with a shorter version.",
+                     "We could not find a short author bio. Please reply with two or three "
+                     "sentences about yourself (a heading \"About the author\" helps us find "
+                     "it)."]},
+    "revision": {"revision": 2, "subject": "Re: [JPMS-2026-0042] Guest post received",
+                 "files": [{"name": "Sleep on night shifts v2.docx", "role": "manuscript",
+                            "type": "docx", "size": 50122}]},
+    "sponsored": {"kind": "sponsored", "kind_label": "Sponsored article",
+                  "author_name": "Claire Dubois", "title": "Paid article opportunity",
+                  "subject": "Paid article opportunity", "files": [], "word_count": 0},
+    "application": {"kind": "application", "kind_label": "Application to join",
+                    "author_name": "Priya Raman", "response_days": 21,
+                    "title": "Application to join the team as an editor",
+                    "files": [{"name": "Priya Raman CV.pdf", "role": "cv", "type": "pdf",
+                               "size": 80211},
+                              {"name": "Cover letter.docx", "role": "cover letter",
+                               "type": "docx", "size": 20480}]},
+    "contest": {"kind": "contest", "kind_label": "Contest entry", "response_days": 30,
+                "title": "The patient who taught me to listen"},
+    "unsure": {"kind": "", "kind_label": "submission", "response_days": 7},
+    "missing_manuscript": {"files": [], "word_count": 0,
+                           "title": "AI in radiology, a student's view"},
+    "unreadable": {"problem": "the Word file is password-protected",
+                   "advice": "Please send it again without a password.", "word_count": 0},
+    "decision_note": {"message": "Thank you for a vivid piece. Please shorten the second "
+                                 "section and add two references for the statistics in it."},
+    "rejected_with_reason": {"reason": "out_of_scope",
+                             "reason_text": "Our blog publishes writing by and for medical "
+                                            "students, and this piece falls outside that "
+                                            "scope.",
+                             "message": "We enjoyed your writing and hope to see more."},
+}
+
+
+def sample(name: str) -> dict[str, Any]:
+    return {**SAMPLE_CONTEXT, **SAMPLES[name]}
+
+
+def sample_for(template: str) -> str:
+    """The sample that shows a template at its most typical."""
+    for key, name in (("rejected", "rejected_with_reason"), ("accepted", "decision_note"),
+                      ("changes", "decision_note"), ("withdrawn", "decision_note"),
+                      ("revision", "revision"), ("missing", "missing_manuscript"),
+                      ("unreadable", "unreadable"), ("sponsored", "sponsored"),
+                      ("application", "application"), ("contest", "contest")):
+        if key in template:
+            return name
+    return "guest_post"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_MAX_SUBJECT = 200
+MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}>")  # printable ASCII, no < > or spaces
+
+
+def bundled_templates() -> Path:
+    """templates/ of a checkout, or the copy a wheel carries inside the package."""
+    packaged = Path(str(resources.files("intake"))) / "_templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+def templates_dir(settings: Settings) -> Path:
+    return settings.intake.templates_dir or bundled_templates()
+
+
+def clean_header_text(value: str, limit: int = _MAX_SUBJECT) -> str:
+    """One safe header line from untrusted text: no control characters, no line breaks,
+    and no RFC 2047 encoded word: the email package decodes one when it writes the
+    header, line breaks and all (CVE-2024-6923, fixed only in Python 3.11.10)."""
+    text = " ".join(_CONTROL.sub(" ", value).split()).replace("=?", "= ?")
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+class Notices:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        folder = templates_dir(settings)
+        if not folder.is_dir():
+            raise SettingsError(f"{settings.path}: [intake] templates_dir {folder} is not a "
+                                "folder")
+        self.env = ImmutableSandboxedEnvironment(
+            loader=jinja2.FileSystemLoader(folder),
+            undefined=jinja2.StrictUndefined,
+            autoescape=jinja2.select_autoescape(["html"], default_for_string=False,
+                                                default=False),
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["thousands"] = lambda n: f"{int(n):,}"
+        # Listed once: a run asks for every acknowledgement, and the folder does not change.
+        self.available = frozenset(self.env.list_templates())
+
+    def has(self, name: str) -> bool:
+        return f"{name}.subject.txt" in self.available
+
+    def names(self) -> list[str]:
+        """Every complete template (subject, text and HTML present)."""
+        found = self.available
+        return sorted(n[: -len(".subject.txt")] for n in found if n.endswith(".subject.txt")
+                      and not n.startswith("_")
+                      and {n.replace("subject.txt", p) for p in PARTS} <= found)
+
+    def render(self, name: str, context: dict[str, Any]) -> Rendered:
+        ctx = {"publication": self.settings.intake.publication, **_bounded(context)}
+        try:
+            subject, text, html = (self.env.get_template(f"{name}.{part}").render(ctx)
+                                   for part in PARTS)
+        except jinja2.TemplateNotFound as exc:
+            raise SettingsError(f"template {exc.name} is missing from "
+                                f"{templates_dir(self.settings)}") from exc
+        except jinja2.TemplateError as exc:
+            raise SettingsError(f"template {_where(exc, name)}: {exc.message or exc}") from exc
+        return Rendered(clean_header_text(subject), text, html)
+
+    def compose(self, rendered: Rendered, *, to_name: str, to_email: str,
+                in_reply_to: str = "", references: tuple[str, ...] = (),
+                reference: str = "", auto_submitted: str | None = "auto-replied"
+                ) -> EmailMessage:
+        """An email in the thread of the author's message: an auto-reply (RFC 3834), a
+        digest ("auto-generated"), or with None an editor's decision, which a person
+        chose to send."""
+        sender = sender_address(self.settings)
+        msg = EmailMessage(policy=SMTP)
+        msg["From"] = sender
+        msg["To"] = _address(to_name, to_email)
+        if self.settings.smtp.reply_to:
+            msg["Reply-To"] = self.settings.smtp.reply_to
+        msg["Subject"] = rendered.subject
+        msg["Date"] = format_datetime(datetime.now(UTC))
+        msg["Message-ID"] = make_msgid(domain=sender.domain or None)
+        if MESSAGE_ID.fullmatch(in_reply_to):
+            msg["In-Reply-To"] = in_reply_to
+            # The thread's latest ten ids are enough to keep it together; a hostile
+            # References header must not make our reply huge.
+            thread = [r for r in references if MESSAGE_ID.fullmatch(r)][-9:]
+            msg["References"] = " ".join([*thread, in_reply_to])
+        if auto_submitted:
+            msg["Auto-Submitted"] = auto_submitted
+        msg["X-Auto-Response-Suppress"] = "All"  # no out-of-office answers to us
+        msg[LOOP_HEADER] = sender.addr_spec
+        if reference:
+            msg["X-Intake-Reference"] = reference
+        msg.set_content(rendered.text)
+        msg.add_alternative(rendered.html, subtype="html")
+        return msg
+
+
+def _where(exc: jinja2.TemplateError, name: str) -> str:
+    """file:line of a template error; Jinja puts template frames in the traceback."""
+    filename, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
+    if not filename:
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if Path(frame.filename).name.startswith(name + "."):
+                filename, line = frame.filename, frame.lineno
+                break
+    return f"{Path(filename).name}:{line}" if filename and line else name
+
+
+def _address(name: str, email: str) -> Address:
+    user, _, domain = email.partition("@")
+    return Address(display_name=clean_header_text(name, 100), username=user, domain=domain)
+
+
+
+
+# What an email may repeat of text that came from a stranger (a subject, a title, a name,
+# a file name): enough to recognise it, never enough to turn an acknowledgement into a
+# copy of a 4 MB subject. An editor's own words (message) are theirs, and kept whole.
+MAX_REPEATED_CHARS = 300
+_WHOLE = frozenset({"message"})
+
+
+def _bounded(value: Any, key: str = "") -> Any:
+    if isinstance(value, str):
+        if key in _WHOLE or len(value) <= MAX_REPEATED_CHARS:
+            return value
+        return value[:MAX_REPEATED_CHARS - 1].rstrip() + "…"
+    if isinstance(value, dict):
+        return {k: _bounded(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_bounded(v, key) for v in value]
+    return value

@@ -1,0 +1,254 @@
+"""One run: accept raw messages → process them → deliver the outbox.
+
+Each phase is restartable on its own. accept() makes a message durable (bytes
+on disk, then a ledger row) before anything else happens to it; process()
+commits a submission, its draft and its acknowledgement together; deliver()
+sends what is due and records each delivery as it happens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from intake.core.budget import MessageTimeout, time_budget
+from intake.core.config import Settings, sender_address
+from intake.core.errors import SettingsError, StorageFull, is_storage_full
+from intake.core.failpoints import failpoint
+from intake.core.models import MessageState, ParsedMessage, RawMessage
+from intake.core.report import RunReport
+from intake.ledger import Ledger, OutboxItem, StoredMessage, now_iso
+from intake.ledger.store import Store
+from intake.mail.outbox import ACK, Outgoing
+from intake.mail.parse import ParseError, forwarded_message, parse_message
+from intake.mail.smtp import DeliveryError, Transport, TransportUnavailable
+from intake.mail.templates import Notices
+from intake.pipeline.record import quarantine_unreadable, record
+from intake.pipeline.stages import ASSESS_STAGES, STAGES, Outcome, Work, run_stages
+from intake.pipeline.threads import Threads
+from intake.rules.automatic import detect, relayed_author
+
+__all__ = ["Intake", "RunReport"]
+
+# A message whose processing was cut short this often (the run crashed, was killed or
+# hung) is quarantined at the next start instead of being tried again, so the mail
+# behind it keeps flowing (Mailman's shunt queue).
+MAX_ATTEMPTS = 2
+
+log = logging.getLogger(__name__)
+
+ImapPlace = tuple[str, int, int]  # mailbox key, UIDVALIDITY, UID
+
+
+class Intake:
+    def __init__(self, settings: Settings, readonly: bool = False) -> None:
+        self.settings = settings
+        self.store = Store(settings.data_dir)
+        self.ledger = Ledger(settings.data_dir / "intake.sqlite3", readonly=readonly)
+        self.notices = Notices(settings)
+        self.outgoing = Outgoing(settings, self.ledger, self.notices)
+        self.threads = Threads(self)
+        own = {sender_address(settings).addr_spec.lower()}
+        if settings.imap and settings.imap.username and "@" in settings.imap.username:
+            own.add(settings.imap.username.lower())
+        self.own_addresses = frozenset(own)
+
+    def close(self) -> None:
+        self.ledger.close()
+
+    # -- phase 1: accept ------------------------------------------------------
+
+    def accept(self, raw: RawMessage, report: RunReport,
+               imap: ImapPlace | None = None) -> StoredMessage | None:
+        """Keep the bytes and record them; None when these exact bytes were taken before.
+
+        imap: where the message sits on the server, linked to its row in the same
+        transaction, so the mark phase can later move it whatever became of it.
+        """
+        report.fetched += 1
+        sha = hashlib.sha256(raw.data).hexdigest()
+        # Only the headers of a message too large to fetch: it stays on the server.
+        left = "left: too large" if raw.size else None
+        known = self.ledger.message_by_sha(sha)
+        if known is not None:
+            report.known += 1
+            if imap is not None:
+                with self.ledger.transaction():
+                    self.ledger.link_uid(*imap, known.id, done_how=left)
+            return None
+        path = self.store.keep_raw(sha, raw.data)  # durable before the row points at it
+        with self.ledger.transaction():
+            row = self.ledger.add_message(sha256=sha, source=raw.source, origin=raw.origin,
+                                          raw_path=self.store.relative(path),
+                                          size=raw.size or len(raw.data))
+            if imap is not None:
+                self.ledger.link_uid(*imap, row, done_how=left)
+        stored = self.ledger.message_by_sha(sha)
+        assert stored is not None and stored.id == row
+        return stored
+
+    # -- phase 2: process -----------------------------------------------------
+
+    def process_pending(self, report: RunReport, limit: int | None = None) -> None:
+        swept = self.store.sweep_leftovers()  # a killed run's half-written files
+        if swept:
+            log.info("removed %d half-written file(s) left by an interrupted run", swept)
+        for stored in self.ledger.messages_in_state(MessageState.FETCHED, limit):
+            if stored.attempts >= MAX_ATTEMPTS:
+                quarantine_unreadable(
+                    self, stored, f"processing this message was cut short {stored.attempts} times "
+                    "(the run crashed, was killed or ran out of time); it is kept and not "
+                    "tried again by itself: intake retry REF once the cause is fixed", report,
+                    headers=self.headers_of(stored))
+                continue
+            self.ledger.begin_attempt(stored.id)
+            seconds = self.settings.intake.message_seconds
+            try:
+                with time_budget(seconds):
+                    self.process(stored, report)
+                failpoint("mid-process")
+            except MessageTimeout:
+                if self.ledger.message_state(stored.id) is MessageState.FETCHED:
+                    quarantine_unreadable(
+                        self, stored, f"processing this message took longer than {seconds:g} "
+                        "seconds ([intake] message_seconds; a hostile or damaged message?); "
+                        "it is kept and can be retried (intake retry REF)", report,
+                        headers=self.headers_of(stored))
+            except SettingsError:
+                raise  # a broken template or setting: stop, the message stays to be done
+            except Exception as exc:
+                if is_storage_full(exc):  # not the message's fault: stop, it stays to be done
+                    raise StorageFull(exc) from exc
+                # A bug must cost one message a trip to quarantine, never the run.
+                log.exception("processing message %s (%s) failed", stored.id, stored.origin)
+                quarantine_unreadable(
+                    self, stored, f"intake failed on this message ({type(exc).__name__}: {exc}); "
+                    "it is kept and can be retried once fixed", report)
+
+    def process(self, stored: StoredMessage, report: RunReport) -> None:
+        """The stages decide (stages.py), then the outcome is recorded (record.py)."""
+        work = Work(stored)
+        outcome = run_stages(self, work, STAGES)
+        failpoint("processing")
+        record(self, work, outcome, report)
+
+    def headers_of(self, stored: StoredMessage) -> bytes:
+        """The start of a kept message, enough for who sent it and about what."""
+        try:
+            with (self.settings.data_dir / stored.raw_path).open("rb") as fh:
+                return fh.read(256 * 1024)
+        except OSError:
+            return b""
+
+    def duplicate_of(self, msg: ParsedMessage, other_than: int = -1) -> StoredMessage | None:
+        """An earlier message that is this one again, by what it says (intake.mail.identity):
+        a Message-ID alone is a claim anyone can make."""
+        earlier = self.ledger.message_by_fingerprint(msg.fingerprint, other_than)
+        if earlier is not None or not msg.message_id:
+            return earlier
+        for candidate in self.ledger.messages_with_id(msg.message_id, other_than):
+            if candidate.fingerprint is not None:
+                continue  # compared above
+            # Kept before fingerprints: read what it says from its raw file.
+            path = self.settings.data_dir / candidate.raw_path
+            try:
+                theirs = parse_message(path.read_bytes()).fingerprint
+            except (OSError, ParseError):
+                return candidate  # nothing to compare: taken once, as before
+            if theirs == msg.fingerprint:
+                return candidate
+        return None
+
+    def as_sent_by_author(self, msg: ParsedMessage, data: bytes) -> ParsedMessage:
+        """The message as its author sent it: through a web form or relay, the person
+        in Reply-To; as a forward, the submission it carries."""
+        if relayed_author(msg, self.own_addresses):
+            msg = replace(msg, sender_name=msg.reply_to_name, sender_email=msg.reply_to_email,
+                          relayed_by=msg.sender_email)
+        return self.unwrap_forward(msg, data)
+
+    def unwrap_forward(self, msg: ParsedMessage, data: bytes) -> ParsedMessage:
+        """A person's forward of a submission stands for the submission it carries
+        (its author, files and Message-ID); a bounce carrying our own mail does not."""
+        if detect(msg, self.own_addresses) is not None:
+            return msg
+        inner = forwarded_message(data)
+        if inner is None:
+            return msg
+        try:
+            forwarded = parse_message(inner)
+        except ParseError:
+            return msg
+        if not forwarded.sender_email:
+            return msg
+        # Triage still sees where it was sent: the receiving address is a signal.
+        return replace(forwarded, forwarded_by=msg.sender_email,
+                       recipients=tuple(dict.fromkeys(msg.recipients + forwarded.recipients)))
+
+    def assess(self, msg: ParsedMessage) -> Outcome:
+        """What would become of a message already parsed: reads the ledger, changes
+        nothing (the stages from automatic mail on)."""
+        return run_stages(self, Work(unsaved(b"", msg.message_id), msg=msg), ASSESS_STAGES)
+
+    # -- phase 3: deliver -----------------------------------------------------
+
+    def deliver(self, transport: Transport, report: RunReport, *, now: bool = False) -> None:
+        """Send what is due; now: everything pending, back-off or not (the server is fixed)."""
+        due = self.ledger.due_outbox("9999-12-31T23:59:59+00:00" if now else now_iso())
+        # Automatic answers are capped per run (backscatter): the rest wait, in order.
+        cap = self.settings.replies.max_per_run
+        held = {i.id for i in [i for i in due if i.purpose.startswith(ACK)][cap:]}
+        if held:
+            due = [i for i in due if i.id not in held]
+            log.warning("%d acknowledgement(s) wait for the next run: one run sends at most "
+                        "%d ([replies] max_per_run); a flood of submissions?", len(held), cap)
+        if due:
+            try:
+                with transport as connection:
+                    for item in due:
+                        self._deliver_one(connection, item, report)
+            except TransportUnavailable as exc:
+                report.delivery_problem = str(exc)
+                log.error("mail not delivered, will retry next run: %s", exc)
+        report.pending = self.ledger.outbox_counts().get("pending", 0)
+
+    def _deliver_one(self, transport: Transport, item: OutboxItem, report: RunReport) -> None:
+        try:
+            transport.send(item)
+        except DeliveryError as exc:
+            attempts = item.attempts + 1
+            with self.ledger.transaction():
+                if exc.temporary and attempts < self.settings.smtp.max_attempts:
+                    delay = timedelta(minutes=min(5 * 2 ** (attempts - 1), 6 * 60))
+                    retry_at = (datetime.now(UTC) + delay).isoformat(timespec="seconds")
+                    self.ledger.outbox_retry(item.id, str(exc), retry_at)
+                    self.ledger.add_event("delivery deferred", submission_id=item.submission_id,
+                                          to=item.recipient, error=str(exc), retry_at=retry_at)
+                    log.warning("delivery to %s deferred (%s); retry after %s", item.recipient,
+                                exc, retry_at)
+                else:
+                    self.ledger.outbox_failed(item.id, str(exc))
+                    self.ledger.add_event("delivery failed", submission_id=item.submission_id,
+                                          to=item.recipient, error=str(exc), attempts=attempts)
+                    report.failed += 1
+                    log.error("delivery to %s failed for good: %s", item.recipient, exc)
+            return
+        # The window between the server's acceptance and this commit is the one place a
+        # crash can send an email twice; it is as short as one local transaction.
+        failpoint("after-smtp")
+        with self.ledger.transaction():
+            self.ledger.outbox_sent(item.id)
+            self.ledger.add_event("email delivered", submission_id=item.submission_id,
+                                  purpose=item.purpose, to=item.recipient,
+                                  message_id=item.message_id)
+        report.sent += 1
+
+
+def unsaved(data: bytes, message_id: str = "") -> StoredMessage:
+    """A message not (yet) in the ledger, for a dry run or an assessment."""
+    return StoredMessage(id=-1, sha256="", source="", origin="", raw_path="",
+                         size=len(data), message_id=message_id, state=MessageState.FETCHED,
+                         reason=None,
+                         submission_id=None, fetched_at=now_iso())

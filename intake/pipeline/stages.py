@@ -1,0 +1,237 @@
+"""Processing one message, as a list of small named stages.
+
+Each stage takes the message's state (Work) and returns it, or returns an Outcome that
+ends the list: the message is unreadable, a duplicate, about one of our own emails,
+part of a submission's thread, or decided (ignored, quarantined, triage or queued,
+with its draft). Stages only read (the message, the settings, the ledger); what an
+outcome changes is done afterwards in one place (record.py), so the same list serves
+a real run, a dry run (which describes the outcome instead) and a retry (which leaves
+out the stages that do not apply to a message already taken).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from intake.core.config import KindRule
+from intake.core.models import Classification, Draft, ParsedMessage, Status
+from intake.drafts.build import build_draft
+from intake.drafts.checks import review
+from intake.ledger import OutboxItem, StoredMessage, Submission
+from intake.mail.parse import ParseError, parse_message
+from intake.rules.automatic import Automatic, Category, denied, detect, role_sender
+from intake.rules.bounces import read_bounce
+from intake.rules.kinds import classify
+
+if TYPE_CHECKING:
+    from intake.pipeline.run import Intake
+
+# An address we can write back to: no display name, no group syntax, no UTF-8 (yet).
+ANSWERABLE = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
+@dataclass
+class Work:
+    """One message on its way through the stages."""
+
+    stored: StoredMessage
+    data: bytes = b""
+    msg: ParsedMessage | None = None
+    notes: tuple[str, ...] = ()  # warnings for the editor found on the way
+    classification: Classification | None = None
+    rule: KindRule | None = None
+    draft: Draft | None = None
+
+    @property
+    def message(self) -> ParsedMessage:
+        assert self.msg is not None, "a stage before parse asked for the message"
+        return self.msg
+
+
+# -- outcomes: what ends the list --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """Not read far enough to draft: kept and quarantined with the reason."""
+
+    reason: str
+    headers_only: bool = False  # only the headers were kept (too large to fetch)
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    earlier: StoredMessage
+
+
+@dataclass(frozen=True)
+class AboutOurMail:
+    """A bounce of, or an automatic answer to, one of our emails: noted on its submission."""
+
+    item: OutboxItem
+    bounced: bool
+    detail: str
+    automatic: Automatic
+
+
+@dataclass(frozen=True)
+class JoinsThread:
+    submission: Submission
+    how: str
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A new submission: its status, and what makes its draft and its answer."""
+
+    status: Status
+    reason: str | None
+    classification: Classification | None = None
+    draft: Draft | None = None
+    acknowledge: bool = False
+    quiet_reason: str | None = None  # why no automatic answer goes to a real sender
+    automatic: Automatic | None = None
+
+
+Outcome = Unreadable | Duplicate | AboutOurMail | JoinsThread | Decided
+Stage = Callable[["Intake", Work], "Work | Outcome"]
+
+
+# -- the stages, in order ------------------------------------------------------------------
+
+
+def too_large(app: Intake, work: Work) -> Work | Outcome:
+    limit = app.settings.intake.max_message_bytes
+    if work.stored.size <= limit:
+        return work
+    where = ("only its headers were fetched; the whole message is still on the server"
+             if work.stored.source == "imap" else "it was kept but not read")
+    return Unreadable(f"the message is {work.stored.size:,} bytes, over the {limit:,} byte "
+                      f"limit ([intake] max_message_bytes): {where}", headers_only=True)
+
+
+def read(app: Intake, work: Work) -> Work | Outcome:
+    if not work.data:
+        work.data = app.store.read_raw(work.stored.raw_path)
+    return work
+
+
+def parse(app: Intake, work: Work) -> Work | Outcome:
+    try:
+        work.msg = parse_message(work.data)
+    except ParseError as exc:
+        return Unreadable(str(exc))
+    return work
+
+
+def authorship(app: Intake, work: Work) -> Work | Outcome:
+    """Through a web form or relay, the person in Reply-To; as a forward, the submission
+    it carries."""
+    work.msg = app.as_sent_by_author(work.message, work.data)
+    return work
+
+
+def duplicate(app: Intake, work: Work) -> Work | Outcome:
+    msg = work.message
+    earlier = app.duplicate_of(msg, work.stored.id)
+    if earlier is not None:
+        return Duplicate(earlier)
+    reused = app.ledger.messages_with_id(msg.message_id, work.stored.id) \
+        if msg.message_id else []
+    if reused:
+        work.notes += (f"This message reuses the Message-ID of message {reused[0].id}, which "
+                       "says something else: it was taken as a message of its own.",)
+    return work
+
+
+def automatic(app: Intake, work: Work) -> Work | Outcome:
+    msg = work.message
+    found = detect(msg, app.own_addresses)
+    if found is None:
+        return work
+    ours = _about_our_mail(app, work, found)
+    return ours or Decided(Status.IGNORED, found.reason, automatic=found)
+
+
+def deny_list(app: Intake, work: Work) -> Work | Outcome:
+    entry = denied(work.message.sender_email, app.settings.triage.deny)
+    if entry is None:
+        return work
+    return Decided(Status.IGNORED, f"the sender is on the deny list ([triage] deny: {entry})")
+
+
+def thread(app: Intake, work: Work) -> Work | Outcome:
+    found = app.threads.find(work.message)
+    return JoinsThread(*found) if found is not None else work
+
+
+def kind(app: Intake, work: Work) -> Work | Outcome:
+    work.classification = classify(work.message, app.settings.kinds, app.settings.triage)
+    work.rule = app.settings.kind(work.classification.kind)
+    return work
+
+
+def draft(app: Intake, work: Work) -> Work | Outcome:
+    assert work.rule is not None
+    made = build_draft(work.message, work.rule, app.settings.drafts)
+    work.draft = replace(made, warnings=(*work.notes, *made.warnings)) if work.notes else made
+    return work
+
+
+def checks(app: Intake, work: Work) -> Work | Outcome:
+    """Guidelines and the privacy screen."""
+    assert work.draft is not None and work.rule is not None
+    work.draft = review(work.draft, work.rule, work.message.sender_email)
+    return work
+
+
+def decide(app: Intake, work: Work) -> Work | Outcome:
+    msg, found, made = work.message, work.classification, work.draft
+    assert found is not None and made is not None
+    status = Status.QUEUED if found.sure else Status.TRIAGE
+    reason = made.problem
+    answerable = bool(ANSWERABLE.fullmatch(msg.sender_email))
+    if made.problem or not answerable:
+        status = Status.QUARANTINED
+        reason = reason or (f"the sender address {msg.sender_email!r} cannot be answered"
+                            if msg.sender_email else "the message has no sender address")
+    quiet = role_sender(msg)
+    return Decided(status, reason, found, made, acknowledge=answerable and not quiet,
+                   quiet_reason=quiet)
+
+
+# A message as it arrives; a retry (a message already taken, quarantined) leaves out the
+# stages that would find it again: the duplicate check and its own thread.
+STAGES: tuple[Stage, ...] = (too_large, read, parse, authorship, duplicate, automatic,
+                             deny_list, thread, kind, draft, checks, decide)
+RETRY_STAGES: tuple[Stage, ...] = tuple(s for s in STAGES
+                                        if s not in (too_large, duplicate, thread))
+# A message already parsed (tests, and triage's evaluation).
+ASSESS_STAGES: tuple[Stage, ...] = (automatic, deny_list, thread, kind, draft, checks, decide)
+
+
+def run_stages(app: Intake, work: Work, stages: Sequence[Stage]) -> Outcome:
+    for stage in stages:
+        result = stage(app, work)
+        if not isinstance(result, Work):
+            return result
+        work = result
+    raise AssertionError(f"the stages ended without an outcome ({[s.__name__ for s in stages]})")
+
+
+def _about_our_mail(app: Intake, work: Work, found: Automatic) -> AboutOurMail | None:
+    msg = work.message
+    if found.category is Category.BOUNCE:
+        bounce = read_bounce(work.data)
+        ids, detail = list(bounce.message_ids), bounce.diagnostic
+    elif found.category is Category.AUTO_REPLY:
+        ids, detail = [msg.in_reply_to, *reversed(msg.references)], found.reason
+    else:
+        return None
+    item = app.ledger.outbox_with_id([i for i in ids if i])
+    if item is None:
+        return None
+    return AboutOurMail(item, found.category is Category.BOUNCE, detail, found)

@@ -1,0 +1,101 @@
+"""Which kind of submission a message is, from the signals declared in settings.toml.
+
+Every matching signal adds to its kind's score and is kept, in words, so an editor
+can see why a message landed where it did. A decision too weak ([triage] min_score)
+or too close to the runner-up ([triage] margin) is marked unsure: an editor decides.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+
+from intake.core.config import KindRule, TriageSection
+from intake.core.models import Classification, ParsedMessage
+from intake.drafts.build import COVER_NAME, CV_NAME
+
+ADDRESS_WEIGHT = 10  # a dedicated address is the author's own choice: it decides
+TOGETHER_WEIGHT = 6  # a CV with a cover letter is an application whatever the words say
+MANUSCRIPT_WEIGHT = 1  # a document attached: a hint for the kinds that need one
+SUBJECT_WEIGHT = 3
+ATTACHMENT_WEIGHT = 2
+BODY_WEIGHT = 1
+_BODY_CHARS = 20_000  # phrases in the opening of a long body are what matter
+_REPLY_PREFIX = re.compile(r"^\s*((re|fwd?|aw|tr|sv|rv|wg)\s*:\s*)+", re.I)
+
+
+@cache
+def _phrase(phrase: str) -> re.Pattern[str]:
+    words = [re.escape(w) for w in phrase.lower().split()]
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)")
+
+
+def _found(phrases: Iterable[str], text: str) -> list[str]:
+    return [p for p in phrases if p.strip() and _phrase(p).search(text)]
+
+
+def _plus_tag(address: str) -> str:
+    local = address.partition("@")[0]
+    return local.partition("+")[2]
+
+
+def _has_manuscript(msg: ParsedMessage) -> bool:
+    """A document other than a CV or a cover letter is attached."""
+    return any(a.file_type.is_document and not a.inline and not CV_NAME.search(a.filename)
+               and not COVER_NAME.search(a.filename) for a in msg.attachments)
+
+
+def _score(rule: KindRule, msg: ParsedMessage, subject: str, body: str,
+           names: str, manuscript: bool) -> tuple[int, list[str]]:
+    score, signals = 0, []
+    if manuscript and rule.needs_manuscript:
+        score += MANUSCRIPT_WEIGHT
+        signals.append("a document is attached")
+    wanted = {a.lower() for a in rule.addresses}
+    for rcpt in msg.recipients:
+        if rcpt in wanted or _plus_tag(rcpt) == rule.name:
+            score += ADDRESS_WEIGHT
+            signals.append(f"sent to {rcpt}")
+    if rule.attachments_together and all(
+            _found(group.split("|"), names) for group in rule.attachments_together):
+        score += TOGETHER_WEIGHT
+        signals.append("attachments include " + " and ".join(
+            g.split("|")[0] for g in rule.attachments_together))
+    for phrase in _found(rule.subject, subject):
+        score += SUBJECT_WEIGHT
+        signals.append(f"subject mentions '{phrase}'")
+    for word in _found(rule.attachments, names):
+        score += ATTACHMENT_WEIGHT
+        signals.append(f"attachment named '{word}'")
+    for phrase in _found(rule.body, body):
+        score += BODY_WEIGHT
+        signals.append(f"body mentions '{phrase}'")
+    return score, signals
+
+
+def classify(msg: ParsedMessage, rules: Iterable[KindRule], triage: TriageSection
+             ) -> Classification:
+    subject = _REPLY_PREFIX.sub("", msg.subject).lower()
+    body = msg.text[:_BODY_CHARS].lower()
+    names = " ".join(a.filename.lower().replace("_", " ").replace("-", " ").replace(".", " ")
+                     for a in msg.attachments if not a.inline)
+    manuscript = _has_manuscript(msg)
+    scored = sorted(((*_score(rule, msg, subject, body, names, manuscript), order, rule.name)
+                     for order, rule in enumerate(rules)),
+                    key=lambda s: (-s[0], s[2]))  # a tie goes to the kind listed first
+    if not scored or scored[0][0] == 0:
+        # Nothing points anywhere: a question or a note, unless a document came with it.
+        return Classification(triage.default_kind, 0, ("no signal matched",),
+                              sure=not any(a.file_type.is_document and not a.inline
+                                           for a in msg.attachments))
+    score, signals, _, kind = scored[0]
+    runner_up = scored[1] if len(scored) > 1 else None
+    sure = score >= triage.min_score
+    if not sure:
+        signals = [*signals, f"unsure: {score} points, {triage.min_score} needed"]
+    elif runner_up is not None and score - runner_up[0] < triage.margin:
+        sure = False
+        signals = [*signals, f"unsure: {runner_up[3]} scored {runner_up[0]}, "
+                             f"{score - runner_up[0]} behind"]
+    return Classification(kind, score, tuple(signals), sure)

@@ -1,1 +1,0 @@
-"""Working out what a message is: automatic mail, and which kind of submission."""
