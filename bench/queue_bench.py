@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from intake.cli import main  # noqa: E402
 from intake.core.models import Classification, Status  # noqa: E402
-from intake.ledger import Ledger  # noqa: E402
+from intake.ledger import EventName, Ledger  # noqa: E402
 
 KINDS = ("guest_post", "sponsored", "application", "contest", "other")
 EDITORS = ("ana", "ben", "cara", None)
@@ -89,7 +89,7 @@ def build(folder: Path, rows: int) -> Path:
                 classification=Classification("guest_post", 7, ("subject",)),
                 reason=None, draft_dir=f"drafts/JPMS-2026-{n + 1:05d}")
             ledger.update_submission(sub, assignee=rng.choice(EDITORS))
-            for event in ("received", "classified", "drafted"):
+            for event in (EventName.RECEIVED, EventName.CLASSIFIED, EventName.DRAFTED):
                 ledger.add_event(event, submission_id=sub, detail="x")
     ledger.close()
     return config

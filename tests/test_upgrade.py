@@ -21,8 +21,8 @@ def _as_schema(ledger: Path, version: int) -> None:
     intake of that time would have left on disk."""
     old = ledger.with_name("old.sqlite3")
     db = sqlite3.connect(old)
-    for script in MIGRATIONS[:version]:
-        db.executescript(script)
+    for step in MIGRATIONS[:version]:
+        db.executescript(step.sql)
     db.execute(f"PRAGMA user_version = {version}")
     db.execute("ATTACH ? AS now", (str(ledger),))
     tables = [r[0] for r in db.execute(

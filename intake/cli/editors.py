@@ -32,6 +32,7 @@ from intake.editors.workflow import (
     start_review,
 )
 from intake.ledger import Ledger, Submission
+from intake.ledger.events import EventName
 
 if TYPE_CHECKING:
     from intake.editors.decisions import Prepared
@@ -364,7 +365,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise IntakeError(f"cannot write the export to {args.to}: {exc}") from exc
         with ledger.transaction():
-            ledger.add_event("exported", submission_id=sub.id, actor=actor.id,
+            ledger.add_event(EventName.EXPORTED, submission_id=sub.id, actor=actor.id,
                              to=str(result.folder.resolve()), formats=sorted(formats),
                              notes=result.notes or None)
     if sub.status is not Status.ACCEPTED:

@@ -14,6 +14,7 @@ from intake.core.models import MessageState
 from intake.core.report import RunReport
 from intake.editors.workflow import Actor, WorkflowError, find
 from intake.ledger import Submission
+from intake.ledger.events import EventName
 from intake.mail.parse import ParseError, parse_message
 from intake.pipeline.run import Intake
 
@@ -29,7 +30,7 @@ def add_author(app: Intake, reference: str, email: str, actor: Actor) -> Submiss
         raise WorkflowError(f"{email!r} is not an email address (name@example.org)")
     with app.ledger.transaction():
         if app.ledger.add_author(sub.id, address, actor.id):
-            app.ledger.add_event("author added", submission_id=sub.id, actor=actor.id,
+            app.ledger.add_event(EventName.AUTHOR_ADDED, submission_id=sub.id, actor=actor.id,
                                  email=address)
     return sub
 

@@ -24,6 +24,7 @@ from intake.editors.workflow import (
     move,
 )
 from intake.ledger import Ledger, Submission, now_iso
+from intake.ledger.events import EventName
 from intake.mail.templates import Notices, Rendered
 
 
@@ -74,12 +75,12 @@ def commit(ledger: Ledger, settings: Settings, prepared: Prepared) -> Submission
     """Record the decision and queue its email, if the submission is still as it was."""
     sub, decision, actor = prepared.sub, prepared.decision, prepared.actor
     with ledger.transaction():
-        number = ledger.count_events(sub.id, "decided") + 1
+        number = ledger.count_events(sub.id, EventName.DECIDED) + 1
         extra: dict[str, Any] = {"reason": prepared.reason}
         if decision.status in DECIDED:
             extra["decided_at"] = now_iso()
         move(ledger, settings, sub, decision.status, actor, **extra)
-        ledger.add_event("decided", submission_id=sub.id, actor=actor.id,
+        ledger.add_event(EventName.DECIDED, submission_id=sub.id, actor=actor.id,
                          decision=decision.status.value, reason=prepared.reason,
                          message=prepared.message or None, template=prepared.template,
                          email=prepared.email is not None)
@@ -91,7 +92,7 @@ def commit(ledger: Ledger, settings: Settings, prepared: Prepared) -> Submission
                 message_id=str(prepared.email["Message-ID"]), body=prepared.email.as_bytes())
             if queued is None:  # the status check above makes this unreachable
                 raise WorkflowError(f"{sub.reference}: decision {number} already has an email")
-            ledger.add_event("email queued", submission_id=sub.id, actor=actor.id,
+            ledger.add_event(EventName.EMAIL_QUEUED, submission_id=sub.id, actor=actor.id,
                              template=prepared.template, to=sub.author_email)
     return find(ledger, sub.reference)
 

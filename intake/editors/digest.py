@@ -22,6 +22,7 @@ from intake.core.config import Editor, Settings
 from intake.core.models import Status
 from intake.editors.workflow import OPEN
 from intake.ledger import Ledger, OutboxItem, Submission, now_iso
+from intake.ledger.events import EventName
 from intake.mail.templates import Notices, Rendered
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def build(ledger: Ledger, settings: Settings, notices: Notices, editor: Editor,
         {"title": "Replies from authors (kept as correspondence, not answered)",
          "items": [{**_item(settings, sub, now), "reason": "“" + str(
              event.detail.get("excerpt", "")) + "”"}
-             for sub, event in ledger.with_event_since("correspondence", since)]},
+             for sub, event in ledger.with_event_since(EventName.CORRESPONDENCE, since)]},
         {"title": "Waiting on authors (changes requested)",
          "items": items(ledger.submissions((Status.CHANGES_REQUESTED,)))},
         {"title": "Quarantined: could not be processed",

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from intake.core.models import Status
 from intake.ledger import Submission, now_iso
+from intake.ledger.events import EventName
 from intake.pipeline.run import Intake
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def purge(app: Intake, sub: Submission, actor: str) -> Purged:
     with app.ledger.transaction():
         emails = app.ledger.forget_bodies(sub.id)
         app.ledger.update_submission(sub.id, purged_at=now_iso(), draft_dir=None)
-        app.ledger.add_event("purged", submission_id=sub.id, actor=actor, files=removed,
+        app.ledger.add_event(EventName.PURGED, submission_id=sub.id, actor=actor, files=removed,
                              email_bodies=emails, skipped=skipped,
                              retention_days=app.settings.review.retention_days)
     log.info("%s purged: %d file(s), %d email bod(ies)", sub.reference, removed, emails)

@@ -16,6 +16,7 @@ from intake.core.errors import IntakeError
 from intake.core.models import Classification, MessageState, Status
 from intake.editors.workflow import Actor, WorkflowError, find, overtaken
 from intake.ledger import StoredMessage, Submission
+from intake.ledger.events import EventName
 from intake.mail.outbox import ACK, acknowledgement_template
 from intake.pipeline.record import Version, commit_draft
 from intake.pipeline.run import Intake
@@ -75,17 +76,17 @@ def retry(app: Intake, reference: str, actor: Actor) -> Retried:
         if outcome.acknowledge:
             template = acknowledgement_template(app.notices, found.kind, draft, sure=found.sure)
             if template not in {o.template for o in ledger.outbox_of(sub.id)}:
-                retries = ledger.count_events(sub.id, "retried")
+                retries = ledger.count_events(sub.id, EventName.RETRIED)
                 answer = ACK if not ledger.outbox_of(sub.id) else f"{ACK}-retry-{retries}"
         folder = commit_draft(app, Version(sub, stored, msg, draft, found, status,
                                            revision=sub.revision), answer=answer)
         ledger.update_submission(sub.id, draft_dir=folder)
-        ledger.add_event("retried", submission_id=sub.id, message_row=stored.id,
+        ledger.add_event(EventName.RETRIED, submission_id=sub.id, message_row=stored.id,
                          actor=actor.id, result="drafted", words=draft.word_count,
                          warnings=len(draft.warnings))
-        ledger.add_event("classified", submission_id=sub.id, kind=found.kind,
+        ledger.add_event(EventName.CLASSIFIED, submission_id=sub.id, kind=found.kind,
                          score=found.score, signals=list(found.signals), sure=found.sure)
-        ledger.add_event("status changed", submission_id=sub.id, actor=actor.id,
+        ledger.add_event(EventName.STATUS_CHANGED, submission_id=sub.id, actor=actor.id,
                          before=Status.QUARANTINED.value, after=status.value)
     log.info("%s: retried, now %s", sub.reference, status.value)
     return Retried(find(ledger, reference), True, f"drafted: {draft.word_count} words, "
@@ -97,7 +98,7 @@ def _first_message(app: Intake, sub: Submission) -> StoredMessage:
     for stored in app.ledger.messages_of(sub.id):
         if stored.state is MessageState.QUARANTINED:
             return stored
-    if app.ledger.last_event(sub.id, "revised") is not None:
+    if app.ledger.last_event(sub.id, EventName.REVISED) is not None:
         # A revision that could not be read: the author's next version fixes it.
         raise IntakeError(f"{sub.reference} was quarantined by a revision that could not be "
                           "read; ask the author to send it again (their reply becomes the "
@@ -111,6 +112,6 @@ def _still(app: Intake, sub: Submission, actor: Actor, reason: str) -> Retried:
         if not app.ledger.change_status(sub.id, Status.QUARANTINED, Status.QUARANTINED,
                                         reason=reason):
             raise overtaken(app.ledger, sub)
-        app.ledger.add_event("retried", submission_id=sub.id, actor=actor.id,
+        app.ledger.add_event(EventName.RETRIED, submission_id=sub.id, actor=actor.id,
                              result="still quarantined", reason=reason)
     return Retried(find(app.ledger, sub.reference), False, reason)

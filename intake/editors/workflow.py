@@ -15,6 +15,7 @@ from intake.core.config import Editor, Settings
 from intake.core.errors import IntakeError
 from intake.core.models import Classification, Status
 from intake.ledger import Ledger, Submission
+from intake.ledger.events import EventName
 from intake.ledger.store import read_front_matter, update_front_matter
 
 # What may follow what. Anything else is refused with the reason and what is possible.
@@ -131,7 +132,7 @@ def move(ledger: Ledger, settings: Settings, sub: Submission, after: Status, act
     was read; records the change and mirrors it in the draft's front matter."""
     if not ledger.change_status(sub.id, sub.status, after, **values):
         raise overtaken(ledger, sub)
-    ledger.add_event("status changed", submission_id=sub.id, actor=actor.id,
+    ledger.add_event(EventName.STATUS_CHANGED, submission_id=sub.id, actor=actor.id,
                      before=sub.status.value, after=after.value)
     # One rewrite of the front matter, with the assignee when that changed too.
     mirror(settings, sub, status=after.value,
@@ -141,7 +142,7 @@ def move(ledger: Ledger, settings: Settings, sub: Submission, after: Status, act
 def overtaken(ledger: Ledger, sub: Submission) -> WorkflowError:
     """The error for a step someone else's step got to first."""
     now = find(ledger, sub.reference)
-    last = ledger.last_event(sub.id, "status changed")
+    last = ledger.last_event(sub.id, EventName.STATUS_CHANGED)
     by = f" by {last.actor} at {last.at}" if last and last.detail.get("after") == \
         now.status.value else ""
     return WorkflowError(f"{sub.reference} became {now.status.value}{by} while you were "
@@ -188,8 +189,9 @@ def assign(ledger: Ledger, settings: Settings, reference: str, editor_id: str,
             mirror(settings, sub, assignee=assignee)
         else:
             raise overtaken(ledger, sub)
-        ledger.add_event("assigned" if assignee else "unassigned", submission_id=sub.id,
-                         actor=actor.id, to=assignee, before=sub.assignee)
+        ledger.add_event(EventName.ASSIGNED if assignee else EventName.UNASSIGNED,
+                         submission_id=sub.id, actor=actor.id, to=assignee,
+                         before=sub.assignee)
     return find(ledger, reference)
 
 
@@ -205,7 +207,7 @@ def start_review(ledger: Ledger, settings: Settings, reference: str,
     with ledger.transaction():
         move(ledger, settings, sub, Status.IN_REVIEW, actor, assignee=assignee)
         if assignee != sub.assignee:
-            ledger.add_event("assigned", submission_id=sub.id, actor=actor.id, to=assignee,
+            ledger.add_event(EventName.ASSIGNED, submission_id=sub.id, actor=actor.id, to=assignee,
                              before=sub.assignee)
     return find(ledger, reference)
 
@@ -215,7 +217,7 @@ def add_note(ledger: Ledger, reference: str, text: str, actor: Actor) -> Submiss
     if not text.strip():
         raise WorkflowError("an empty note says nothing: give the text to keep")
     with ledger.transaction():
-        ledger.add_event("noted", submission_id=sub.id, actor=actor.id, text=text.strip())
+        ledger.add_event(EventName.NOTED, submission_id=sub.id, actor=actor.id, text=text.strip())
     return sub
 
 
@@ -239,7 +241,7 @@ def reclassify(ledger: Ledger, settings: Settings, reference: str, kind: str,
         elif not ledger.change_status(sub.id, sub.status, sub.status, kind=kind,
                                       classification=classification):
             raise overtaken(ledger, sub)
-        ledger.add_event("reclassified", submission_id=sub.id, actor=actor.id,
+        ledger.add_event(EventName.RECLASSIFIED, submission_id=sub.id, actor=actor.id,
                          before=sub.kind, after=kind)
         if sub.draft_dir:
             draft = settings.data_dir / sub.draft_dir / "draft.md"

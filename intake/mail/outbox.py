@@ -13,6 +13,7 @@ from typing import Any
 from intake.core.config import Settings
 from intake.core.models import Draft, ParsedMessage
 from intake.ledger import Ledger
+from intake.ledger.events import EventName
 from intake.mail.templates import Notices
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class Outgoing:
             reason = (f"{msg.sender_email} was sent {already} emails in the last "
                       f"{limits.period_hours} hours ([replies] max_per_sender = "
                       f"{limits.max_per_sender})")
-            self.ledger.add_event("acknowledgement withheld", submission_id=sub,
+            self.ledger.add_event(EventName.ACKNOWLEDGEMENT_WITHHELD, submission_id=sub,
                                   template=template, reason=reason)
             log.warning("%s: no %s sent: %s", context.get("reference", sub), purpose, reason)
             return False
@@ -88,6 +89,6 @@ class Outgoing:
             body=email.as_bytes())
         if queued is None:
             return False
-        self.ledger.add_event("acknowledgement queued", submission_id=sub, template=template,
-                              to=msg.sender_email)
+        self.ledger.add_event(EventName.ACKNOWLEDGEMENT_QUEUED, submission_id=sub,
+                              template=template, to=msg.sender_email)
         return True

@@ -20,6 +20,7 @@ from intake.core.models import Classification, Draft, MessageState, ParsedMessag
 from intake.core.report import RunReport
 from intake.drafts.frontmatter import front_matter
 from intake.ledger import StoredMessage, Submission
+from intake.ledger.events import EventName
 from intake.mail.outbox import ACK, acknowledgement_template
 from intake.pipeline.stages import (
     AboutOurMail,
@@ -124,23 +125,23 @@ def _new_submission(app: Intake, work: Work, verdict: Decided, report: RunReport
             warnings=list(made.warnings) if made else [],
             classification=verdict.classification,
             reason=reason, draft_dir=None)
-        app.ledger.add_event("received", submission_id=sub_id, message_row=stored.id,
+        app.ledger.add_event(EventName.RECEIVED, submission_id=sub_id, message_row=stored.id,
                              origin=stored.origin, sender=msg.sender_email,
                              forwarded_by=msg.forwarded_by or None,
                              relayed_by=msg.relayed_by or None)
         if status is Status.IGNORED:
-            app.ledger.add_event("ignored", submission_id=sub_id, reason=reason)
+            app.ledger.add_event(EventName.IGNORED, submission_id=sub_id, reason=reason)
         else:
-            app.ledger.add_event("classified", submission_id=sub_id, kind=found.kind,
+            app.ledger.add_event(EventName.CLASSIFIED, submission_id=sub_id, kind=found.kind,
                                  score=found.score, signals=list(found.signals),
                                  sure=found.sure)
         if status is Status.QUARANTINED:
-            app.ledger.add_event("quarantined", submission_id=sub_id, reason=reason)
+            app.ledger.add_event(EventName.QUARANTINED, submission_id=sub_id, reason=reason)
         elif made is not None:
-            app.ledger.add_event("drafted", submission_id=sub_id, words=made.word_count,
+            app.ledger.add_event(EventName.DRAFTED, submission_id=sub_id, words=made.word_count,
                                  warnings=len(made.warnings))
         if verdict.quiet_reason:
-            app.ledger.add_event("not answered automatically", submission_id=sub_id,
+            app.ledger.add_event(EventName.NOT_ANSWERED_AUTOMATICALLY, submission_id=sub_id,
                                  reason=verdict.quiet_reason)
         if made is None:
             app.ledger.finish_message(stored.id, _FINAL.get(status, MessageState.PROCESSED),
@@ -171,7 +172,7 @@ def _duplicate(app: Intake, work: Work, outcome: Duplicate, report: RunReport) -
                                   message_id=msg.message_id, fingerprint=msg.fingerprint,
                                   reason=f"the same message as message {earlier.id}",
                                   submission_id=earlier.submission_id)
-        app.ledger.add_event("duplicate received", submission_id=earlier.submission_id,
+        app.ledger.add_event(EventName.DUPLICATE_RECEIVED, submission_id=earlier.submission_id,
                              message_row=work.stored.id, origin=work.stored.origin)
     report.duplicates += 1
 
@@ -184,11 +185,12 @@ def _about_our_mail(app: Intake, work: Work, outcome: AboutOurMail,
     with app.ledger.transaction():
         if outcome.bounced:
             app.ledger.outbox_bounced(item.id, outcome.detail)
-            app.ledger.add_event("email bounced", submission_id=item.submission_id,
+            app.ledger.add_event(EventName.EMAIL_BOUNCED, submission_id=item.submission_id,
                                  message_row=work.stored.id, purpose=item.purpose,
                                  to=item.recipient, reason=outcome.detail)
         else:
-            app.ledger.add_event("automatic reply received", submission_id=item.submission_id,
+            app.ledger.add_event(EventName.AUTOMATIC_REPLY_RECEIVED,
+                                 submission_id=item.submission_id,
                                  message_row=work.stored.id, sender=msg.sender_email,
                                  reason=outcome.detail)
         app.ledger.finish_message(work.stored.id, MessageState.IGNORED,
@@ -218,9 +220,9 @@ def quarantine_unreadable(app: Intake, stored: StoredMessage, reason: str, repor
             author_name=sender[0], author_email=sender[1], subject=subject,
             received=stored.fetched_at, message_id="",
             word_count=0, warnings=[], classification=None, reason=reason, draft_dir=None)
-        app.ledger.add_event("received", submission_id=sub, message_row=stored.id,
+        app.ledger.add_event(EventName.RECEIVED, submission_id=sub, message_row=stored.id,
                              origin=stored.origin)
-        app.ledger.add_event("quarantined", submission_id=sub, reason=reason,
+        app.ledger.add_event(EventName.QUARANTINED, submission_id=sub, reason=reason,
                              raw=stored.raw_path)
         app.ledger.finish_message(stored.id, MessageState.QUARANTINED, reason=reason,
                                   submission_id=sub)

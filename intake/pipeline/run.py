@@ -20,6 +20,7 @@ from intake.core.failpoints import failpoint
 from intake.core.models import MessageState, ParsedMessage, RawMessage
 from intake.core.report import RunReport
 from intake.ledger import Ledger, OutboxItem, StoredMessage, now_iso
+from intake.ledger.events import EventName
 from intake.ledger.store import Store
 from intake.mail.outbox import ACK, Outgoing
 from intake.mail.parse import ParseError, forwarded_message, parse_message
@@ -224,14 +225,16 @@ class Intake:
                     delay = timedelta(minutes=min(5 * 2 ** (attempts - 1), 6 * 60))
                     retry_at = (datetime.now(UTC) + delay).isoformat(timespec="seconds")
                     self.ledger.outbox_retry(item.id, str(exc), retry_at)
-                    self.ledger.add_event("delivery deferred", submission_id=item.submission_id,
-                                          to=item.recipient, error=str(exc), retry_at=retry_at)
+                    self.ledger.add_event(EventName.DELIVERY_DEFERRED,
+                                          submission_id=item.submission_id, to=item.recipient,
+                                          error=str(exc), retry_at=retry_at)
                     log.warning("delivery to %s deferred (%s); retry after %s", item.recipient,
                                 exc, retry_at)
                 else:
                     self.ledger.outbox_failed(item.id, str(exc))
-                    self.ledger.add_event("delivery failed", submission_id=item.submission_id,
-                                          to=item.recipient, error=str(exc), attempts=attempts)
+                    self.ledger.add_event(EventName.DELIVERY_FAILED,
+                                          submission_id=item.submission_id, to=item.recipient,
+                                          error=str(exc), attempts=attempts)
                     report.failed += 1
                     log.error("delivery to %s failed for good: %s", item.recipient, exc)
             return
@@ -240,7 +243,7 @@ class Intake:
         failpoint("after-smtp")
         with self.ledger.transaction():
             self.ledger.outbox_sent(item.id)
-            self.ledger.add_event("email delivered", submission_id=item.submission_id,
+            self.ledger.add_event(EventName.EMAIL_DELIVERED, submission_id=item.submission_id,
                                   purpose=item.purpose, to=item.recipient,
                                   message_id=item.message_id)
         report.sent += 1

@@ -33,6 +33,7 @@ from intake.core.report import RunReport
 from intake.drafts.build import build_draft, choose_manuscript
 from intake.drafts.checks import review
 from intake.ledger import StoredMessage, Submission, address_key, now_iso
+from intake.ledger.events import EventName
 from intake.mail.outbox import ACK
 from intake.pipeline.record import Version, commit_draft
 from intake.rules.automatic import role_sender
@@ -94,7 +95,7 @@ class Threads:
                 self._correspond(stored, msg, sub, how, report, held=held)
         elif files and not new:
             with self.ledger.transaction():
-                self.ledger.add_event("same files received again", submission_id=sub.id,
+                self.ledger.add_event(EventName.SAME_FILES_RECEIVED_AGAIN, submission_id=sub.id,
                                       message_row=stored.id, sender=msg.sender_email, how=how,
                                       files=[a.filename for a in files])
                 self.ledger.finish_message(
@@ -154,7 +155,7 @@ class Threads:
                 status, reason = sub.status, sub.reason
             role = role_sender(msg)
             if role is not None:
-                self.ledger.add_event("not answered automatically", submission_id=sub.id,
+                self.ledger.add_event(EventName.NOT_ANSWERED_AUTOMATICALLY, submission_id=sub.id,
                                       reason=role)
             version = Version(sub, stored, msg, draft,
                               sub.classification or Classification(sub.kind, 0, ()), status,
@@ -166,13 +167,13 @@ class Threads:
                 sub.id, title=draft.title, word_count=draft.word_count,
                 warnings=list(draft.warnings), revision=revision, status=status,
                 reason=reason, draft_dir=folder)
-            self.ledger.add_event("revised", submission_id=sub.id, message_row=stored.id,
+            self.ledger.add_event(EventName.REVISED, submission_id=sub.id, message_row=stored.id,
                                   actor=actor or "intake",
                                   revision=revision, sender=msg.sender_email, how=how,
                                   files=[f.name for f in draft.source_files],
                                   words=draft.word_count, warnings=len(draft.warnings))
             if status is not sub.status:
-                self.ledger.add_event("status changed", submission_id=sub.id,
+                self.ledger.add_event(EventName.STATUS_CHANGED, submission_id=sub.id,
                                       before=sub.status.value, after=status.value)
         report.revisions += 1
         log.info("%s: revision %d from %s", sub.reference, revision, msg.sender_email)
@@ -189,7 +190,7 @@ class Threads:
         with self.ledger.transaction():
             folder = self.store.keep_correspondence(sub.reference, name, header + msg.text,
                                                     files)
-            self.ledger.add_event("correspondence", submission_id=sub.id,
+            self.ledger.add_event(EventName.CORRESPONDENCE, submission_id=sub.id,
                                   message_row=stored.id, sender=msg.sender_email, how=how,
                                   excerpt=" ".join(msg.text.split())[:200],
                                   files=[a.filename for a in files],

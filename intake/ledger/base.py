@@ -1,0 +1,85 @@
+"""The ledger's connection: SQLite in WAL mode, explicit transactions, migrations.
+
+Each entity's queries live in a module of their own (messages, mailboxes, submissions,
+events, outbox); the Ledger class in __init__ puts them together on one connection.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from intake.core.errors import DamagedLedger, IntakeError, is_damaged_ledger
+from intake.ledger.schema import MIGRATIONS
+
+
+class LedgerError(IntakeError):
+    pass
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class LedgerBase:
+    def __init__(self, path: Path, readonly: bool = False) -> None:
+        """readonly (dry runs): read the ledger if there is one, write nothing anywhere."""
+        try:
+            self._open(path, readonly)
+        except sqlite3.DatabaseError as exc:
+            if is_damaged_ledger(exc):
+                raise DamagedLedger(path, exc) from exc
+            raise
+
+    def _open(self, path: Path, readonly: bool) -> None:
+        self.path = path
+        if readonly:
+            # No ledger yet: an empty one in memory answers every question the same way.
+            target = f"file:{path}?mode=ro" if path.exists() else ":memory:"
+            self.db = sqlite3.connect(target, uri=True, isolation_level=None, timeout=30)
+            self.db.row_factory = sqlite3.Row
+            if target == ":memory:":
+                self._migrate()
+            elif self.db.execute("PRAGMA user_version").fetchone()[0] != len(MIGRATIONS):
+                raise LedgerError(f"{path}: the ledger needs upgrading; run intake once "
+                                  "without --dry-run")
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE.
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")  # a committed row survives power loss
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise LedgerError(
+                f"{self.path}: the ledger is at schema {version}, newer than this intake "
+                f"understands ({len(MIGRATIONS)}): upgrade intake")
+        for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                for statement in step.sql.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                if step.carry is not None:
+                    step.carry(self.db, self.path)
+                self.db.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")

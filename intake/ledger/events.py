@@ -1,0 +1,97 @@
+"""Each submission's history: what happened, when, and who did it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from intake.ledger.base import LedgerBase, now_iso
+from intake.ledger.submissions import Submission, _submission
+
+
+class EventName(StrEnum):
+    """What can happen to a submission, as its history names it."""
+
+    RECEIVED = "received"
+    CLASSIFIED = "classified"
+    RECLASSIFIED = "reclassified"
+    DRAFTED = "drafted"
+    IGNORED = "ignored"
+    QUARANTINED = "quarantined"
+    DUPLICATE_RECEIVED = "duplicate received"
+    SAME_FILES_RECEIVED_AGAIN = "same files received again"
+    REVISED = "revised"
+    CORRESPONDENCE = "correspondence"
+    AUTHOR_ADDED = "author added"
+    AUTOMATIC_REPLY_RECEIVED = "automatic reply received"
+    NOT_ANSWERED_AUTOMATICALLY = "not answered automatically"
+    ACKNOWLEDGEMENT_QUEUED = "acknowledgement queued"
+    ACKNOWLEDGEMENT_WITHHELD = "acknowledgement withheld"
+    EMAIL_QUEUED = "email queued"
+    EMAIL_DELIVERED = "email delivered"
+    EMAIL_BOUNCED = "email bounced"
+    DELIVERY_DEFERRED = "delivery deferred"
+    DELIVERY_FAILED = "delivery failed"
+    ASSIGNED = "assigned"
+    UNASSIGNED = "unassigned"
+    NOTED = "noted"
+    STATUS_CHANGED = "status changed"
+    DECIDED = "decided"
+    RETRIED = "retried"
+    EXPORTED = "exported"
+    PURGED = "purged"
+
+
+@dataclass(frozen=True)
+class Event:
+    at: str
+    actor: str
+    event: str
+    detail: dict[str, Any]
+
+
+
+class Events(LedgerBase):
+    def add_event(self, event: EventName, *, submission_id: int | None = None,
+                  message_row: int | None = None, actor: str = "intake",
+                  **detail: Any) -> None:
+        self.db.execute(
+            "INSERT INTO events (submission_id, message_row, at, actor, event, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (submission_id, message_row, now_iso(), actor, event,
+             json.dumps(detail, default=str)))
+
+    def events_of(self, submission_id: int) -> list[Event]:
+        rows = self.db.execute("SELECT * FROM events WHERE submission_id = ? ORDER BY id",
+                               (submission_id,)).fetchall()
+        return [_event(r) for r in rows]
+
+    def count_events(self, submission_id: int, event: EventName) -> int:
+        row = self.db.execute("SELECT COUNT(*) FROM events WHERE submission_id = ? AND "
+                              "event = ?", (submission_id, event)).fetchone()
+        return int(row[0])
+
+    def last_event(self, submission_id: int, event: EventName) -> Event | None:
+        row = self.db.execute("SELECT * FROM events WHERE submission_id = ? AND event = ? "
+                              "ORDER BY id DESC LIMIT 1", (submission_id, event)).fetchone()
+        return _event(row) if row else None
+
+    def with_event_since(self, event: EventName, since: str) -> list[tuple[Submission, Event]]:
+        """Submissions with this event since then, each with its latest such event."""
+        rows = self.db.execute(
+            "SELECT s.*, e.at AS e_at, e.actor AS e_actor, e.detail AS e_detail "
+            "FROM events e JOIN submissions s ON s.id = e.submission_id "
+            "WHERE e.event = ? AND e.at >= ? AND e.id = (SELECT max(id) FROM events "
+            "WHERE submission_id = s.id AND event = e.event) ORDER BY e.at",
+            (event, since)).fetchall()
+        return [(_submission(r), Event(r["e_at"], r["e_actor"], event,
+                                       json.loads(r["e_detail"]))) for r in rows]
+
+
+
+def _event(row: sqlite3.Row) -> Event:
+    return Event(row["at"], row["actor"], row["event"], json.loads(row["detail"]))
+

@@ -1,0 +1,102 @@
+"""Received messages: their kept bytes, what they say (fingerprint), their state."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from intake.core.models import MessageState
+from intake.ledger.base import LedgerBase, now_iso
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: int
+    sha256: str
+    source: str
+    origin: str
+    raw_path: str
+    size: int
+    message_id: str
+    state: MessageState
+    reason: str | None
+    submission_id: int | None
+    fetched_at: str
+    fingerprint: str | None = None
+    attempts: int = 0
+
+
+
+class Messages(LedgerBase):
+    def message_by_sha(self, sha256: str) -> StoredMessage | None:
+        row = self.db.execute("SELECT * FROM messages WHERE sha256 = ?", (sha256,)).fetchone()
+        return _message(row) if row else None
+
+    def message_by_fingerprint(self, fingerprint: str, other_than: int = -1
+                               ) -> StoredMessage | None:
+        """The first message dealt with that says exactly this (see intake.mail.identity)."""
+        row = self.db.execute("SELECT * FROM messages WHERE fingerprint = ? AND id != ? "
+                              "ORDER BY id LIMIT 1", (fingerprint, other_than)).fetchone()
+        return _message(row) if row else None
+
+    def add_message(self, *, sha256: str, source: str, origin: str, raw_path: str,
+                    size: int, state: MessageState = MessageState.FETCHED,
+                    reason: str | None = None) -> int:
+        cur = self.db.execute(
+            "INSERT INTO messages (sha256, source, origin, raw_path, size, state, reason, "
+            "fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (sha256, source, origin, raw_path, size, state.value, reason, now_iso()))
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def begin_attempt(self, message: int) -> None:
+        """Count a start of processing, committed before it begins: a run that dies
+        (crash, kill, time limit) leaves the count behind for the next run to see."""
+        with self.transaction():
+            self.db.execute("UPDATE messages SET attempts = attempts + 1 WHERE id = ?",
+                            (message,))
+
+    def messages_in_state(self, state: MessageState, limit: int | None = None
+                          ) -> list[StoredMessage]:
+        rows = self.db.execute("SELECT * FROM messages WHERE state = ? ORDER BY id LIMIT ?",
+                               (state.value, -1 if limit is None else limit)).fetchall()
+        return [_message(r) for r in rows]
+
+    def messages_with_id(self, message_id: str, other_than: int) -> list[StoredMessage]:
+        """Earlier messages with this Message-ID that were already dealt with, oldest first
+        (a Message-ID is a claim, not an identity: see intake.mail.identity)."""
+        rows = self.db.execute(
+            "SELECT * FROM messages WHERE message_id = ? AND id != ? AND state IN (?, ?, ?) "
+            "ORDER BY id LIMIT 20",
+            (message_id, other_than, MessageState.PROCESSED.value, MessageState.IGNORED.value,
+             MessageState.QUARANTINED.value)).fetchall()
+        return [_message(r) for r in rows]
+
+    def message_state(self, message: int) -> MessageState:
+        row = self.db.execute("SELECT state FROM messages WHERE id = ?", (message,)).fetchone()
+        return MessageState(row[0])
+
+    def finish_message(self, message: int, state: MessageState, *, message_id: str = "",
+                       reason: str | None = None, submission_id: int | None = None,
+                       fingerprint: str | None = None) -> None:
+        self.db.execute(
+            "UPDATE messages SET state = ?, message_id = ?, reason = ?, submission_id = ?, "
+            "processed_at = ?, fingerprint = coalesce(?, fingerprint) WHERE id = ?",
+            (state.value, message_id, reason, submission_id, now_iso(), fingerprint,
+             message))
+
+    def messages_of(self, submission_id: int) -> list[StoredMessage]:
+        rows = self.db.execute("SELECT * FROM messages WHERE submission_id = ? ORDER BY id",
+                               (submission_id,)).fetchall()
+        return [_message(r) for r in rows]
+
+
+
+def _message(row: sqlite3.Row) -> StoredMessage:
+    return StoredMessage(
+        id=row["id"], sha256=row["sha256"], source=row["source"], origin=row["origin"],
+        raw_path=row["raw_path"], size=row["size"], message_id=row["message_id"],
+        state=MessageState(row["state"]), reason=row["reason"],
+        submission_id=row["submission_id"], fetched_at=row["fetched_at"],
+        fingerprint=row["fingerprint"], attempts=row["attempts"])
+

@@ -1,0 +1,216 @@
+"""The ledger's schema, as numbered, named migration steps.
+
+Each step runs once, in order, in one transaction, and PRAGMA user_version records
+the last one done: an upgrade cut short stops at the last whole step. A step may
+also carry data along (fill a new table from what the data folder already holds).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from intake.core.addresses import address_key
+from intake.ledger.store import read_front_matter
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    sql: str
+    # Data carried along after the SQL: (connection, the ledger's path).
+    carry: Callable[[sqlite3.Connection, Path], None] | None = None
+
+
+def _files_from_drafts(db: sqlite3.Connection, ledger: Path) -> None:
+    """Step 3 brought `files`, by which a manuscript sent again is recognised: fill it
+    for earlier submissions from the sha256 their drafts' front matter kept. Data
+    folders sit next to the ledger; a draft missing or unreadable is skipped (that
+    submission is still found by the headers of a reply)."""
+    rows = db.execute(
+        "SELECT s.id, s.draft_dir, min(m.id) FROM submissions s LEFT JOIN messages m "
+        "ON m.submission_id = s.id WHERE s.draft_dir IS NOT NULL GROUP BY s.id")
+    for submission_id, draft_dir, message_row in rows.fetchall():
+        try:
+            front = read_front_matter(ledger.parent / draft_dir / "draft.md")
+        except (OSError, ValueError, yaml.YAMLError):
+            continue
+        sources = front.get("source_files")
+        db.executemany(
+            "INSERT INTO files (submission_id, revision, message_row, name, role, sha256) "
+            "VALUES (?, 1, ?, ?, ?, ?)",
+            [(submission_id, message_row, str(f.get("name", "")), str(f.get("role", "")),
+              str(f["sha256"]))
+             for f in (sources if isinstance(sources, list) else [])
+             if isinstance(f, dict) and f.get("sha256")])
+
+
+def _recipient_keys(db: sqlite3.Connection, ledger: Path) -> None:
+    """Step 5: the per-sender limit counts by mailbox (see address_key)."""
+    rows = db.execute("SELECT id, recipient FROM outbox").fetchall()
+    db.executemany("UPDATE outbox SET recipient_key = ? WHERE id = ?",
+                   [(address_key(r[1]), r[0]) for r in rows])
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    # 1: the first schema
+    Migration("first schema", """
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        raw_path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        message_id TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL,
+        reason TEXT,
+        submission_id INTEGER REFERENCES submissions(id),
+        fetched_at TEXT NOT NULL,
+        processed_at TEXT
+    );
+    CREATE INDEX messages_state ON messages(state);
+    CREATE INDEX messages_message_id ON messages(message_id);
+
+    CREATE TABLE reference_counters (
+        prefix TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        last INTEGER NOT NULL,
+        PRIMARY KEY (prefix, year)
+    );
+
+    CREATE TABLE submissions (
+        id INTEGER PRIMARY KEY,
+        reference TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        title TEXT NOT NULL,
+        author_name TEXT NOT NULL,
+        author_email TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        received TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        word_count INTEGER NOT NULL,
+        warnings TEXT NOT NULL,
+        classification TEXT NOT NULL,
+        reason TEXT,
+        draft_dir TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX submissions_status ON submissions(status, received);
+
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        purpose TEXT NOT NULL,
+        template TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        body BLOB NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_attempt_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        UNIQUE (submission_id, purpose)
+    );
+    CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        submission_id INTEGER REFERENCES submissions(id),
+        message_row INTEGER REFERENCES messages(id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        event TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX events_submission ON events(submission_id, id);
+    """),
+    # 2: IMAP polling: a cursor per mailbox, which UID became which message, and how each
+    # server has been answering (for back-off).
+    Migration("imap polling", """
+    CREATE TABLE mailboxes (
+        name TEXT PRIMARY KEY,
+        uidvalidity INTEGER NOT NULL,
+        last_uid INTEGER NOT NULL,
+        since TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE imap_uids (
+        mailbox TEXT NOT NULL,
+        uidvalidity INTEGER NOT NULL,
+        uid INTEGER NOT NULL,
+        message_row INTEGER NOT NULL REFERENCES messages(id),
+        done_at TEXT,
+        done_how TEXT,
+        PRIMARY KEY (mailbox, uidvalidity, uid)
+    );
+    CREATE INDEX imap_uids_undone ON imap_uids(mailbox, uidvalidity, done_at);
+    CREATE TABLE server_health (
+        name TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        last_error TEXT,
+        next_try_at TEXT
+    );
+    """),
+    # 3: threads and revisions: which files each revision brought (duplicates are found by
+    # hash), replies found by our own Message-IDs, bounces, acknowledgements per sender.
+    Migration("files of revisions", """
+    ALTER TABLE submissions ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE outbox ADD COLUMN bounce TEXT;
+    CREATE INDEX outbox_message_id ON outbox(message_id);
+    CREATE INDEX outbox_recipient ON outbox(recipient, created_at);
+    CREATE TABLE files (
+        id INTEGER PRIMARY KEY,
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        revision INTEGER NOT NULL,
+        message_row INTEGER REFERENCES messages(id),
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        sha256 TEXT NOT NULL
+    );
+    CREATE INDEX files_sha256 ON files(sha256);
+    CREATE INDEX files_submission ON files(submission_id, revision);
+    """, _files_from_drafts),
+    # 4: the editors' side: who has a submission, when it was decided, when its files were
+    # purged, and when each editor last had a digest.
+    Migration("editors", """
+    ALTER TABLE submissions ADD COLUMN assignee TEXT;
+    ALTER TABLE submissions ADD COLUMN decided_at TEXT;
+    ALTER TABLE submissions ADD COLUMN purged_at TEXT;
+    CREATE INDEX submissions_assignee ON submissions(assignee, status, received);
+    CREATE INDEX submissions_kind ON submissions(kind, status, received);
+    CREATE INDEX submissions_decided ON submissions(status, decided_at);
+    CREATE INDEX events_recent ON events(event, at);
+    CREATE TABLE digests (
+        editor TEXT PRIMARY KEY,
+        sent_at TEXT NOT NULL
+    );
+    """),
+    # 5: promises under attack. A message's identity is what it says (fingerprint), not its
+    # Message-ID; a message whose processing was cut short is counted (attempts); the per-
+    # sender limit counts a mailbox, not its +tags (recipient_key, filled in Python); who
+    # besides the author may revise a submission (authors).
+    Migration("promises under attack", """
+    ALTER TABLE messages ADD COLUMN fingerprint TEXT;
+    ALTER TABLE messages ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX messages_fingerprint ON messages(fingerprint);
+    ALTER TABLE outbox ADD COLUMN recipient_key TEXT;
+    CREATE INDEX outbox_recipient_key ON outbox(recipient_key, created_at);
+    CREATE TABLE authors (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        email TEXT NOT NULL,
+        added_by TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (submission_id, email)
+    );
+    """, _recipient_keys),
+)
