@@ -122,6 +122,7 @@ class ParsedMessage:
     reply_to_email: str = ""
     relayed_by: str = ""  # the web form or relay it came through; the author is Reply-To
     fingerprint: str = ""  # what the message says, for telling deliveries apart (identity.py)
+    forwarded: bytes | None = None  # the message it only forwards, as an attachment
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def take_revision(app: Intake, reference: str, message_row: int, actor: Actor) -
     seconds = app.settings.intake.message_seconds
     try:
         with time_budget(seconds):
-            msg = app.as_sent_by_author(parse_message(data), data)
+            msg = app.as_sent_by_author(parse_message(data))
             app.threads.revise(stored, msg, sub, f"taken as a revision by {actor.id}",
                                RunReport(), actor=actor.id)
     except ParseError as exc:

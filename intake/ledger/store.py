@@ -17,6 +17,10 @@ import yaml
 
 from intake.core.models import Asset, Attachment
 
+# libyaml's emitter when PyYAML was built with it (the wheels are): the same YAML, ten
+# times faster; safe either way (plain data only).
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
 
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
@@ -199,7 +203,8 @@ def _write_synced(path: Path, data: bytes) -> None:
 
 
 def render_draft(front_matter: dict[str, Any], markdown: str) -> str:
-    header = yaml.safe_dump(front_matter, sort_keys=False, allow_unicode=True, width=100)
+    header = yaml.dump(front_matter, Dumper=_DUMPER, sort_keys=False, allow_unicode=True,
+                       width=100)
     return f"---\n{header}---\n\n{markdown}"
 
 

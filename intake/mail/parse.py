@@ -49,6 +49,7 @@ def parse_message(data: bytes) -> ParsedMessage:
                              f"{MAX_PARTS} intake reads in one message")
         _bound_headers(tree)
         identity = fingerprint(tree)
+        forwarded = _forwarded(tree)
         mail = mailparser.MailParser(tree)
     except ParseError:
         raise
@@ -95,16 +96,16 @@ def parse_message(data: bytes) -> ParsedMessage:
         reply_to_name=_clean(_header_str(reply_name)),
         reply_to_email=reply_email.strip().lower(),
         fingerprint=identity,
+        forwarded=forwarded,
     )
 
 
-def forwarded_message(data: bytes) -> bytes | None:
+def _forwarded(outer: Message) -> bytes | None:
     """The message inside, when this one only forwards a message as an attachment.
 
     "Only": one message/rfc822 part and no other attached file; the forwarder's own
     text beside it is a covering note. A report (bounce) is never unwrapped.
     """
-    outer = message_from_bytes(data, policy=compat32)
     if not outer.is_multipart() or outer.get_content_type() == "multipart/report":
         return None
     inner: list[Message] = []

@@ -23,7 +23,7 @@ from intake.ledger import Ledger, OutboxItem, StoredMessage, now_iso
 from intake.ledger.events import EventName
 from intake.ledger.store import Store
 from intake.mail.outbox import ACK, Outgoing
-from intake.mail.parse import ParseError, forwarded_message, parse_message
+from intake.mail.parse import ParseError, parse_message
 from intake.mail.smtp import DeliveryError, Transport, TransportUnavailable
 from intake.mail.templates import Notices
 from intake.pipeline.record import quarantine_unreadable, record
@@ -162,24 +162,23 @@ class Intake:
                 return candidate
         return None
 
-    def as_sent_by_author(self, msg: ParsedMessage, data: bytes) -> ParsedMessage:
+    def as_sent_by_author(self, msg: ParsedMessage) -> ParsedMessage:
         """The message as its author sent it: through a web form or relay, the person
         in Reply-To; as a forward, the submission it carries."""
         if relayed_author(msg, self.own_addresses):
             msg = replace(msg, sender_name=msg.reply_to_name, sender_email=msg.reply_to_email,
                           relayed_by=msg.sender_email)
-        return self.unwrap_forward(msg, data)
+        return self.unwrap_forward(msg)
 
-    def unwrap_forward(self, msg: ParsedMessage, data: bytes) -> ParsedMessage:
+    def unwrap_forward(self, msg: ParsedMessage) -> ParsedMessage:
         """A person's forward of a submission stands for the submission it carries
         (its author, files and Message-ID); a bounce carrying our own mail does not."""
         if detect(msg, self.own_addresses) is not None:
             return msg
-        inner = forwarded_message(data)
-        if inner is None:
+        if msg.forwarded is None:
             return msg
         try:
-            forwarded = parse_message(inner)
+            forwarded = parse_message(msg.forwarded)
         except ParseError:
             return msg
         if not forwarded.sender_email:

@@ -130,7 +130,7 @@ def parse(app: Intake, work: Work) -> Work | Outcome:
 def authorship(app: Intake, work: Work) -> Work | Outcome:
     """Through a web form or relay, the person in Reply-To; as a forward, the submission
     it carries."""
-    work.msg = app.as_sent_by_author(work.message, work.data)
+    work.msg = app.as_sent_by_author(work.message)
     return work
 
 
