@@ -215,6 +215,27 @@ def test_a_message_that_kills_the_run_twice_is_quarantined_and_mail_flows(
     assert rows["bo@uni.example.org"]["status"] == "queued"
 
 
+def test_a_message_that_kills_the_run_while_read_ahead_is_the_one_charged(
+        make_config: Callable[..., Path], cli: Cli) -> None:
+    """Messages are read ahead of their turn (their documents convert meanwhile): a kill
+    then is charged to the message being read, not to the one being processed."""
+    config = make_config()
+    names = ("First", "Poison", "Third")
+    folder = eml_folder(config.parent, [make_email(
+        f"{name} <{name.lower()}@uni.example.org>", f"Guest post: {name}", "Attached.",
+        attachments=(("p.docx", DOCX, article_docx(name)),)) for name in names])
+    # The first message is read in its turn, after the second was read ahead: the kill
+    # while reading comes while the second is being read.
+    for _ in range(2):
+        assert _run(config, folder, "reading").returncode == -9
+    done = _run(config, eml_folder(config.parent, []))
+    assert "cut short 2 times" in done.stderr
+    states = {r["author_email"]: r["status"] for r in _rows(cli, config)}
+    assert states == {"first@uni.example.org": "queued",
+                      "poison@uni.example.org": "quarantined",
+                      "third@uni.example.org": "queued"}
+
+
 def test_a_message_over_its_time_budget_is_quarantined(
         make_config: Callable[..., Path], cli: Cli) -> None:
     config = make_config(intake={"message_seconds": 1})

@@ -67,14 +67,39 @@ def test_a_converter_bug_is_a_reason_not_a_crash() -> None:
 def test_the_worker_is_replaced_after_a_failure_and_kept_after_success() -> None:
     from intake.convert import isolated
 
+    isolated._retire()
     doc = article_docx("T", image=False)
     convert_isolated("a.docx", doc, FileType.DOCX, Limits())
-    first = isolated._worker
+    (first,) = isolated._workers
     convert_isolated("b.docx", doc, FileType.DOCX, Limits())
-    assert isolated._worker is first  # reused: no process start per document
+    assert isolated._workers == [first]  # reused: no process start per document
     with pytest.raises(ConversionError):
         convert_isolated("slow.docx", article_docx("T", paragraphs=400), FileType.DOCX,
                          Limits(seconds=0.001))
-    assert isolated._worker is None  # the timed-out worker was killed
-    assert first is not None and not first.process.is_alive()
+    assert isolated._workers == []  # the timed-out worker was killed
+    assert not first.process.is_alive()
     assert convert_isolated("c.docx", doc, FileType.DOCX, Limits()).title == "T"
+
+
+def test_a_prefetched_document_is_converted_while_the_caller_works() -> None:
+    """The next message's manuscript starts converting in a second worker; asking for it
+    takes its answer, and a prefetch nobody asks for never blocks a later conversion."""
+    from intake.convert import isolated
+
+    isolated._retire()
+    big = article_docx("Ahead", paragraphs=400)
+    isolated.prefetch("ahead.docx", big, FileType.DOCX, Limits())
+    (ahead,) = isolated._workers
+
+    def pending(worker: isolated._Worker) -> bool:
+        return worker.job is not None
+
+    assert pending(ahead)
+    assert ahead.conn.poll(60)  # its answer arrives while nobody is asking yet
+    assert convert_isolated("ahead.docx", big, FileType.DOCX, Limits()).title == "Ahead"
+    assert not pending(ahead) and isolated._workers == [ahead]
+    # Two prefetches nobody asks for, then an ordinary conversion: it still gets a worker.
+    isolated.prefetch("x.docx", article_docx("X"), FileType.DOCX, Limits())
+    isolated.prefetch("y.docx", article_docx("Y"), FileType.DOCX, Limits())
+    assert len(isolated._workers) == 2 and all(pending(w) for w in isolated._workers)
+    assert convert_isolated("z.docx", article_docx("Z"), FileType.DOCX, Limits()).title == "Z"

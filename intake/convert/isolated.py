@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import multiprocessing
 import os
 import resource
 import shutil
 import signal
 import tempfile
+import time
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
@@ -69,6 +71,8 @@ class _Worker:
     def __init__(self, memory_mb: int) -> None:
         ctx = _ctx()
         self.memory_mb = memory_mb
+        self.job: str | None = None  # what its pending answer is for
+        self.started = 0.0  # when that job was sent
         self.scratch = tempfile.mkdtemp(prefix="intake-worker-")
         self.conn, child_end = ctx.Pipe()
         self.process = ctx.Process(target=_serve, args=(child_end, memory_mb, self.scratch),
@@ -89,31 +93,83 @@ class _Worker:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-_worker: _Worker | None = None
+# Two workers at most: one converts the next message's document (prefetch) while the
+# main process finishes this one; the machine has two cores.
+_POOL_SIZE = 2
+_workers: list[_Worker] = []
+# Answers read from a worker before anyone asked for them (to free it), by job: a few,
+# the oldest dropped first.
+_ready: dict[str, tuple[str, Any]] = {}
 
 
-def _worker_for(limits: Limits) -> _Worker:
-    global _worker
-    if _worker is None or _worker.memory_mb != limits.memory_mb or not _worker.process.is_alive():
-        _retire()
-        _worker = _Worker(limits.memory_mb)
-    return _worker
-
-
-def _retire() -> None:
-    global _worker
-    if _worker is not None:
-        _worker.stop()
-        _worker = None
+def _retire(worker: _Worker | None = None) -> None:
+    """Stop one worker (or, with none named, all of them)."""
+    for each in ([worker] if worker is not None else list(_workers)):
+        each.stop()
+        if each in _workers:
+            _workers.remove(each)
 
 
 # Before multiprocessing's own exit handler (atexit runs last-registered first), which
-# would only terminate the worker and leave its helpers and files behind.
+# would only terminate the workers and leave their helpers and files behind.
 atexit.register(_retire)
 
 
+def _key(name: str, data: bytes, file_type: FileType, limits: Limits) -> str:
+    digest = hashlib.sha256(data if isinstance(data, bytes) else repr(data).encode())
+    return f"{digest.hexdigest()}:{file_type.value}:{limits}:{name}"
+
+
+def _idle(limits: Limits, *, drain: bool = True) -> _Worker | None:
+    """A worker with no answer pending; a new one while the pool has room. drain: when
+    every worker holds a prefetched answer nobody asked for, read the oldest and drop it."""
+    for worker in list(_workers):
+        if not worker.process.is_alive() or worker.memory_mb != limits.memory_mb:
+            _retire(worker)
+    for worker in _workers:
+        if worker.job is None:
+            return worker
+    if len(_workers) < _POOL_SIZE:
+        _workers.append(_Worker(limits.memory_mb))
+        return _workers[-1]
+    if not drain:
+        return None
+    oldest = min(_workers, key=lambda w: w.started)
+    key = oldest.job
+    outcome = _receive(oldest, limits)
+    if key is not None and key != "asked":
+        _ready[key] = outcome  # kept for when its message asks
+        while len(_ready) > _POOL_SIZE:
+            del _ready[next(iter(_ready))]
+    return oldest if oldest in _workers else _idle(limits, drain=False)
+
+
+def prefetch(name: str, data: bytes, file_type: FileType, limits: Limits) -> None:
+    """Start converting a document that will be asked for soon (the next message's
+    manuscript) in a free worker, so that it overlaps with the work on this one."""
+    key = _key(name, data, file_type, limits)
+    if key in _ready or any(w.job == key for w in _workers):
+        return
+    worker = _idle(limits, drain=False)
+    if worker is None:
+        return
+    try:
+        worker.conn.send(("convert", (name, data, file_type)))
+    except (OSError, ValueError):
+        _retire(worker)
+        return
+    worker.job, worker.started = key, time.monotonic()
+
+
 def convert_isolated(name: str, data: bytes, file_type: FileType, limits: Limits) -> Converted:
-    """One document → Markdown and clean images, in the worker."""
+    """One document → Markdown and clean images, in a worker (its answer may already be
+    on its way, when it was prefetched)."""
+    key = _key(name, data, file_type, limits)
+    if key in _ready:
+        return _outcome(_ready.pop(key), name, limits)
+    ahead = next((w for w in _workers if w.job == key), None)
+    if ahead is not None:
+        return _answer(ahead, name, limits)
     return _ask(name, ("convert", (name, data, file_type)), limits)
 
 
@@ -131,10 +187,30 @@ def clean_isolated(markdown: str, assets: tuple[Asset, ...], limits: Limits
 
 
 def _ask(name: str, job: tuple[str, tuple[Any, ...]], limits: Limits) -> Converted:
-    worker = _worker_for(limits)
+    worker = _idle(limits)
+    assert worker is not None
     try:
         worker.conn.send(job)
-        if worker.conn.poll(limits.seconds):
+    except (OSError, ValueError):
+        _retire(worker)
+        raise ConversionError(f"the converter could not be started for {name}",
+                              _SEND_AGAIN) from None
+    worker.job, worker.started = "asked", time.monotonic()
+    return _answer(worker, name, limits)
+
+
+def _answer(worker: _Worker, name: str, limits: Limits) -> Converted:
+    """Wait for the worker's answer to the job it holds, within the job's time limit
+    (counted from when it was sent)."""
+    return _outcome(_receive(worker, limits), name, limits)
+
+
+def _receive(worker: _Worker, limits: Limits) -> tuple[str, Any]:
+    """The worker's raw answer to the job it holds; a worker that did not answer well is
+    retired, so only a clean answer leaves a worker fit for the next document."""
+    left = max(0.0, limits.seconds - (time.monotonic() - worker.started))
+    try:
+        if worker.conn.poll(left):
             outcome, payload = worker.conn.recv()
         else:
             outcome, payload = "timeout", None
@@ -142,10 +218,16 @@ def _ask(name: str, job: tuple[str, tuple[Any, ...]], limits: Limits) -> Convert
         worker.process.join(5)
         outcome, payload = "crashed", worker.process.exitcode
     except BaseException:  # interrupted mid-document: the worker's state is unknown
-        _retire()
+        _retire(worker)
         raise
+    worker.job = None
     if outcome not in ("ok", "refused"):
-        _retire()  # only a clean answer leaves the worker fit for the next document
+        _retire(worker)
+    return outcome, payload
+
+
+def _outcome(answer: tuple[str, Any], name: str, limits: Limits) -> Converted:
+    outcome, payload = answer
     if outcome == "ok":
         converted: Converted = payload
         return converted

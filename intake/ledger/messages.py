@@ -49,12 +49,18 @@ class Messages(LedgerBase):
         assert cur.lastrowid is not None
         return cur.lastrowid
 
-    def begin_attempt(self, message: int) -> None:
-        """Count a start of processing, committed before it begins: a run that dies
-        (crash, kill, time limit) leaves the count behind for the next run to see."""
-        with self.transaction():
-            self.db.execute("UPDATE messages SET attempts = attempts + 1 WHERE id = ?",
-                            (message,))
+    def begin_attempt(self, message: int, step: int = 1) -> None:
+        """Count a start of work on a message (step=-1: a piece of it ended well), committed
+        before it begins: a run that dies (crash, kill, time limit) leaves the count behind
+        for the next run to see. It must survive a killed process, not a power cut, so it
+        is committed without waiting for the disk."""
+        self.db.execute("PRAGMA synchronous=OFF")
+        try:
+            with self.transaction():
+                self.db.execute("UPDATE messages SET attempts = attempts + ? WHERE id = ?",
+                                (step, message))
+        finally:
+            self.db.execute("PRAGMA synchronous=FULL")
 
     def messages_in_state(self, state: MessageState, limit: int | None = None
                           ) -> list[StoredMessage]:

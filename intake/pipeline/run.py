@@ -13,12 +13,14 @@ import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from intake.convert.isolated import Limits, prefetch
 from intake.core.budget import MessageTimeout, time_budget
 from intake.core.config import Settings, sender_address
 from intake.core.errors import SettingsError, StorageFull, is_storage_full
 from intake.core.failpoints import failpoint
 from intake.core.models import MessageState, ParsedMessage, RawMessage
 from intake.core.report import RunReport
+from intake.drafts.build import choose_manuscript
 from intake.ledger import Ledger, OutboxItem, StoredMessage, now_iso
 from intake.ledger.events import EventName
 from intake.ledger.store import Store
@@ -27,7 +29,15 @@ from intake.mail.parse import ParseError, parse_message
 from intake.mail.smtp import DeliveryError, Transport, TransportUnavailable
 from intake.mail.templates import Notices
 from intake.pipeline.record import quarantine_unreadable, record
-from intake.pipeline.stages import ASSESS_STAGES, STAGES, Outcome, Work, run_stages
+from intake.pipeline.stages import (
+    ASSESS_STAGES,
+    PREPARE_STAGES,
+    STAGES,
+    Outcome,
+    Work,
+    run_stages,
+    run_until,
+)
 from intake.pipeline.threads import Threads
 from intake.rules.automatic import detect, relayed_author
 
@@ -37,6 +47,8 @@ __all__ = ["Intake", "RunReport"]
 # hung) is quarantined at the next start instead of being tried again, so the mail
 # behind it keeps flowing (Mailman's shunt queue).
 MAX_ATTEMPTS = 2
+# Messages read ahead of the one being processed: their documents convert meanwhile.
+LOOKAHEAD = 1
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +108,15 @@ class Intake:
         swept = self.store.sweep_leftovers()  # a killed run's half-written files
         if swept:
             log.info("removed %d half-written file(s) left by an interrupted run", swept)
-        for stored in self.ledger.messages_in_state(MessageState.FETCHED, limit):
+        todo = self.ledger.messages_in_state(MessageState.FETCHED, limit)
+        ahead: dict[int, Work] = {}
+        for index, stored in enumerate(todo):
+            # The next messages are read and their manuscripts sent to a converter now,
+            # so that conversion runs beside this message's processing.
+            for upcoming in todo[index + 1:index + 1 + LOOKAHEAD]:
+                if upcoming.id not in ahead:
+                    ahead[upcoming.id] = self._read_ahead(upcoming)
+            work = ahead.pop(stored.id, None) or Work(stored)
             if stored.attempts >= MAX_ATTEMPTS:
                 quarantine_unreadable(
                     self, stored, f"processing this message was cut short {stored.attempts} times "
@@ -108,7 +128,7 @@ class Intake:
             seconds = self.settings.intake.message_seconds
             try:
                 with time_budget(seconds):
-                    self.process(stored, report)
+                    self.process(stored, report, work)
                 failpoint("mid-process")
             except MessageTimeout:
                 if self.ledger.message_state(stored.id) is MessageState.FETCHED:
@@ -128,12 +148,38 @@ class Intake:
                     self, stored, f"intake failed on this message ({type(exc).__name__}: {exc}); "
                     "it is kept and can be retried once fixed", report)
 
-    def process(self, stored: StoredMessage, report: RunReport) -> None:
-        """The stages decide (stages.py), then the outcome is recorded (record.py)."""
-        work = Work(stored)
+    def process(self, stored: StoredMessage, report: RunReport,
+                work: Work | None = None) -> None:
+        """The stages decide (stages.py), then the outcome is recorded (record.py). work:
+        the message as read ahead, when it was."""
+        work = work if work is not None and work.stored.id == stored.id else Work(stored)
         outcome = run_stages(self, work, STAGES)
         failpoint("processing")
         record(self, work, outcome, report)
+
+    def _read_ahead(self, stored: StoredMessage) -> Work:
+        """Parse a message before its turn and start converting its manuscript. Counted
+        as an attempt while it runs, so a message that kills the run here is the one
+        charged, not the one being processed; anything that goes wrong is left for its
+        turn, which does it all again and reports it."""
+        work = Work(stored)
+        if stored.attempts >= MAX_ATTEMPTS or stored.size > self.settings.intake.max_message_bytes:
+            return work
+        self.ledger.begin_attempt(stored.id)
+        try:
+            with time_budget(self.settings.intake.message_seconds):
+                if run_until(self, work, PREPARE_STAGES) is not None:
+                    return Work(stored)
+        except (MessageTimeout, Exception):
+            return Work(stored)
+        finally:
+            self.ledger.begin_attempt(stored.id, -1)
+        manuscript = choose_manuscript(work.message.attachments)
+        if manuscript is not None:
+            drafts = self.settings.drafts
+            prefetch(manuscript.filename, manuscript.data, manuscript.file_type,
+                     Limits(drafts.convert_seconds, drafts.convert_memory_mb))
+        return work
 
     def headers_of(self, stored: StoredMessage) -> bytes:
         """The start of a kept message, enough for who sent it and about what."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from intake.core.config import KindRule
+from intake.core.failpoints import failpoint
 from intake.core.models import Classification, Draft, ParsedMessage, Status
 from intake.drafts.build import build_draft
 from intake.drafts.checks import review
@@ -44,6 +45,7 @@ class Work:
     classification: Classification | None = None
     rule: KindRule | None = None
     draft: Draft | None = None
+    authored: bool = False  # authorship has run: the message is as its author sent it
 
     @property
     def message(self) -> ParsedMessage:
@@ -114,12 +116,15 @@ def too_large(app: Intake, work: Work) -> Work | Outcome:
 
 
 def read(app: Intake, work: Work) -> Work | Outcome:
-    if not work.data:
+    if not work.data and work.msg is None:
         work.data = app.store.read_raw(work.stored.raw_path)
     return work
 
 
 def parse(app: Intake, work: Work) -> Work | Outcome:
+    if work.msg is not None:
+        return work  # read ahead (run.py)
+    failpoint("reading")
     try:
         work.msg = parse_message(work.data)
     except ParseError as exc:
@@ -130,7 +135,8 @@ def parse(app: Intake, work: Work) -> Work | Outcome:
 def authorship(app: Intake, work: Work) -> Work | Outcome:
     """Through a web form or relay, the person in Reply-To; as a forward, the submission
     it carries."""
-    work.msg = app.as_sent_by_author(work.message)
+    if not work.authored:
+        work.msg, work.authored = app.as_sent_by_author(work.message), True
     return work
 
 
@@ -209,17 +215,29 @@ STAGES: tuple[Stage, ...] = (too_large, read, parse, authorship, duplicate, auto
                              deny_list, thread, kind, draft, checks, decide)
 RETRY_STAGES: tuple[Stage, ...] = tuple(s for s in STAGES
                                         if s not in (too_large, duplicate, thread))
+# What can be done ahead for the next messages while this one is processed: nothing
+# here reads the ledger, so the order of messages cannot change its result.
+PREPARE_STAGES: tuple[Stage, ...] = (too_large, read, parse, authorship)
 # A message already parsed (tests, and triage's evaluation).
 ASSESS_STAGES: tuple[Stage, ...] = (automatic, deny_list, thread, kind, draft, checks, decide)
 
 
 def run_stages(app: Intake, work: Work, stages: Sequence[Stage]) -> Outcome:
+    outcome = run_until(app, work, stages)
+    if outcome is None:
+        raise AssertionError(f"the stages ended without an outcome "
+                             f"({[s.__name__ for s in stages]})")
+    return outcome
+
+
+def run_until(app: Intake, work: Work, stages: Sequence[Stage]) -> Outcome | None:
+    """Run stages in order; the outcome that ended the list, or None if none did."""
     for stage in stages:
         result = stage(app, work)
         if not isinstance(result, Work):
             return result
         work = result
-    raise AssertionError(f"the stages ended without an outcome ({[s.__name__ for s in stages]})")
+    return None
 
 
 def _about_our_mail(app: Intake, work: Work, found: Automatic) -> AboutOurMail | None:
