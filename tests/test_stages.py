@@ -1,0 +1,113 @@
+"""The stage list, stage by stage: what each one decides, with no document to convert and
+nothing written (the outcomes are recorded elsewhere, by record.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from intake.core.config import load_settings
+from intake.core.models import RawMessage, Status
+from intake.core.report import RunReport
+from intake.demo.samples import email as make_email
+from intake.mail.parse import parse_message
+from intake.pipeline.run import Intake, unsaved
+from intake.pipeline.stages import (
+    PREPARE_STAGES,
+    STAGES,
+    AboutOurMail,
+    Decided,
+    Duplicate,
+    JoinsThread,
+    Unreadable,
+    Work,
+    run_stages,
+    run_until,
+)
+
+AUTHOR = "Ana Lima <ana@uni.example.org>"
+ARTICLE = "A paragraph of the article, long enough to be one. " * 60
+
+
+@pytest.fixture
+def app(make_config: Callable[..., Path]) -> Iterator[Intake]:
+    pipeline = Intake(load_settings(make_config(triage={"deny": ["spam.example"]})))
+    yield pipeline
+    pipeline.close()
+
+
+def _work(data: bytes) -> Work:
+    return Work(unsaved(data), data=data)
+
+
+def test_the_list_is_in_the_documented_order() -> None:
+    assert [s.__name__ for s in STAGES] == [
+        "too_large", "read", "parse", "authorship", "duplicate", "automatic", "deny_list",
+        "thread", "kind", "draft", "checks", "decide"]
+    assert [s.__name__ for s in PREPARE_STAGES] == ["too_large", "read", "parse", "authorship"]
+
+
+def test_prepare_reads_without_deciding(app: Intake) -> None:
+    work = _work(make_email(AUTHOR, "Guest post: on wards", ARTICLE))
+    assert run_until(app, work, PREPARE_STAGES) is None
+    assert work.message.sender_email == "ana@uni.example.org" and work.authored
+
+
+def test_an_unreadable_message_ends_the_list_at_parse(app: Intake) -> None:
+    outcome = run_stages(app, _work(b"\xd0\xcf\x11\xe0 an Outlook file"), STAGES)
+    assert isinstance(outcome, Unreadable) and "Outlook" in outcome.reason
+
+
+def test_automatic_mail_and_the_deny_list_are_decided_ignored(app: Intake) -> None:
+    ooo = parse_message(make_email(AUTHOR, "Out of office", "Back on Monday.",
+                                   headers={"Auto-Submitted": "auto-replied"}))
+    outcome = app.assess(ooo)
+    assert isinstance(outcome, Decided) and outcome.status is Status.IGNORED
+    assert outcome.automatic is not None and outcome.draft is None
+
+    denied = parse_message(make_email("Spam <win@spam.example>", "Guest post", ARTICLE))
+    outcome = app.assess(denied)
+    assert isinstance(outcome, Decided) and outcome.status is Status.IGNORED
+    assert "deny list" in str(outcome.reason)
+
+
+def test_a_new_message_is_decided_with_its_draft_and_answer(app: Intake) -> None:
+    outcome = app.assess(parse_message(make_email(AUTHOR, "Guest post: on wards", ARTICLE)))
+    assert isinstance(outcome, Decided) and outcome.status is Status.QUEUED
+    assert outcome.draft is not None and outcome.draft.word_count > 500
+    assert outcome.classification is not None and outcome.classification.kind == "guest_post"
+    assert outcome.acknowledge
+
+
+def test_an_unanswerable_sender_is_quarantined(app: Intake) -> None:
+    outcome = app.assess(parse_message(make_email("x <not an address>", "Guest post", ARTICLE)))
+    assert isinstance(outcome, Decided) and outcome.status is Status.QUARANTINED
+    assert not outcome.acknowledge
+
+
+def test_duplicates_threads_and_our_own_mail_need_the_ledger(app: Intake) -> None:
+    """Once a message is recorded, the same message again is a duplicate, a reply with
+    its reference joins it, and a bounce of our answer is about our mail."""
+    first = make_email(AUTHOR, "Guest post: on wards", ARTICLE, message_id="<one@uni>")
+    stored = app.accept(RawMessage("file", "test", first), RunReport())
+    assert stored is not None
+    app.process_pending(RunReport())
+    (sub,) = app.ledger.submissions(None)
+    again = b"Received: by mx2.example\r\n" + first
+    assert isinstance(run_stages(app, _work(again), STAGES), Duplicate)
+
+    reply = make_email(AUTHOR, f"Re: [{sub.reference}] thanks", "Thank you!",
+                       message_id="<two@uni>")
+    outcome = run_stages(app, _work(reply), STAGES)
+    assert isinstance(outcome, JoinsThread) and outcome.submission.id == sub.id
+
+    (ack,) = app.ledger.outbox_of(sub.id)
+    bounce = make_email("Mail Delivery System <mailer-daemon@uni.example.org>",
+                        "Undelivered Mail Returned to Sender",
+                        f"Your message {ack.message_id} could not be delivered.",
+                        headers={"In-Reply-To": ack.message_id,
+                                 "Auto-Submitted": "auto-replied"})
+    outcome = run_stages(app, _work(bounce), STAGES)
+    assert isinstance(outcome, AboutOurMail) and outcome.item.id == ack.id
