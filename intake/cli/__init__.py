@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from intake import __version__
+from intake.cli.desk import add_desk_commands
 from intake.cli.editors import add_editor_commands
 from intake.cli.upkeep import add_upkeep_commands
 from intake.core.config import Settings, default_config_path, load_settings
@@ -156,6 +157,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_editor_commands(add)
     add_upkeep_commands(add)
+    add_desk_commands(add)
 
     p = add("preview", cmd_preview, "render an email template with sample data, for whoever "
             "edits the templates")

@@ -249,6 +249,16 @@ class ReviewSection:
 
 
 @dataclass(frozen=True, kw_only=True)
+class WebSection:
+    """The editors' desk (`intake serve`)."""
+
+    secure_cookies: bool = _opt(
+        "true when editors reach the desk over HTTPS (behind a reverse proxy): the session "
+        "cookie is then only ever sent over HTTPS", False)
+    session_hours: int = _opt("hours an editor stays signed in without signing in again", 12)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     path: Path
     intake: IntakeSection
@@ -260,6 +270,7 @@ class Settings:
     replies: RepliesSection
     editors: tuple[Editor, ...] = ()
     review: ReviewSection = field(default_factory=ReviewSection)
+    web: WebSection = field(default_factory=WebSection)
     # Rejection reasons: a short name (--reason NAME) → the wording the author reads.
     reasons: dict[str, str] = field(default_factory=dict)
 
@@ -365,7 +376,7 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     base = path.resolve().parent
     ctx = _Context(path, base)
     ctx.check_keys(data, {"intake", "imap", "smtp", "drafts", "triage", "replies", "kinds",
-                          "editors", "review", "reasons"}, "")
+                          "editors", "review", "web", "reasons"}, "")
     intake = ctx.build(IntakeSection, ctx.table(data, "intake"), "intake")
     if not _PREFIX.fullmatch(intake.reference_prefix):
         ctx.fail("intake", "reference_prefix", "2 to 10 capital letters or digits",
@@ -448,6 +459,9 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     review = ctx.build(ReviewSection, ctx.table(data, "review"), "review")
     if review.retention_days < 1:
         ctx.fail("review", "retention_days", "at least 1", review.retention_days)
+    web = ctx.build(WebSection, ctx.table(data, "web"), "web")
+    if web.session_hours < 1:
+        ctx.fail("web", "session_hours", "at least 1", web.session_hours)
     reasons: dict[str, str] = {}
     for key, text in ctx.table(data, "reasons").items():
         if not _KIND_NAME.fullmatch(key):
@@ -468,6 +482,7 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
         replies=replies,
         editors=tuple(editors),
         review=review,
+        web=web,
         reasons=reasons,
     )
 

@@ -35,13 +35,19 @@ def _only_local_images(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
-def render_html(markdown: str, title: str, author: str = "") -> str:
-    """A page for the article; the title (and author) come from the front matter, as the
-    converters take the title out of the body."""
-    body = nh3.clean(markdown_parser().render(markdown), tags=_TAGS, attributes=_ATTRIBUTES,
+def safe_html(markdown: str) -> str:
+    """The draft's Markdown as HTML that can neither run nor fetch anything: only the
+    tags an article needs, links to http(s) and mailto, images from its own assets/."""
+    return nh3.clean(markdown_parser().render(markdown), tags=_TAGS, attributes=_ATTRIBUTES,
                      url_schemes={"http", "https", "mailto"},
                      attribute_filter=_only_local_images,
                      link_rel="noopener noreferrer nofollow")
+
+
+def render_html(markdown: str, title: str, author: str = "") -> str:
+    """A page for the article; the title (and author) come from the front matter, as the
+    converters take the title out of the body."""
+    body = safe_html(markdown)
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\n"
             # No scripts, no outside requests, whatever the body holds.
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "

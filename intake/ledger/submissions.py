@@ -190,6 +190,10 @@ class Submissions(LedgerBase):
         args.append(-1 if limit is None else limit)
         return [_submission(r) for r in self.db.execute(sql, args).fetchall()]
 
+    def status_counts(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT status, COUNT(*) FROM submissions GROUP BY status")
+        return {r[0]: int(r[1]) for r in rows.fetchall()}
+
     def decided_before(self, statuses: Sequence[Status], cutoff: str) -> list[Submission]:
         """Decided (in one of these statuses) before cutoff and not purged yet."""
         rows = self.db.execute(

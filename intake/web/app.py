@@ -1,0 +1,271 @@
+"""The editors' desk: a web app over the same ledger and data folder as the cron run.
+
+Flask builds the pages (autoescaped Jinja2 templates in templates/web/), Flask-WTF
+protects every change against cross-site requests, and waitress serves it
+(`intake serve`). Everything but the sign-in page needs a signed-in editor; every
+response refuses framing, sniffing and any script or outside resource; a draft is
+shown through the same sanitiser as an export; files are served only from inside
+their submission's folder, and originals only as downloads.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, Response, abort, g, redirect, render_template, request, send_file
+from flask import session as cookie
+from flask_wtf.csrf import CSRFProtect
+
+from intake.core.config import Settings
+from intake.core.models import AWAITING_EDITORS, Status
+from intake.export.html import safe_html
+from intake.ledger import Ledger, Submission
+from intake.ledger.store import read_draft, write_atomic
+from intake.mail.templates import bundled_templates, templates_dir
+from intake.web.passwords import read_hashes, verify_password
+
+PAGE_SIZE = 50
+# Failed sign-ins: after this many for one editor (or from one address) within the
+# window, signing in is refused until the window has passed.
+MAX_FAILURES = 5
+FAILURE_WINDOW = 15 * 60
+
+_HEADERS = {
+    # Nothing but the desk's own stylesheet and images; no script at all.
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
+                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def create_app(settings: Settings) -> Flask:
+    web_templates = _web_templates(settings)
+    app = Flask("intake.web", template_folder=str(web_templates),
+                static_folder=str(web_templates / "static"), static_url_path="/static")
+    app.config.update(
+        SECRET_KEY=_secret_key(settings.data_dir),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.web.secure_cookies,
+        SESSION_COOKIE_NAME="intake_desk",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.web.session_hours),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
+    CSRFProtect(app)
+    failures: dict[str, list[float]] = {}
+    editors = {e.id: e for e in settings.editors}
+
+    @app.before_request
+    def signed_in() -> Any:
+        g.ledger = None
+        if request.endpoint in ("sign_in", "static"):
+            return None
+        editor = cookie.get("editor")
+        if editor not in editors:
+            return redirect("/sign-in")
+        g.editor = editors[editor]
+        return None
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        for name, value in _HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.teardown_request
+    def close(_: BaseException | None) -> None:
+        ledger = g.pop("ledger", None)
+        if ledger is not None:
+            ledger.close()
+
+    def ledger() -> Ledger:
+        if g.get("ledger") is None:
+            g.ledger = Ledger(settings.data_dir / "intake.sqlite3", readonly=True)
+        opened: Ledger = g.ledger
+        return opened
+
+    @app.route("/sign-in", methods=["GET", "POST"])
+    def sign_in() -> Any:
+        message = ""
+        if request.method == "POST":
+            who = request.form.get("editor", "").strip().lower()
+            keys = (f"editor:{who}", f"address:{request.remote_addr}")
+            now = time.monotonic()
+            recent = {k: [t for t in failures.get(k, []) if now - t < FAILURE_WINDOW]
+                      for k in keys}
+            if any(len(times) >= MAX_FAILURES for times in recent.values()):
+                message = "Too many failed sign-ins: try again in a quarter of an hour."
+            elif who in editors and verify_password(request.form.get("password", ""),
+                                                    read_hashes(settings.data_dir).get(who, "")):
+                cookie.clear()
+                cookie["editor"] = who
+                cookie.permanent = True
+                return redirect("/")
+            else:
+                message = "Unknown editor or wrong password."
+                for key in keys:
+                    failures[key] = [*recent[key], now]
+        return render_template("sign_in.html", message=message), 200 if not message else 401
+
+    @app.post("/sign-out")
+    def sign_out() -> Any:
+        cookie.clear()
+        return redirect("/sign-in")
+
+    @app.get("/")
+    def queue() -> Any:
+        statuses = _statuses(request.args.get("status", ""))
+        kind = request.args.get("kind", "") or None
+        assignee = request.args.get("assignee", "")
+        search = " ".join(request.args.get("q", "").split()).lower()
+        page = max(1, _int(request.args.get("page", "1")))
+        rows = ledger().submissions(statuses, kind,
+                                    assignee=assignee if assignee not in ("", "none") else None,
+                                    unassigned=assignee == "none")
+        if search:
+            rows = [r for r in rows if search in " ".join(
+                (r.reference, r.title, r.author_name, r.author_email)).lower()]
+        counts = ledger().status_counts()
+        now = datetime.now(UTC)
+        return render_template(
+            "queue.html", rows=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], total=len(rows),
+            page=page, pages=max(1, -(-len(rows) // PAGE_SIZE)), counts=counts, now=now,
+            statuses=[s.value for s in Status], kinds=[k.name for k in settings.kinds],
+            editors=list(editors.values()), args=request.args, editor=g.editor)
+
+    @app.get("/s/<reference>/")
+    def submission(reference: str) -> Any:
+        sub = _found(ledger(), reference)
+        front: dict[str, Any] = {}
+        body_html = ""
+        if sub.draft_dir:
+            path = _inside(settings.data_dir, sub.draft_dir) / "draft.md"
+            if path.is_file():
+                front, body = read_draft(path)
+                body_html = safe_html(body)
+        originals = _files(settings.data_dir, sub, "original")
+        return render_template(
+            "submission.html", sub=sub, front=front, body_html=body_html,
+            originals=originals, events=ledger().events_of(sub.id),
+            outbox=ledger().outbox_of(sub.id), editor=g.editor, now=datetime.now(UTC))
+
+    @app.get("/s/<reference>/assets/<name>")
+    def asset(reference: str, name: str) -> Any:
+        return _serve(ledger(), settings.data_dir, reference, "assets", name, download=False)
+
+    @app.get("/s/<reference>/original/<name>")
+    def original(reference: str, name: str) -> Any:
+        return _serve(ledger(), settings.data_dir, reference, "original", name, download=True)
+
+    app.jinja_env.filters["age"] = _age
+    app.jinja_env.filters["page_query"] = _page_query
+    app.jinja_env.globals["short"] = _short
+    app.jinja_env.globals["privacy"] = _privacy
+    return app
+
+
+def _serve(ledger: Ledger, data_dir: Path, reference: str, folder: str, name: str, *,
+           download: bool) -> Response:
+    sub = _found(ledger, reference)
+    if not sub.draft_dir or "/" in name or "\\" in name or name.startswith("."):
+        abort(404)
+    base = _inside(data_dir, sub.draft_dir) / folder
+    path = (base / name).resolve()
+    if path.parent != base.resolve() or not path.is_file():
+        abort(404)  # nothing outside the submission's own folder, links included
+    if download:
+        return send_file(path, as_attachment=True, download_name=name,
+                         mimetype="application/octet-stream")
+    # Images only, as the draft shows them; anything else is offered as a download.
+    kind = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+            ".gif": "image/gif", ".webp": "image/webp", ".tif": "image/tiff",
+            ".bmp": "image/bmp"}.get(path.suffix.lower())
+    if kind is None:
+        return send_file(path, as_attachment=True, download_name=name,
+                         mimetype="application/octet-stream")
+    return send_file(path, mimetype=kind)
+
+
+def _inside(data_dir: Path, relative: str) -> Path:
+    folder = (data_dir / relative).resolve()
+    if not folder.is_relative_to(data_dir.resolve()):
+        abort(404)
+    return folder
+
+
+def _found(ledger: Ledger, reference: str) -> Submission:
+    sub = ledger.submission(reference)
+    if sub is None:
+        abort(404)
+    return sub
+
+
+def _files(data_dir: Path, sub: Submission, folder: str) -> list[tuple[str, int]]:
+    if not sub.draft_dir:
+        return []
+    base = _inside(data_dir, sub.draft_dir) / folder
+    if not base.is_dir():
+        return []
+    return sorted((p.name, p.stat().st_size) for p in base.iterdir()
+                  if p.is_file() and not p.is_symlink() and not p.name.startswith("."))
+
+
+def _statuses(text: str) -> list[Status] | None:
+    if text == "all":
+        return None
+    try:
+        return [Status(text)] if text else list(AWAITING_EDITORS)
+    except ValueError:
+        return list(AWAITING_EDITORS)
+
+
+def _int(text: str) -> int:
+    return int(text) if text.isdigit() and len(text) < 7 else 1
+
+
+def _age(received: str, now: datetime) -> str:
+    try:
+        days = (now - datetime.fromisoformat(received)).days
+    except ValueError:
+        return ""
+    return "today" if days < 1 else f"{days} d"
+
+
+def _page_query(args: Any, page: int) -> str:
+    return urlencode({**{k: v for k, v in args.items() if k != "page"}, "page": page})
+
+
+def _privacy(sub: Submission) -> bool:
+    return any(w.startswith("Possible patient identifier") for w in sub.warnings)
+
+
+def _short(value: object, width: int = 160) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _secret_key(data_dir: Path) -> bytes:
+    """The key that signs session cookies: made once, kept private in the data folder,
+    so a restart does not sign everyone out."""
+    path = data_dir / "desk-secret"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        key = secrets.token_bytes(32)
+        write_atomic(path, key)
+        return key
+
+
+def _web_templates(settings: Settings) -> Path:
+    own = templates_dir(settings) / "web"
+    return own if own.is_dir() else bundled_templates() / "web"
+

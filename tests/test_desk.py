@@ -1,0 +1,185 @@
+"""The editors' desk (issue 16, first part): signing in, the queue, a submission's page,
+and the security of a page where strangers' text meets a browser. Through the app's own
+WSGI interface (Flask's test client); the browser tests are still to come."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from intake.core.config import load_settings
+from intake.demo.samples import DOCX, article_docx
+from intake.demo.samples import email as make_email
+from intake.web.app import MAX_FAILURES, create_app
+from tests.conftest import CliResult, eml_folder
+
+Cli = Callable[..., CliResult]
+PASSWORD = "correct horse battery"
+HOSTILE = '<script>alert("title")</script><img src=x onerror=alert(1)>'
+
+
+@pytest.fixture
+def desk(make_config: Callable[..., Path], cli: Cli,
+         monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Flask, Path, str]]:
+    config = make_config(**{"editors.ana": {"name": "Ana Lima", "email": "ana@j.example.org"}})
+    # Two submissions: one ordinary with an image, one whose every field is hostile.
+    folder = eml_folder(config.parent, [
+        make_email("Sam <sam@uni.example.org>", "Guest post: Night shifts", "Attached.",
+                   attachments=(("night.docx", DOCX, article_docx("Night shifts")),),
+                   message_id="<a@uni>"),
+        make_email(f'"{HOSTILE}" <eve@uni.example.org>', f"Guest post {HOSTILE}",
+                   f"My article. {HOSTILE} " * 60,
+                   attachments=((f"{HOSTILE}.txt", "text/plain", HOSTILE.encode()),),
+                   message_id="<b@uni>"),
+    ])
+    assert cli("--config", config, "ingest", folder).code == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    result = cli("--config", config, "passwd", "ana")
+    assert result.code == 0, result.err
+    app = create_app(load_settings(config))
+    app.config["TESTING"] = True
+    yield app, config, "JPMS-2026-0001"
+
+
+def _token(client: FlaskClient, path: str = "/sign-in") -> str:
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def _sign_in(client: FlaskClient, password: str = PASSWORD) -> int:
+    return client.post("/sign-in", data={"editor": "ana", "password": password,
+                                         "csrf_token": _token(client)}).status_code
+
+
+def test_nothing_but_the_sign_in_page_is_reachable_signed_out(
+        desk: tuple[Flask, Path, str]) -> None:
+    app, _, ref = desk
+    client = app.test_client()
+    for path in ("/", f"/s/{ref}/", f"/s/{ref}/assets/image-001.png",
+                 f"/s/{ref}/original/night.docx", "/?status=all"):
+        response = client.get(path)
+        assert response.status_code == 302 and response.location.endswith("/sign-in"), path
+    assert client.get("/sign-in").status_code == 200
+
+
+def test_sign_in_with_the_password_passwd_set_and_sign_out(
+        desk: tuple[Flask, Path, str]) -> None:
+    app, _, _ = desk
+    client = app.test_client()
+    assert _sign_in(client, "wrong password here") == 401
+    assert _sign_in(client) == 302
+    queue = client.get("/")
+    assert queue.status_code == 200 and "Night shifts" in queue.get_data(as_text=True)
+    cookie = queue.request.headers.get("Cookie", "")
+    assert "intake_desk=" in cookie
+    assert client.post("/sign-out", data={"csrf_token": _token(client, "/")}).status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_the_session_cookie_is_http_only_and_same_site(desk: tuple[Flask, Path, str]) -> None:
+    app, _, _ = desk
+    client = app.test_client()
+    token = _token(client)
+    response = client.post("/sign-in", data={"editor": "ana", "password": PASSWORD,
+                                             "csrf_token": token})
+    header = response.headers["Set-Cookie"]
+    assert "HttpOnly" in header and "SameSite=Lax" in header
+
+
+def test_failed_sign_ins_are_limited(desk: tuple[Flask, Path, str]) -> None:
+    app, _, _ = desk
+    client = app.test_client()
+    for _ in range(MAX_FAILURES):
+        assert _sign_in(client, "not the password") == 401
+    refused = client.post("/sign-in", data={"editor": "ana", "password": PASSWORD,
+                                            "csrf_token": _token(client)})
+    assert refused.status_code == 401  # even the right password, for a while
+    assert "Too many failed sign-ins" in refused.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_a_change_without_the_csrf_token_is_refused(desk: tuple[Flask, Path, str]) -> None:
+    app, _, _ = desk
+    client = app.test_client()
+    assert _sign_in(client) == 302
+    assert client.post("/sign-out").status_code == 400  # no token
+    assert client.post("/sign-out", data={"csrf_token": "forged"}).status_code == 400
+    assert client.get("/").status_code == 200  # still signed in
+    assert client.post("/sign-in", data={"editor": "ana", "password": PASSWORD}
+                       ).status_code == 400
+
+
+def test_every_page_refuses_scripts_framing_and_sniffing(
+        desk: tuple[Flask, Path, str]) -> None:
+    app, _, ref = desk
+    client = app.test_client()
+    assert _sign_in(client) == 302
+    for path in ("/sign-in", "/", f"/s/{ref}/"):
+        headers = client.get(path).headers
+        policy = headers["Content-Security-Policy"]
+        assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+        assert "script-src" not in policy  # no script of any kind
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_hostile_titles_names_bodies_and_file_names_are_inert(
+        desk: tuple[Flask, Path, str]) -> None:
+    app, _, _ = desk
+    client = app.test_client()
+    assert _sign_in(client) == 302
+    queue = client.get("/?status=all").get_data(as_text=True)
+    page = client.get("/s/JPMS-2026-0002/").get_data(as_text=True)
+    for html in (queue, page):
+        assert not re.search(r"<script", html, re.I)  # no script element at all
+        assert not re.search(r"<[a-z][^>]*\son\w+\s*=", html, re.I)  # no event handler
+    assert "&lt;script&gt;" in page  # shown as text, not dropped
+
+
+def test_the_draft_with_its_image_and_originals_as_downloads(
+        desk: tuple[Flask, Path, str]) -> None:
+    app, _, ref = desk
+    client = app.test_client()
+    assert _sign_in(client) == 302
+    page = client.get(f"/s/{ref}/").get_data(as_text=True)
+    assert "<h1" in page and "Night shifts" in page
+    image = re.search(r'<img src="(assets/[^"]+)"', page)
+    assert image, page
+    picture = client.get(f"/s/{ref}/{image.group(1)}")
+    assert picture.status_code == 200 and picture.mimetype == "image/png"
+    original = client.get(f"/s/{ref}/original/night.docx")
+    assert original.status_code == 200
+    assert original.headers["Content-Disposition"].startswith("attachment")
+    assert original.mimetype == "application/octet-stream"
+
+
+@pytest.mark.parametrize("name", [
+    "..%2Fdraft.md", "..%2F..%2Fintake.sqlite3", "%2E%2E%2Fdraft.md", ".hidden",
+    "..", "draft.md", "..\\draft.md"])
+def test_no_path_leaves_the_submissions_folder(desk: tuple[Flask, Path, str], name: str) -> None:
+    app, _, ref = desk
+    client = app.test_client()
+    assert _sign_in(client) == 302
+    for folder in ("assets", "original"):
+        response = client.get(f"/s/{ref}/{folder}/{name}")
+        assert response.status_code in (404, 308), (folder, name, response.status_code)
+        assert b"SQLite format" not in response.data and b"reference:" not in response.data
+
+
+def test_a_link_planted_in_a_draft_folder_is_not_served(
+        desk: tuple[Flask, Path, str], tmp_path: Path) -> None:
+    app, config, ref = desk
+    secret = tmp_path / "secret.txt"
+    secret.write_text("someone else's")
+    (config.parent / "var" / "drafts" / ref / "original" / "link.txt").symlink_to(secret)
+    client = app.test_client()
+    assert _sign_in(client) == 302
+    assert client.get(f"/s/{ref}/original/link.txt").status_code == 404
