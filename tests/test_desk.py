@@ -8,6 +8,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -183,3 +184,52 @@ def test_a_link_planted_in_a_draft_folder_is_not_served(
     client = app.test_client()
     assert _sign_in(client) == 302
     assert client.get(f"/s/{ref}/original/link.txt").status_code == 404
+
+
+def test_an_editor_assigns_notes_and_decides_with_the_email_shown_first(
+        desk: tuple[Flask, Path, str], cli: Cli) -> None:
+    app, config, ref = desk
+    client = app.test_client()
+    assert _sign_in(client) == 302
+    page = f"/s/{ref}/"
+    token = _token(client, page)
+    assert client.post(f"{page}assign", data={"editor": "ana"}).status_code == 400  # no token
+    assert client.post(f"{page}assign", data={"editor": "ana", "csrf_token": token}
+                       ).status_code == 302
+    assert client.post(f"{page}note", data={"text": "Strong opening.", "csrf_token": token}
+                       ).status_code == 302
+    shown = client.get(page).get_data(as_text=True)
+    assert "Strong opening." in shown and "in review" in shown
+
+    preview = client.post(f"{page}decide/accept",
+                          data={"message": "Lovely work <b>indeed</b>.", "send": "no",
+                                "csrf_token": token})
+    text = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Accepted" in text
+    assert "Lovely work &lt;b&gt;indeed&lt;/b&gt;." in text  # in the email, escaped here
+    history = _json_show(cli, config, ref)
+    assert history["status"] == "in_review" and not any(  # nothing recorded by a preview
+        o["purpose"].startswith("decision") for o in history["outbox"])
+
+    sent = client.post(f"{page}decide/accept", data={"message": "Lovely work.", "send": "yes",
+                                                     "csrf_token": token})
+    assert sent.status_code == 302
+    history = _json_show(cli, config, ref)
+    assert history["status"] == "accepted"
+    assert [e["actor"] for e in history["history"] if e["event"] == "decided"] == ["ana"]
+    assert sum(1 for o in history["outbox"] if o["template"] == "accepted") == 1
+    # The same decision again: refused, said on the page, nothing queued twice.
+    again = client.post(f"{page}decide/accept", data={"send": "yes", "csrf_token": token},
+                        follow_redirects=True)
+    assert "cannot be accepted" in again.get_data(as_text=True)
+    assert sum(1 for o in _json_show(cli, config, ref)["outbox"]
+               if o["template"] == "accepted") == 1
+
+
+def _json_show(cli: Cli, config: Path, ref: str) -> dict[str, Any]:
+    import json
+
+    result = cli("--config", config, "show", ref, "--json")
+    assert result.code == 0, result.err
+    shown: dict[str, Any] = json.loads(result.out)
+    return shown

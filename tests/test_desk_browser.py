@@ -71,6 +71,9 @@ def test_an_editor_signs_in_reads_a_draft_with_its_image_and_no_script_runs(
         served: str, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
+    # INTAKE_SCREENSHOTS=docs/screenshots keeps the pictures the README shows.
+    shots = Path(os.environ.get("INTAKE_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = _browser(playwright)
         page = browser.new_page(viewport={"width": 1200, "height": 800})
@@ -82,11 +85,26 @@ def test_an_editor_signs_in_reads_a_draft_with_its_image_and_no_script_runs(
         assert page.url == served + "/"
         assert page.locator("table.queue tbody tr").count() == 2
 
+        page.screenshot(path=str(shots / "queue.png"), full_page=True)
         page.click("tr:has-text('Night shifts') a")
         page.wait_for_url("**/s/*/")
         assert page.locator("article.draft h1, article.draft h2").count() >= 1
         widths = page.evaluate("Array.from(document.images).map(i => i.naturalWidth)")
         assert widths and all(w > 0 for w in widths)  # the draft's image really loaded
+        page.screenshot(path=str(shots / "submission.png"))
+
+        # Request changes: the email is shown with the editor's words before it is sent.
+        page.click("text=Take into review")
+        page.wait_for_url("**/s/*/")
+        page.click("a.button:has-text('Request changes')")
+        page.fill("#message", "Please add two references for the figures.")
+        page.click("button:has-text('Preview')")
+        assert "Please add two references" in page.inner_text("pre.email")
+        page.screenshot(path=str(shots / "decision.png"), full_page=True)
+        page.click("button:has-text('Send')")
+        page.wait_for_url("**/s/*/")
+        assert "changes requested" in page.inner_text("dl.facts")
+        assert "email is queued" in page.inner_text(".notice")
 
         page.goto(served + "/")
         page.fill("#q", "pwned")

@@ -12,21 +12,45 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, Response, abort, g, redirect, render_template, request, send_file
+from flask import (
+    Flask,
+    Response,
+    abort,
+    flash,
+    g,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    send_file,
+)
 from flask import session as cookie
 from flask_wtf.csrf import CSRFProtect
 
 from intake.core.config import Settings
+from intake.core.errors import IntakeError
 from intake.core.models import AWAITING_EDITORS, Status
+from intake.editors.decisions import commit, prepare
+from intake.editors.workflow import (
+    DECISIONS,
+    TRANSITIONS,
+    Actor,
+    actor_for,
+    add_note,
+    assign,
+    reclassify,
+    start_review,
+)
 from intake.export.html import safe_html
 from intake.ledger import Ledger, Submission
 from intake.ledger.store import read_draft, write_atomic
-from intake.mail.templates import bundled_templates, templates_dir
+from intake.mail.templates import Notices, bundled_templates, templates_dir
 from intake.web.passwords import read_hashes, verify_password
 
 PAGE_SIZE = 50
@@ -156,7 +180,10 @@ def create_app(settings: Settings) -> Flask:
         return render_template(
             "submission.html", sub=sub, front=front, body_html=body_html,
             originals=originals, events=ledger().events_of(sub.id),
-            outbox=ledger().outbox_of(sub.id), editor=g.editor, now=datetime.now(UTC))
+            outbox=ledger().outbox_of(sub.id), editor=g.editor, now=datetime.now(UTC),
+            editors=list(editors.values()), kinds=[k.name for k in settings.kinds],
+            decisions=[a for a, d in DECISIONS.items() if _allowed(sub, d.status)],
+            messages=get_flashed_messages())
 
     @app.get("/s/<reference>/assets/<name>")
     def asset(reference: str, name: str) -> Any:
@@ -165,6 +192,67 @@ def create_app(settings: Settings) -> Flask:
     @app.get("/s/<reference>/original/<name>")
     def original(reference: str, name: str) -> Any:
         return _serve(ledger(), settings.data_dir, reference, "original", name, download=True)
+
+    # -- actions: each one ledger transaction through the editors' library -------------
+
+    def act(reference: str, step: Callable[[Ledger, Actor], object]) -> Any:
+        """Run one editor's step as the signed-in editor; what went wrong (a step not
+        allowed, another editor first) is said on the submission's page."""
+        writable = Ledger(settings.data_dir / "intake.sqlite3")
+        try:
+            step(writable, actor_for(settings, g.editor.id))
+        except IntakeError as exc:
+            flash(str(exc))
+        finally:
+            writable.close()
+        return redirect(f"/s/{reference}/")
+
+    @app.post("/s/<reference>/assign")
+    def assign_to(reference: str) -> Any:
+        who = request.form.get("editor", "")
+        return act(reference, lambda db, actor: assign(db, settings, reference, who, actor))
+
+    @app.post("/s/<reference>/review")
+    def review(reference: str) -> Any:
+        return act(reference, lambda db, actor: start_review(db, settings, reference, actor))
+
+    @app.post("/s/<reference>/note")
+    def note(reference: str) -> Any:
+        text = request.form.get("text", "")
+        return act(reference, lambda db, actor: add_note(db, reference, text, actor))
+
+    @app.post("/s/<reference>/reclassify")
+    def change_kind(reference: str) -> Any:
+        kind = request.form.get("kind", "")
+        return act(reference, lambda db, actor: reclassify(db, settings, reference, kind,
+                                                           actor))
+
+    @app.route("/s/<reference>/decide/<action>", methods=["GET", "POST"])
+    def decide(reference: str, action: str) -> Any:
+        """A decision: the email is shown, with the editor's own words in it, before
+        anything is recorded; Send records the decision and queues the email at once."""
+        if action not in DECISIONS:
+            abort(404)
+        message = request.form.get("message", "")
+        reason = request.form.get("reason") or None
+        writable = Ledger(settings.data_dir / "intake.sqlite3")
+        try:
+            prepared = prepare(writable, settings, Notices(settings), reference, action,
+                               actor_for(settings, g.editor.id), message=message,
+                               reason=reason)
+            if request.method == "POST" and request.form.get("send") == "yes":
+                commit(writable, settings, prepared)
+                flash(f"{reference} {prepared.decision.done}; the email is queued and goes "
+                      "out with the next run.")
+                return redirect(f"/s/{reference}/")
+        except IntakeError as exc:
+            flash(str(exc))
+            return redirect(f"/s/{reference}/")
+        finally:
+            writable.close()
+        return render_template("decide.html", prepared=prepared, action=action,
+                               message=message, reason=reason, reasons=settings.reasons,
+                               editor=g.editor)
 
     app.jinja_env.filters["age"] = _age
     app.jinja_env.filters["page_query"] = _page_query
@@ -217,6 +305,10 @@ def _files(data_dir: Path, sub: Submission, folder: str) -> list[tuple[str, int]
         return []
     return sorted((p.name, p.stat().st_size) for p in base.iterdir()
                   if p.is_file() and not p.is_symlink() and not p.name.startswith("."))
+
+
+def _allowed(sub: Submission, after: Status) -> bool:
+    return after in TRANSITIONS.get(sub.status, frozenset())
 
 
 def _statuses(text: str) -> list[Status] | None:
