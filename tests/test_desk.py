@@ -233,3 +233,48 @@ def _json_show(cli: Cli, config: Path, ref: str) -> dict[str, Any]:
     assert result.code == 0, result.err
     shown: dict[str, Any] = json.loads(result.out)
     return shown
+
+
+def test_a_free_form_reply_goes_out_once_in_the_thread_and_the_answer_joins(
+        desk: tuple[Flask, Path, str], cli: Cli) -> None:
+    """From the desk and from the command line: shown first, queued on Send, sent by the
+    next run in the author's thread, written by a person; the author's answer joins."""
+    import email
+    from email import policy
+
+    app, config, ref = desk
+    client = app.test_client()
+    assert _sign_in(client) == 302
+    page = f"/s/{ref}/"
+    token = _token(client, page)
+    preview = client.post(f"{page}reply", data={"message": "Could you add a photo credit?",
+                                                "send": "no", "csrf_token": token})
+    assert "Could you add a photo credit?" in preview.get_data(as_text=True)
+    assert not [o for o in _json_show(cli, config, ref)["outbox"]
+                if o["purpose"].startswith("reply")]
+    assert client.post(f"{page}reply", data={"message": "Could you add a photo credit?",
+                                             "send": "yes", "csrf_token": token}
+                       ).status_code == 302
+    result = cli("--config", config, "reply", ref, "-m", "And a short bio, please.",
+                 "--yes", "--as", "ana")
+    assert result.code == 0, result.err
+    assert cli("--config", config, "send").code == 0
+
+    sent = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
+            for p in sorted((config.parent / "sent").glob("*reply*.eml"))]
+    assert len(sent) == 2
+    for msg in sent:
+        assert msg["In-Reply-To"] == "<a@uni>" and msg["Auto-Submitted"] is None
+        assert str(msg["To"]) == "Sam <sam@uni.example.org>"
+    body = sent[0].get_body(("plain",))
+    assert body is not None and "photo credit" in body.get_content()
+    shown = _json_show(cli, config, ref)
+    assert [e["actor"] for e in shown["history"] if e["event"] == "replied"] == ["ana", "ana"]
+
+    answer = make_email("Sam <sam@uni.example.org>", f"Re: {sent[0]['Subject']}",
+                        "Photo by me; bio to follow.", message_id="<answer@uni>",
+                        headers={"In-Reply-To": str(sent[0]["Message-ID"])})
+    assert cli("--config", config, "ingest", eml_folder(config.parent, [answer])).code == 0
+    history = _json_show(cli, config, ref)["history"]
+    assert any(e["event"] == "correspondence" and "Photo by me" in e["excerpt"]
+               for e in history)

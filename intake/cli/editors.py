@@ -290,6 +290,29 @@ def cmd_decide(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reply(args: argparse.Namespace) -> int:
+    from intake.editors.reply import prepare_reply, send_reply
+    from intake.mail.templates import Notices
+
+    message = _message(args)
+    with _opened(args) as (settings, ledger):
+        prepared = prepare_reply(ledger, settings, Notices(settings), args.reference,
+                                 actor_for(settings, args.actor), message)
+        if not args.yes:
+            if not (sys.stdin.isatty() and sys.stdout.isatty()):
+                raise WorkflowError("the email cannot be shown for confirmation without a "
+                                    "terminal: add --yes to queue it unseen")
+            print(f"To: {prepared.sub.author_name} <{prepared.sub.author_email}>\n"
+                  f"Subject: {prepared.rendered.subject}\n\n{prepared.rendered.text}")
+            if input("Queue this email? [y/N] ").strip().lower() not in ("y", "yes"):
+                print("nothing queued", file=sys.stderr)
+                return int(ExitCode.NEEDS_ATTENTION)
+        sub = send_reply(ledger, prepared)
+    print(f"{sub.reference}: reply to {sub.author_email} queued: the next intake poll or "
+          "intake send delivers it")
+    return 0
+
+
 def _message(args: argparse.Namespace) -> str:
     if args.message_file is None:
         return str(args.message or "")
@@ -427,6 +450,16 @@ def add_editor_commands(register: Register) -> None:
     p = register("note", cmd_note, "add a note to a submission's history")
     p.add_argument("reference")
     p.add_argument("text")
+    actor_option(p)
+
+    p = register("reply", cmd_reply, "a free-form email to the author, in the submission's "
+                 "thread (the status stays as it is)")
+    p.add_argument("reference")
+    p.add_argument("--message", "-m", default="", metavar="TEXT", help="what to write")
+    p.add_argument("--message-file", type=Path, default=None, metavar="PATH",
+                   help="read the message from a file (- for standard input)")
+    p.add_argument("--yes", "-y", action="store_true",
+                   help="queue it without showing it first (needed without a terminal)")
     actor_option(p)
 
     p = register("add-author", cmd_add_author, "let another address send revisions of a "

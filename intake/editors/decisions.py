@@ -64,7 +64,7 @@ def prepare(ledger: Ledger, settings: Settings, notices: Notices, reference: str
         raise WorkflowError(f"no template {name!r}; templates: {', '.join(notices.names())}")
     context = decision_context(settings, sub, actor, message.strip(), reason, reason_text)
     rendered = notices.render(name, context)
-    in_reply_to, references = _thread(ledger, sub)
+    in_reply_to, references = thread_of(ledger, sub)
     email = notices.compose(rendered, to_name=sub.author_name, to_email=sub.author_email,
                             in_reply_to=in_reply_to, references=references,
                             reference=sub.reference, auto_submitted=None)
@@ -123,7 +123,7 @@ def _default_template(notices: Notices, decision: DecisionType, kind: str) -> st
     return specific if notices.has(specific) else decision.template
 
 
-def _thread(ledger: Ledger, sub: Submission) -> tuple[str, tuple[str, ...]]:
+def thread_of(ledger: Ledger, sub: Submission) -> tuple[str, tuple[str, ...]]:
     """Answer the author's latest message, with the earlier ones as references."""
     # Its own messages only: not an out-of-office or a duplicate filed with it.
     ids = [m.message_id for m in ledger.messages_of(sub.id)

@@ -40,6 +40,7 @@ class EventName(StrEnum):
     NOTED = "noted"
     STATUS_CHANGED = "status changed"
     DECIDED = "decided"
+    REPLIED = "replied"
     RETRIED = "retried"
     EXPORTED = "exported"
     PURGED = "purged"

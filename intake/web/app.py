@@ -37,6 +37,7 @@ from intake.core.config import Settings
 from intake.core.errors import IntakeError
 from intake.core.models import AWAITING_EDITORS, Status
 from intake.editors.decisions import commit, prepare
+from intake.editors.reply import prepare_reply, send_reply
 from intake.editors.workflow import (
     DECISIONS,
     TRANSITIONS,
@@ -226,6 +227,30 @@ def create_app(settings: Settings) -> Flask:
         kind = request.form.get("kind", "")
         return act(reference, lambda db, actor: reclassify(db, settings, reference, kind,
                                                            actor))
+
+    @app.route("/s/<reference>/reply", methods=["GET", "POST"])
+    def reply(reference: str) -> Any:
+        """A free-form email to the author: shown before it is queued, like a decision."""
+        message = request.form.get("message", "")
+        prepared = None
+        writable = Ledger(settings.data_dir / "intake.sqlite3")
+        try:
+            sub = _found(writable, reference)
+            if request.method == "POST" and message.strip():
+                prepared = prepare_reply(writable, settings, Notices(settings), reference,
+                                         actor_for(settings, g.editor.id), message)
+                if request.form.get("send") == "yes":
+                    send_reply(writable, prepared)
+                    flash(f"Your reply to {sub.author_email} is queued and goes out with "
+                          "the next run.")
+                    return redirect(f"/s/{reference}/")
+        except IntakeError as exc:
+            flash(str(exc))
+            return redirect(f"/s/{reference}/")
+        finally:
+            writable.close()
+        return render_template("reply.html", sub=sub, prepared=prepared, message=message,
+                               editor=g.editor)
 
     @app.route("/s/<reference>/decide/<action>", methods=["GET", "POST"])
     def decide(reference: str, action: str) -> Any:
