@@ -278,3 +278,42 @@ def test_a_free_form_reply_goes_out_once_in_the_thread_and_the_answer_joins(
     history = _json_show(cli, config, ref)["history"]
     assert any(e["event"] == "correspondence" and "Photo by me" in e["excerpt"]
                for e in history)
+
+
+def test_revisions_compared_word_by_word_on_the_desk_and_the_command_line(
+        desk: tuple[Flask, Path, str], cli: Cli) -> None:
+    app, config, ref = desk
+    version = make_email("Sam <sam@uni.example.org>", f"[{ref}] new version", "Here it is.",
+                         attachments=(("night-v2.docx", DOCX,
+                                       article_docx("Night shifts", paragraphs=7)),),
+                         message_id="<v2@uni>")
+    assert cli("--config", config, "ingest", eml_folder(config.parent, [version])).code == 0
+    assert _json_show(cli, config, ref)["revision"] == 2
+
+    result = cli("--config", config, "diff", ref)
+    assert result.code == 0, result.err
+    assert result.out.startswith(f"{ref}: revision 1 → 2")
+    assert "{+" in result.out  # the added paragraph
+    missing = cli("--config", config, "diff", ref, "1", "5")
+    assert missing.code == 2 and "has no revision 5" in missing.err
+
+    client = app.test_client()
+    assert _sign_in(client) == 302
+    assert "Compare revisions" in client.get(f"/s/{ref}/").get_data(as_text=True)
+    def changes(query: str) -> str:
+        page = client.get(f"/s/{ref}/compare?{query}").get_data(as_text=True)
+        found = re.search(r'<div class="diff">(.*?)</div>', page, re.S)
+        assert found, page
+        return found.group(1)
+
+    assert "<ins>" in changes("a=1&b=2")
+    same = changes("a=2&b=2")
+    assert "<ins>" not in same and "<del>" not in same and "medical students" in same
+
+
+def test_a_comparison_shows_a_strangers_words_as_text() -> None:
+    from intake.editors.diff import compare
+
+    pieces = compare("Plain words here.", "Plain <script>alert(1)</script> words here.")
+    assert [p.kind for p in pieces] == ["same", "added", "same"]
+    assert pieces[1].text == "<script>alert(1)</script>"  # escaped by the page's template

@@ -290,6 +290,23 @@ def cmd_decide(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from intake.editors.diff import as_text, compare, revision_text, revisions
+
+    with _opened(args) as (settings, ledger):
+        sub = find(ledger, args.reference)
+    kept = revisions(settings.data_dir, sub)
+    if args.b is None and len(kept) < 2:
+        raise IntakeError(f"{sub.reference} has one revision: nothing to compare")
+    a = args.a if args.a is not None else kept[-2]
+    b = args.b if args.b is not None else kept[-1]
+    pieces = compare(revision_text(settings.data_dir, sub, a),
+                     revision_text(settings.data_dir, sub, b))
+    print(f"{sub.reference}: revision {a} → {b} ([-removed-] {{+added+}})")
+    print(as_text(pieces))
+    return 0
+
+
 def cmd_reply(args: argparse.Namespace) -> int:
     from intake.editors.reply import prepare_reply, send_reply
     from intake.mail.templates import Notices
@@ -451,6 +468,12 @@ def add_editor_commands(register: Register) -> None:
     p.add_argument("reference")
     p.add_argument("text")
     actor_option(p)
+
+    p = register("diff", cmd_diff, "compare two revisions word by word (by default the last "
+                 "two)")
+    p.add_argument("reference")
+    p.add_argument("a", type=int, nargs="?", default=None, help="the earlier revision")
+    p.add_argument("b", type=int, nargs="?", default=None, help="the later revision")
 
     p = register("reply", cmd_reply, "a free-form email to the author, in the submission's "
                  "thread (the status stays as it is)")

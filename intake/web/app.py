@@ -37,6 +37,7 @@ from intake.core.config import Settings
 from intake.core.errors import IntakeError
 from intake.core.models import AWAITING_EDITORS, Status
 from intake.editors.decisions import commit, prepare
+from intake.editors.diff import Piece, compare, revision_text, revisions
 from intake.editors.reply import prepare_reply, send_reply
 from intake.editors.workflow import (
     DECISIONS,
@@ -184,7 +185,27 @@ def create_app(settings: Settings) -> Flask:
             outbox=ledger().outbox_of(sub.id), editor=g.editor, now=datetime.now(UTC),
             editors=list(editors.values()), kinds=[k.name for k in settings.kinds],
             decisions=[a for a, d in DECISIONS.items() if _allowed(sub, d.status)],
+            revisions=revisions(settings.data_dir, sub),
             messages=get_flashed_messages())
+
+    @app.get("/s/<reference>/compare")
+    def compare_revisions(reference: str) -> Any:
+        sub = _found(ledger(), reference)
+        kept = revisions(settings.data_dir, sub)
+        a = _int(request.args.get("a", "")) if request.args.get("a") else None
+        b = _int(request.args.get("b", "")) if request.args.get("b") else None
+        pieces: list[Piece] = []
+        problem = ""
+        if len(kept) >= 2:
+            a = a if a in kept else kept[-2]
+            b = b if b in kept else kept[-1]
+            try:
+                pieces = compare(revision_text(settings.data_dir, sub, a),
+                                 revision_text(settings.data_dir, sub, b))
+            except IntakeError as exc:
+                problem = str(exc)
+        return render_template("compare.html", sub=sub, kept=kept, a=a, b=b, pieces=pieces,
+                               problem=problem, editor=g.editor)
 
     @app.get("/s/<reference>/assets/<name>")
     def asset(reference: str, name: str) -> Any:
