@@ -317,3 +317,34 @@ def test_a_comparison_shows_a_strangers_words_as_text() -> None:
     pieces = compare("Plain words here.", "Plain <script>alert(1)</script> words here.")
     assert [p.kind for p in pieces] == ["same", "added", "same"]
     assert pieces[1].text == "<script>alert(1)</script>"  # escaped by the page's template
+
+
+def test_the_thread_reads_in_order_with_quoted_text_folded(
+        desk: tuple[Flask, Path, str], cli: Cli) -> None:
+    app, config, ref = desk
+    answer = make_email("Sam <sam@uni.example.org>", f"Re: [{ref}] Received",
+                        "Thanks! One question: when will it appear?\n\n"
+                        "On Mon, 2 Nov 2026 at 09:30, Editors wrote:\n> Thank you for your "
+                        "guest post\n> <script>alert(1)</script>\n",
+                        message_id="<q@uni>", headers={"In-Reply-To": "<a@uni>"})
+    assert cli("--config", config, "ingest", eml_folder(config.parent, [answer])).code == 0
+    client = app.test_client()
+    assert _sign_in(client) == 302
+    page = client.get(f"/s/{ref}/").get_data(as_text=True)
+    thread = page.split('id="thread"')[1].split("</section>")[0]
+    first, ack, question = (thread.index("Attached."), thread.index("Received"),
+                            thread.index("when will it appear?"))
+    assert first < ack < question  # received, sent, received: in order
+    folded = thread.split("when will it appear?")[1]
+    assert "<details><summary>Quoted text</summary>" in folded
+    assert "&lt;script&gt;" in folded and "<script>" not in thread
+
+
+def test_quoted_text_is_found_in_several_languages() -> None:
+    from intake.editors.thread import split_quoted
+
+    for line in ("> earlier", "On Mon, 2 Nov 2026, Ana wrote:", "Le lun. 2 nov. 2026, Ana a "
+                 "écrit :", "El lun, 2 nov 2026, Ana escribió:", "Am Mo., 2. Nov. 2026 "
+                 "schrieb Ana <a@b>:", "Em seg., 2 de nov. de 2026, Ana escreveu:"):
+        own, quoted = split_quoted(f"My answer.\n\n{line}\n> the old text\n")
+        assert own == "My answer." and quoted.startswith(line.split(",")[0][:2]), line

@@ -39,6 +39,7 @@ from intake.core.models import AWAITING_EDITORS, Status
 from intake.editors.decisions import commit, prepare
 from intake.editors.diff import Piece, compare, revision_text, revisions
 from intake.editors.reply import prepare_reply, send_reply
+from intake.editors.thread import thread
 from intake.editors.workflow import (
     DECISIONS,
     TRANSITIONS,
@@ -186,6 +187,7 @@ def create_app(settings: Settings) -> Flask:
             editors=list(editors.values()), kinds=[k.name for k in settings.kinds],
             decisions=[a for a, d in DECISIONS.items() if _allowed(sub, d.status)],
             revisions=revisions(settings.data_dir, sub),
+            thread=thread(settings.data_dir, ledger(), sub),
             messages=get_flashed_messages())
 
     @app.get("/s/<reference>/compare")
