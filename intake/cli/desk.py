@@ -21,7 +21,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
                           "sign in to the desk")
     app = create_app(settings)
     print(f"intake desk on http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
-    waitress.serve(app, host=args.host, port=args.port, ident="intake")
+    # Behind a reverse proxy on this machine, the editor's address is the one it
+    # forwards: the limit on failed sign-ins counts addresses, not the proxy.
+    waitress.serve(app, host=args.host, port=args.port, ident="intake",
+                   trusted_proxy="127.0.0.1", trusted_proxy_headers={"x-forwarded-for"},
+                   clear_untrusted_proxy_headers=True)
     return 0
 
 
