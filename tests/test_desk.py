@@ -348,3 +348,21 @@ def test_quoted_text_is_found_in_several_languages() -> None:
                  "schrieb Ana <a@b>:", "Em seg., 2 de nov. de 2026, Ana escreveu:"):
         own, quoted = split_quoted(f"My answer.\n\n{line}\n> the old text\n")
         assert own == "My answer." and quoted.startswith(line.split(",")[0][:2]), line
+
+
+def test_the_bundle_downloads_as_one_zip_and_is_recorded(
+        desk: tuple[Flask, Path, str], cli: Cli) -> None:
+    import zipfile
+
+    app, config, ref = desk
+    client = app.test_client()
+    assert _sign_in(client) == 302
+    token = _token(client, f"/s/{ref}/")
+    response = client.post(f"/s/{ref}/export", data={"format": "all", "csrf_token": token})
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    names = set(zipfile.ZipFile(io.BytesIO(response.data)).namelist())
+    assert {f"{ref}/{ref}.md", f"{ref}/{ref}.html", f"{ref}/{ref}.docx"} <= names
+    assert any(n.startswith(f"{ref}/assets/") for n in names)
+    exported = [e for e in _json_show(cli, config, ref)["history"] if e["event"] == "exported"]
+    assert exported and exported[-1]["actor"] == "ana"

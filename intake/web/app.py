@@ -10,8 +10,11 @@ their submission's folder, and originals only as downloads.
 
 from __future__ import annotations
 
+import io
 import secrets
+import tempfile
 import time
+import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,8 +53,10 @@ from intake.editors.workflow import (
     reclassify,
     start_review,
 )
+from intake.export.bundle import Format, export_bundle
 from intake.export.html import safe_html
 from intake.ledger import Ledger, Submission
+from intake.ledger.events import EventName
 from intake.ledger.store import read_draft, write_atomic
 from intake.mail.templates import Notices, bundled_templates, templates_dir
 from intake.web.passwords import read_hashes, verify_password
@@ -208,6 +213,35 @@ def create_app(settings: Settings) -> Flask:
                 problem = str(exc)
         return render_template("compare.html", sub=sub, kept=kept, a=a, b=b, pieces=pieces,
                                problem=problem, editor=g.editor)
+
+    @app.post("/s/<reference>/export")
+    def export(reference: str) -> Any:
+        """The publication bundle (Markdown with front matter, HTML, images, and the Word
+        file with format=all) as one zip to download; recorded in the history."""
+        sub = _found(ledger(), reference)
+        if sub.purged_at or not sub.draft_dir:
+            flash(f"{reference} has no draft to export")
+            return redirect(f"/s/{reference}/")
+        formats: set[Format] = {"markdown", "docx"} if request.form.get("format") == "all" \
+            else {"markdown"}
+        with tempfile.TemporaryDirectory(prefix="intake-export-") as tmp:
+            result = export_bundle(sub, _inside(settings.data_dir, sub.draft_dir),
+                                   Path(tmp), formats)
+            archive = io.BytesIO()
+            with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+                for path in result.files:
+                    bundle.write(path, f"{reference}/{path.relative_to(result.folder)}")
+        writable = Ledger(settings.data_dir / "intake.sqlite3")
+        try:
+            with writable.transaction():
+                writable.add_event(EventName.EXPORTED, submission_id=sub.id,
+                                   actor=g.editor.id, to="the desk (download)",
+                                   formats=sorted(formats), notes=result.notes or None)
+        finally:
+            writable.close()
+        archive.seek(0)
+        return send_file(archive, as_attachment=True, download_name=f"{reference}.zip",
+                         mimetype="application/zip")
 
     @app.get("/s/<reference>/assets/<name>")
     def asset(reference: str, name: str) -> Any:
