@@ -160,17 +160,17 @@ def create_app(settings: Settings) -> Flask:
         assignee = request.args.get("assignee", "")
         search = " ".join(request.args.get("q", "").split()).lower()
         page = max(1, _int(request.args.get("page", "1")))
-        rows = ledger().submissions(statuses, kind,
-                                    assignee=assignee if assignee not in ("", "none") else None,
-                                    unassigned=assignee == "none")
-        if search:
-            rows = [r for r in rows if search in " ".join(
-                (r.reference, r.title, r.author_name, r.author_email)).lower()]
+        chosen: dict[str, Any] = {
+            "assignee": assignee if assignee not in ("", "none") else None,
+            "unassigned": assignee == "none", "search": search}
+        total = ledger().count_submissions(statuses, kind, **chosen)
+        rows = ledger().submissions(statuses, kind, limit=PAGE_SIZE,
+                                    offset=(page - 1) * PAGE_SIZE, **chosen)
         counts = ledger().status_counts()
         now = datetime.now(UTC)
         return render_template(
-            "queue.html", rows=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], total=len(rows),
-            page=page, pages=max(1, -(-len(rows) // PAGE_SIZE)), counts=counts, now=now,
+            "queue.html", rows=rows, total=total,
+            page=page, pages=max(1, -(-total // PAGE_SIZE)), counts=counts, now=now,
             statuses=[s.value for s in Status], kinds=[k.name for k in settings.kinds],
             editors=list(editors.values()), args=request.args, editor=g.editor)
 
