@@ -366,3 +366,23 @@ def test_the_bundle_downloads_as_one_zip_and_is_recorded(
     assert any(n.startswith(f"{ref}/assets/") for n in names)
     exported = [e for e in _json_show(cli, config, ref)["history"] if e["event"] == "exported"]
     assert exported and exported[-1]["actor"] == "ana"
+
+
+def test_the_queue_shows_when_an_author_wrote_after_the_editors_last_step(
+        desk: tuple[Flask, Path, str], cli: Cli) -> None:
+    app, config, ref = desk
+    client = app.test_client()
+    assert _sign_in(client) == 302
+
+    def flagged() -> bool:
+        page = client.get("/").get_data(as_text=True)
+        row = next(r for r in page.split("<tr>") if f"/s/{ref}/" in r)
+        return "author wrote" in row
+
+    assert not flagged()
+    question = make_email("Sam <sam@uni.example.org>", f"Re: [{ref}] a question",
+                          "When will it appear?", message_id="<q2@uni>")
+    assert cli("--config", config, "ingest", eml_folder(config.parent, [question])).code == 0
+    assert flagged()
+    assert cli("--config", config, "note", ref, "Answered by phone.", "--as", "ana").code == 0
+    assert not flagged()

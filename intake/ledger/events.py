@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -64,6 +65,20 @@ class Events(LedgerBase):
             "VALUES (?, ?, ?, ?, ?, ?)",
             (submission_id, message_row, now_iso(), actor, event,
              json.dumps(detail, default=str)))
+
+    def activity(self, submission_ids: Sequence[int]) -> dict[int, tuple[str, bool]]:
+        """For each submission: when anything last happened, and whether its author
+        replied or sent a new version after an editor last acted on it."""
+        if not submission_ids:
+            return {}
+        rows = self.db.execute(
+            "SELECT submission_id, MAX(at), MAX(CASE WHEN actor != 'intake' THEN at END), "
+            "MAX(CASE WHEN event IN (?, ?) THEN at END) FROM events WHERE submission_id IN "
+            "(SELECT value FROM json_each(?)) GROUP BY submission_id",
+            (EventName.REVISED.value, EventName.CORRESPONDENCE.value,
+             json.dumps(list(submission_ids))))
+        return {int(r[0]): (str(r[1]), bool(r[3] and (r[2] is None or r[3] > r[2])))
+                for r in rows.fetchall()}
 
     def events_of(self, submission_id: int) -> list[Event]:
         rows = self.db.execute("SELECT * FROM events WHERE submission_id = ? ORDER BY id",

@@ -170,6 +170,7 @@ def create_app(settings: Settings) -> Flask:
         now = datetime.now(UTC)
         return render_template(
             "queue.html", rows=rows, total=total,
+            activity=ledger().activity([r.id for r in rows]),
             page=page, pages=max(1, -(-total // PAGE_SIZE)), counts=counts, now=now,
             statuses=[s.value for s in Status], kinds=[k.name for k in settings.kinds],
             editors=list(editors.values()), args=request.args, editor=g.editor)
