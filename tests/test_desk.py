@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Iterator
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -386,3 +387,51 @@ def test_the_queue_shows_when_an_author_wrote_after_the_editors_last_step(
     assert flagged()
     assert cli("--config", config, "note", ref, "Answered by phone.", "--as", "ana").code == 0
     assert not flagged()
+
+
+def test_editors_are_emailed_at_once_about_what_they_asked_for(
+        make_config: Callable[..., Path], cli: Cli) -> None:
+    import email
+    from email import policy
+
+    config = make_config(**{
+        "editors.ana": {"name": "Ana Lima", "email": "ana@j.example.org",
+                        "follows": ["guest_post"], "notify_assigned": True},
+        "editors.ben": {"name": "Ben Okafor", "email": "ben@j.example.org"},
+        "web": {"public_url": "https://desk.example.org/"}})
+
+    def to(address: str) -> list[EmailMessage]:
+        return [m for m in (email.message_from_bytes(p.read_bytes(), policy=policy.default)
+                            for p in sorted((config.parent / "sent").glob("*.eml")))
+                if address in str(m["To"])]
+
+    first = make_email("Sam <sam@uni.example.org>", "Guest post: Night shifts", "Attached.",
+                       attachments=(("night.docx", DOCX, article_docx("Night shifts")),),
+                       message_id="<n1@uni>")
+    other = make_email("Co <co@corp.example.com>", "Sponsored article enquiry",
+                       "We would like to sponsor an article on your blog; what are your rates?",
+                       message_id="<n2@corp>")
+    assert cli("--config", config, "ingest", eml_folder(config.parent, [first, other])
+               ).code == 0
+    (new,) = to("ana@j.example.org")  # the guest post only: she follows that kind
+    assert str(new["Subject"]).startswith("[JPMS-2026-0001] New guest post: Night shifts")
+    assert new["Auto-Submitted"] == "auto-generated"
+    body = new.get_body(("plain",))
+    assert body is not None
+    assert "https://desk.example.org/s/JPMS-2026-0001/" in body.get_content()
+    assert to("ben@j.example.org") == []
+
+    assert cli("--config", config, "assign", "JPMS-2026-0001", "ana", "--as", "ben").code == 0
+    reply = make_email("Sam <sam@uni.example.org>", "Re: [JPMS-2026-0001] a question",
+                       "Can I add a photo?", message_id="<n3@uni>")
+    version = make_email("Sam <sam@uni.example.org>", "[JPMS-2026-0001] v2", "New version.",
+                         attachments=(("v2.docx", DOCX, article_docx("Night shifts", 7)),),
+                         message_id="<n4@uni>")
+    stranger = make_email("Eve <eve@x.example.net>", "Re: [JPMS-2026-0001] hello", "Hi",
+                          message_id="<n5@x>")
+    assert cli("--config", config, "ingest", eml_folder(config.parent, [reply, version,
+                                                                        stranger])).code == 0
+    subjects = sorted(str(m["Subject"]) for m in to("ana@j.example.org"))
+    assert subjects == ["[JPMS-2026-0001] New guest post: Night shifts",
+                        "[JPMS-2026-0001] Revision 2 from Sam: Night shifts",
+                        "[JPMS-2026-0001] Sam wrote: Night shifts"]  # not the stranger

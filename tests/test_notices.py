@@ -26,7 +26,8 @@ SAMPLE: dict[str, Any] = {
     "response_days": 14, "revision": 2,
     "message": "Please <script>cut</script> the second section.", "reason": "out_of_scope",
     "reason_text": "Outside our <i>scope</i>.", "editor_name": "Ben <Okafor>",
-    "since": "2026-11-22 07:00", "total": 1,
+    "since": "2026-11-22 07:00", "total": 1, "event": "reply", "link": "",
+    "detail": "When will it <script>appear</script>?",
     "sections": [{"title": "New", "items": [
         {"reference": "JPMS-2026-0042", "title": "<script>x</script>", "kind_label": "Guest post",
          "author": "Ana", "status": "queued", "assignee": "", "age_days": 1, "reason": "",

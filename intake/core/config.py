@@ -239,6 +239,11 @@ class Editor:
     id: str
     name: str = _opt("the editor's full name, as authors see it under a decision")
     email: str = _opt("the editor's address, where `intake digest` sends their summary")
+    follows: tuple[str, ...] = _opt(
+        "kinds of submission the editor is emailed about the moment one arrives", ())
+    notify_assigned: bool = _opt(
+        "whether the editor is emailed at once when the author of a submission assigned to "
+        "them replies or sends a new version", False)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -256,6 +261,9 @@ class WebSection:
         "true when editors reach the desk over HTTPS (behind a reverse proxy): the session "
         "cookie is then only ever sent over HTTPS", False)
     session_hours: int = _opt("hours an editor stays signed in without signing in again", 12)
+    public_url: str | None = _opt(
+        "the desk's address as editors reach it (https://desk.example.org), for links in "
+        "the emails editors get", None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -455,6 +463,10 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
         if not _ANSWERABLE.fullmatch(editor.email):
             ctx.fail(f"editors.{key}", "email", "an address such as ana@example.org",
                      editor.email)
+        unknown = [k for k in editor.follows if k not in {rule.name for rule in kinds}]
+        if unknown:
+            ctx.fail(f"editors.{key}", "follows",
+                     f"kinds among {', '.join(rule.name for rule in kinds)}", unknown)
         editors.append(editor)
     review = ctx.build(ReviewSection, ctx.table(data, "review"), "review")
     if review.retention_days < 1:

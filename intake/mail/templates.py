@@ -41,6 +41,8 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "problem": "", "advice": "", "findings": [], "response_days": 14, "revision": 1,
     # Decisions: the editor's own words, a rejection reason, who signs.
     "message": "", "reason": "", "reason_text": "", "editor_name": "Ben Okafor",
+    # An editor's notification: what happened, and a link to the desk when it has one.
+    "event": "new", "detail": "", "link": "",
     # The editors' digest.
     "since": "2026-11-22 07:00", "total": 1,
     "sections": [{"title": "Waiting on you", "items": [

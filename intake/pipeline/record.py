@@ -21,6 +21,7 @@ from intake.core.report import RunReport
 from intake.drafts.frontmatter import front_matter
 from intake.ledger import StoredMessage, Submission
 from intake.ledger.events import EventName
+from intake.mail.notify import notify_editors
 from intake.mail.outbox import ACK, acknowledgement_template
 from intake.pipeline.stages import (
     AboutOurMail,
@@ -153,6 +154,9 @@ def _new_submission(app: Intake, work: Work, verdict: Decided, report: RunReport
                                   answer=ACK if verdict.acknowledge else None, reason=reason,
                                   state=_FINAL.get(status, MessageState.PROCESSED))
             app.ledger.update_submission(sub_id, draft_dir=folder)
+            if status in (Status.QUEUED, Status.TRIAGE):
+                notify_editors(app.ledger, app.settings, app.notices,
+                               app.ledger.submission_by_id(sub_id), "new", stored.id)
     if status is Status.IGNORED:
         report.ignored += 1
         log.info("%s ignored: %s", reference, reason)

@@ -34,6 +34,7 @@ from intake.drafts.build import build_draft, choose_manuscript
 from intake.drafts.checks import review
 from intake.ledger import StoredMessage, Submission, address_key, now_iso
 from intake.ledger.events import EventName
+from intake.mail.notify import notify_editors
 from intake.mail.outbox import ACK
 from intake.pipeline.record import Version, commit_draft
 from intake.rules.automatic import role_sender
@@ -175,6 +176,8 @@ class Threads:
             if status is not sub.status:
                 self.ledger.add_event(EventName.STATUS_CHANGED, submission_id=sub.id,
                                       before=sub.status.value, after=status.value)
+            notify_editors(self.ledger, self.settings, self.app.notices,
+                           self.ledger.submission_by_id(sub.id), "revision", stored.id)
         report.revisions += 1
         log.info("%s: revision %d from %s", sub.reference, revision, msg.sender_email)
 
@@ -202,6 +205,9 @@ class Threads:
                                        fingerprint=msg.fingerprint,
                                        reason=f"a reply about {sub.reference}, kept as "
                                               "correspondence", submission_id=sub.id)
+            if self.may_revise(sub, msg.sender_email):  # the author wrote
+                notify_editors(self.ledger, self.settings, self.app.notices, sub, "reply",
+                               stored.id, detail=" ".join(msg.text.split())[:500])
         report.replies += 1
         if held:
             log.warning("%s: %s, kept for an editor (intake take-revision %s %d takes it)",
