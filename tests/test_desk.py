@@ -435,3 +435,24 @@ def test_editors_are_emailed_at_once_about_what_they_asked_for(
     assert subjects == ["[JPMS-2026-0001] New guest post: Night shifts",
                         "[JPMS-2026-0001] Revision 2 from Sam: Night shifts",
                         "[JPMS-2026-0001] Sam wrote: Night shifts"]  # not the stranger
+
+
+def test_privacy_flags_are_marked_where_they_are_in_the_draft(
+        make_config: Callable[..., Path], cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = make_config(**{"editors.ana": {"name": "Ana Lima", "email": "ana@j.example.org"}})
+    case = ("A memorable case from my placement. The patient, DOB 12/03/1990, was admitted "
+            "with chest pain; her record number MRN 44512378 was on every form. " * 3
+            + "What I learnt about listening. " * 60)
+    message = make_email("Sam <sam@uni.example.org>", "Guest post: a case", case,
+                         message_id="<p@uni>")
+    assert cli("--config", config, "ingest", eml_folder(config.parent, [message])).code == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert cli("--config", config, "passwd", "ana").code == 0
+    app = create_app(load_settings(config))
+    client = app.test_client()
+    assert _sign_in(client) == 302
+    page = client.get("/s/JPMS-2026-0001/").get_data(as_text=True)
+    assert "Privacy flags" in page
+    draft = page.split('<article class="draft">')[1].split("</article>")[0]
+    assert "<mark>DOB 12/03/1990</mark>" in draft
+    assert re.search(r"<mark>MRN 44512378[^<]*</mark>", draft)

@@ -59,9 +59,13 @@ class Flag:
     what: str
     where: str
     excerpt: str
+    match: str = ""  # the words flagged themselves, for showing where they are
 
     def as_dict(self) -> dict[str, str]:
-        return {"what": self.what, "where": self.where, "excerpt": self.excerpt}
+        found = {"what": self.what, "where": self.where, "excerpt": self.excerpt}
+        if self.match:
+            found["match"] = self.match
+        return found
 
     def sentence(self) -> str:
         return f"Possible patient identifier ({self.what}) in {self.where}: \"{self.excerpt}\""
@@ -100,7 +104,7 @@ def _identifiers(text: str, where: str, author_email: str) -> list[Flag]:
         for m in pattern.finditer(text):
             if what == "an e-mail address" and m.group(0).lower() == author_email.lower():
                 continue  # the author's own address, in their bio
-            found.append(Flag(what, where, _excerpt(text, m.start(), m.end())))
+            found.append(Flag(what, where, _excerpt(text, m.start(), m.end()), m.group(0)))
             taken.append(m.span())
     for m in _PHONE.finditer(text):
         digits = re.sub(r"\D", "", m.group(0))
@@ -109,13 +113,14 @@ def _identifiers(text: str, where: str, author_email: str) -> list[Flag]:
             continue
         if any(s <= m.start() < e for s, e in taken):
             continue  # already flagged as a record or insurance number
-        found.append(Flag("a phone number", where, _excerpt(text, m.start(), m.end())))
+        found.append(Flag("a phone number", where, _excerpt(text, m.start(), m.end()),
+                          m.group(0)))
     for sentence in _SENTENCE.split(text):
         if not _CLINICAL.search(sentence):
             continue
         for m in _NAMED_PATIENT.finditer(sentence):
             found.append(Flag("a name next to clinical details", where,
-                              _excerpt(sentence, m.start(), m.end())))
+                              _excerpt(sentence, m.start(), m.end()), m.group(0)))
     return found
 
 

@@ -54,7 +54,7 @@ from intake.editors.workflow import (
     start_review,
 )
 from intake.export.bundle import Format, export_bundle
-from intake.export.html import safe_html
+from intake.export.html import safe_html, with_marks
 from intake.ledger import Ledger, Submission
 from intake.ledger.events import EventName
 from intake.ledger.store import read_draft, write_atomic
@@ -184,7 +184,10 @@ def create_app(settings: Settings) -> Flask:
             path = _inside(settings.data_dir, sub.draft_dir) / "draft.md"
             if path.is_file():
                 front, body = read_draft(path)
-                body_html = safe_html(body)
+                flags = front.get("privacy")
+                body_html = with_marks(safe_html(body), [
+                    str(f.get("match", "")) for f in (flags if isinstance(flags, list) else [])
+                    if isinstance(f, dict)])
         originals = _files(settings.data_dir, sub, "original")
         return render_template(
             "submission.html", sub=sub, front=front, body_html=body_html,
