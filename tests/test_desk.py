@@ -456,3 +456,26 @@ def test_privacy_flags_are_marked_where_they_are_in_the_draft(
     draft = page.split('<article class="draft">')[1].split("</article>")[0]
     assert "<mark>DOB 12/03/1990</mark>" in draft
     assert re.search(r"<mark>MRN 44512378[^<]*</mark>", draft)
+
+
+def test_an_editor_chooses_notifications_on_the_desk(
+        desk: tuple[Flask, Path, str], cli: Cli) -> None:
+    import email
+    from email import policy
+
+    app, config, _ = desk
+    client = app.test_client()
+    assert _sign_in(client) == 302
+    token = _token(client, "/me")
+    assert client.post("/me", data={"follows": ["sponsored", "not_a_kind"],
+                                    "csrf_token": token}).status_code == 302
+    page = client.get("/me").get_data(as_text=True)
+    assert 'value="sponsored" checked' in page and 'value="guest_post" checked' not in page
+    enquiry = make_email("Co <co@corp.example.com>", "Sponsored article enquiry",
+                         "We would like to sponsor an article; what are your rates?",
+                         message_id="<s1@corp>")
+    assert cli("--config", config, "ingest", eml_folder(config.parent, [enquiry])).code == 0
+    to_ana = [m for m in (email.message_from_bytes(p.read_bytes(), policy=policy.default)
+                          for p in (config.parent / "sent").glob("*.eml"))
+              if "ana@j.example.org" in str(m["To"])]
+    assert [str(m["Subject"]).split("]")[1].strip()[:13] for m in to_ana] == ["New sponsored"]

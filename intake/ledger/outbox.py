@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -101,6 +102,22 @@ class Outbox(LedgerBase):
         cur = self.db.execute("UPDATE outbox SET body = X'' WHERE submission_id = ? AND "
                               "state != 'pending'", (submission_id,))
         return cur.rowcount
+
+    def notifications(self, editor: str) -> tuple[tuple[str, ...], bool] | None:
+        """What the editor chose on the desk (kinds followed, assigned work); None when
+        they never chose, and settings.toml decides."""
+        row = self.db.execute("SELECT follows, notify_assigned FROM notifications WHERE "
+                              "editor = ?", (editor,)).fetchone()
+        return (tuple(json.loads(row[0])), bool(row[1])) if row else None
+
+    def set_notifications(self, editor: str, follows: Sequence[str],
+                          notify_assigned: bool) -> None:
+        self.db.execute(
+            "INSERT INTO notifications (editor, follows, notify_assigned, changed_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (editor) DO UPDATE SET follows = "
+            "excluded.follows, notify_assigned = excluded.notify_assigned, "
+            "changed_at = excluded.changed_at",
+            (editor, json.dumps(list(follows)), int(notify_assigned), now_iso()))
 
     def last_digest(self, editor: str) -> str | None:
         row = self.db.execute("SELECT sent_at FROM digests WHERE editor = ?",

@@ -213,4 +213,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         PRIMARY KEY (submission_id, email)
     );
     """, _recipient_keys),
+    # 6: what each editor chose on the desk to be emailed about at once.
+    Migration("editors' notifications", """
+    CREATE TABLE notifications (
+        editor TEXT PRIMARY KEY,
+        follows TEXT NOT NULL,
+        notify_assigned INTEGER NOT NULL,
+        changed_at TEXT NOT NULL
+    );
+    """),
 )

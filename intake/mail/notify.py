@@ -17,9 +17,14 @@ TEMPLATE = "notify"
 def notify_editors(ledger: Ledger, settings: Settings, notices: Notices, sub: Submission,
                    event: Event, message_row: int, detail: str = "") -> int:
     """Queue one email to each editor who asked for this; how many were queued."""
-    wanted = [e for e in settings.editors
-              if (event == "new" and sub.kind in e.follows)
-              or (event != "new" and e.notify_assigned and sub.assignee == e.id)]
+    wanted = []
+    for editor in settings.editors:
+        # What the editor chose on the desk, else what settings.toml says.
+        follows, assigned = ledger.notifications(editor.id) or (editor.follows,
+                                                                 editor.notify_assigned)
+        if (event == "new" and sub.kind in follows) or (
+                event != "new" and assigned and sub.assignee == editor.id):
+            wanted.append(editor)
     try:
         label = settings.kind(sub.kind).label
     except KeyError:

@@ -175,6 +175,26 @@ def create_app(settings: Settings) -> Flask:
             statuses=[s.value for s in Status], kinds=[k.name for k in settings.kinds],
             editors=list(editors.values()), args=request.args, editor=g.editor)
 
+    @app.route("/me", methods=["GET", "POST"])
+    def me() -> Any:
+        """What the signed-in editor is emailed about at once."""
+        kinds = [k.name for k in settings.kinds]
+        if request.method == "POST":
+            follows = [k for k in request.form.getlist("follows") if k in kinds]
+            assigned = request.form.get("notify_assigned") == "yes"
+            writable = Ledger(settings.data_dir / "intake.sqlite3")
+            try:
+                with writable.transaction():
+                    writable.set_notifications(g.editor.id, follows, assigned)
+            finally:
+                writable.close()
+            flash("Saved.")
+            return redirect("/me")
+        chosen = ledger().notifications(g.editor.id) or (g.editor.follows,
+                                                          g.editor.notify_assigned)
+        return render_template("me.html", kinds=kinds, follows=chosen[0], assigned=chosen[1],
+                               editor=g.editor, messages=get_flashed_messages())
+
     @app.get("/s/<reference>/")
     def submission(reference: str) -> Any:
         sub = _found(ledger(), reference)
