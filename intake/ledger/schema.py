@@ -213,8 +213,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         PRIMARY KEY (submission_id, email)
     );
     """, _recipient_keys),
-    # 6: what each editor chose on the desk to be emailed about at once.
-    Migration("editors' notifications", """
+    # 6: the desk: what each editor chose to be emailed about at once, and when a
+    # submission's mail was sent (its Date, no later than it arrived).
+    Migration("the desk", """
+    ALTER TABLE submissions ADD COLUMN sent_at TEXT;
     CREATE TABLE notifications (
         editor TEXT PRIMARY KEY,
         follows TEXT NOT NULL,

@@ -36,6 +36,7 @@ class Submission:
     assignee: str | None = None
     decided_at: str | None = None
     purged_at: str | None = None
+    sent_at: str | None = None  # the mail's Date, no later than it arrived
 
     def age_days(self, now: datetime) -> int:
         """Whole days since intake received it."""
@@ -55,7 +56,7 @@ class Submission:
             "classification": self.classification.as_dict() if self.classification else {},
             "revision": self.revision,
             "assignee": self.assignee, "decided_at": self.decided_at,
-            "purged_at": self.purged_at,
+            "purged_at": self.purged_at, "sent_at": self.sent_at,
         }
 
 
@@ -64,7 +65,7 @@ class Submissions(LedgerBase):
     _UPDATABLE = frozenset({"kind", "status", "title", "word_count", "warnings",
                             "classification", "reason", "draft_dir", "revision", "assignee",
                             "decided_at", "purged_at", "author_name", "author_email",
-                            "subject", "message_id"})
+                            "subject", "message_id", "sent_at"})
 
 
     def next_reference(self, prefix: str, year: int) -> str:
@@ -250,5 +251,5 @@ def _submission(row: sqlite3.Row) -> Submission:
         reason=row["reason"],
         draft_dir=row["draft_dir"], created_at=row["created_at"],
         updated_at=row["updated_at"], revision=row["revision"], assignee=row["assignee"],
-        decided_at=row["decided_at"], purged_at=row["purged_at"])
+        decided_at=row["decided_at"], purged_at=row["purged_at"], sent_at=row["sent_at"])
 

@@ -126,6 +126,7 @@ def _new_submission(app: Intake, work: Work, verdict: Decided, report: RunReport
             warnings=list(made.warnings) if made else [],
             classification=verdict.classification,
             reason=reason, draft_dir=None)
+        app.ledger.update_submission(sub_id, sent_at=_sent_at(msg, stored.fetched_at))
         app.ledger.add_event(EventName.RECEIVED, submission_id=sub_id, message_row=stored.id,
                              origin=stored.origin, sender=msg.sender_email,
                              forwarded_by=msg.forwarded_by or None,
@@ -167,6 +168,15 @@ def _new_submission(app: Intake, work: Work, verdict: Decided, report: RunReport
         report.new += 1
         log.info("%s %s%s from %s: %s", reference, found.kind,
                  "" if found.sure else " (unsure: triage)", msg.sender_email, title)
+
+
+def _sent_at(msg: ParsedMessage, arrived: str) -> str:
+    """When the author sent it: the Date header, never later than it arrived (a wrong
+    clock or a forged date in the future is not believed)."""
+    if msg.date is None:
+        return arrived
+    sent = msg.date.isoformat(timespec="seconds")
+    return min(sent, arrived) if sent[:4] >= "1990" else arrived
 
 
 def _duplicate(app: Intake, work: Work, outcome: Duplicate, report: RunReport) -> None:
