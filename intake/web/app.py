@@ -59,9 +59,11 @@ from intake.ledger import Ledger, Submission
 from intake.ledger.events import EventName
 from intake.ledger.store import read_draft, write_atomic
 from intake.mail.templates import Notices, bundled_templates, templates_dir
-from intake.web.passwords import read_hashes, verify_password
+from intake.web.passwords import hash_password, read_hashes, verify_password
 
 PAGE_SIZE = 50
+# Checked when the editor is unknown, so that an unknown name costs the same time.
+_DECOY = hash_password(secrets.token_hex(16))
 # Failed sign-ins: after this many for one editor (or from one address) within the
 # window, signing in is refused until the window has passed.
 MAX_FAILURES = 5
@@ -129,15 +131,22 @@ def create_app(settings: Settings) -> Flask:
     def sign_in() -> Any:
         message = ""
         if request.method == "POST":
-            who = request.form.get("editor", "").strip().lower()
-            keys = (f"editor:{who}", f"address:{request.remote_addr}")
+            who = request.form.get("editor", "").strip().lower()[:64]
+            # Counted by editor (known ones only) and by address, so a stranger's guesses
+            # cannot grow this without bound.
+            keys = [f"address:{request.remote_addr}"] + ([f"editor:{who}"] if who in editors
+                                                          else [])
             now = time.monotonic()
+            for key in [k for k, times in failures.items() if now - times[-1] > FAILURE_WINDOW]:
+                del failures[key]
             recent = {k: [t for t in failures.get(k, []) if now - t < FAILURE_WINDOW]
                       for k in keys}
+            # The same work whether or not the editor exists: no telling names by time.
+            stored = read_hashes(settings.data_dir).get(who) or _DECOY
+            right = verify_password(request.form.get("password", ""), stored)
             if any(len(times) >= MAX_FAILURES for times in recent.values()):
                 message = "Too many failed sign-ins: try again in a quarter of an hour."
-            elif who in editors and verify_password(request.form.get("password", ""),
-                                                    read_hashes(settings.data_dir).get(who, "")):
+            elif who in editors and right and stored is not _DECOY:
                 cookie.clear()
                 cookie["editor"] = who
                 cookie.permanent = True
