@@ -111,3 +111,38 @@ def test_duplicates_threads_and_our_own_mail_need_the_ledger(app: Intake) -> Non
                                  "Auto-Submitted": "auto-replied"})
     outcome = run_stages(app, _work(bounce), STAGES)
     assert isinstance(outcome, AboutOurMail) and outcome.item.id == ack.id
+
+
+def _report(ack_id: str, action: str, status: str) -> bytes:
+    return (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.uni.example.org>\r\n"
+        "To: submissions@journal.example.org\r\nSubject: Delivery Status Notification\r\n"
+        f"Message-ID: <dsn-{action}@mx.uni.example.org>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="r"\r\n\r\n'
+        "--r\r\nContent-Type: text/plain\r\n\r\nThis is an automatic notice.\r\n"
+        "--r\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.uni.example.org\r\n\r\n"
+        f"Final-Recipient: rfc822; ana@uni.example.org\r\nAction: {action}\r\n"
+        f"Status: {status}\r\nDiagnostic-Code: smtp; still trying\r\n"
+        "--r\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"Message-ID: {ack_id}\r\nSubject: Received\r\n--r--\r\n").encode()
+
+
+def test_a_delay_notice_is_a_note_and_only_a_failure_is_a_bounce(app: Intake) -> None:
+    first = make_email(AUTHOR, "Guest post: on wards", ARTICLE, message_id="<d1@uni>")
+    assert app.accept(RawMessage("file", "t", first), RunReport()) is not None
+    app.process_pending(RunReport())
+    (sub,) = app.ledger.submissions(None)
+    (ack,) = app.ledger.outbox_of(sub.id)
+
+    delay = run_stages(app, _work(_report(ack.message_id, "delayed", "4.4.7")), STAGES)
+    assert isinstance(delay, AboutOurMail) and delay.delayed and not delay.bounced
+    failure = run_stages(app, _work(_report(ack.message_id, "failed", "5.1.1")), STAGES)
+    assert isinstance(failure, AboutOurMail) and failure.bounced and not failure.delayed
+
+    assert app.accept(RawMessage("file", "d", _report(ack.message_id, "delayed", "4.4.7")),
+                      RunReport()) is not None
+    app.process_pending(RunReport())
+    (after,) = app.ledger.outbox_of(sub.id)
+    assert after.state != "bounced"
+    assert [e.event for e in app.ledger.events_of(sub.id)][-1] == "delivery delayed"

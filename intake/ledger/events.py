@@ -36,6 +36,7 @@ class EventName(StrEnum):
     EMAIL_BOUNCED = "email bounced"
     DELIVERY_DEFERRED = "delivery deferred"
     DELIVERY_FAILED = "delivery failed"
+    DELIVERY_DELAYED = "delivery delayed"
     ASSIGNED = "assigned"
     UNASSIGNED = "unassigned"
     NOTED = "noted"

@@ -262,7 +262,8 @@ def _describe(app: Intake, item: Fetched, report: RunReport) -> str:
         return f"{head} already taken (the same message)"
     if isinstance(outcome, AboutOurMail):
         report.ignored += 1
-        what = "bounce of" if outcome.bounced else "automatic reply to"
+        what = ("bounce of" if outcome.bounced else "delay notice about" if outcome.delayed
+                else "automatic reply to")
         return f"{head} would note a {what} our {outcome.item.purpose} from {sender}"
     if isinstance(outcome, JoinsThread):
         report.revisions += 1

@@ -197,7 +197,11 @@ def _about_our_mail(app: Intake, work: Work, outcome: AboutOurMail,
     noted. Either on its submission, with no new reference."""
     msg, item = work.message, outcome.item
     with app.ledger.transaction():
-        if outcome.bounced:
+        if outcome.delayed:
+            app.ledger.add_event(EventName.DELIVERY_DELAYED, submission_id=item.submission_id,
+                                 message_row=work.stored.id, purpose=item.purpose,
+                                 to=item.recipient, reason=outcome.detail)
+        elif outcome.bounced:
             app.ledger.outbox_bounced(item.id, outcome.detail)
             app.ledger.add_event(EventName.EMAIL_BOUNCED, submission_id=item.submission_id,
                                  message_row=work.stored.id, purpose=item.purpose,
@@ -212,7 +216,10 @@ def _about_our_mail(app: Intake, work: Work, outcome: AboutOurMail,
                                   fingerprint=msg.fingerprint,
                                   submission_id=item.submission_id)
     report.ignored += 1
-    if outcome.bounced:
+    if outcome.delayed:
+        log.info("our %s to %s is delayed, the server still tries: %s", item.purpose,
+                 item.recipient, outcome.detail)
+    elif outcome.bounced:
         report.bounced += 1
         log.warning("our %s to %s bounced: %s (see intake show for the submission)",
                     item.purpose, item.recipient, outcome.detail)

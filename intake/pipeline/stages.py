@@ -77,6 +77,7 @@ class AboutOurMail:
     bounced: bool
     detail: str
     automatic: Automatic
+    delayed: bool = False  # a delivery report that only says "still trying"
 
 
 @dataclass(frozen=True)
@@ -242,9 +243,10 @@ def run_until(app: Intake, work: Work, stages: Sequence[Stage]) -> Outcome | Non
 
 def _about_our_mail(app: Intake, work: Work, found: Automatic) -> AboutOurMail | None:
     msg = work.message
+    delayed = False
     if found.category is Category.BOUNCE:
         bounce = read_bounce(work.data)
-        ids, detail = list(bounce.message_ids), bounce.diagnostic
+        ids, detail, delayed = list(bounce.message_ids), bounce.diagnostic, bounce.delayed
     elif found.category is Category.AUTO_REPLY:
         ids, detail = [msg.in_reply_to, *reversed(msg.references)], found.reason
     else:
@@ -252,4 +254,5 @@ def _about_our_mail(app: Intake, work: Work, found: Automatic) -> AboutOurMail |
     item = app.ledger.outbox_with_id([i for i in ids if i])
     if item is None:
         return None
-    return AboutOurMail(item, found.category is Category.BOUNCE, detail, found)
+    return AboutOurMail(item, found.category is Category.BOUNCE and not delayed, detail,
+                        found, delayed)

@@ -24,6 +24,7 @@ class Bounce:
     message_ids: tuple[str, ...]  # of the mail that could not be delivered
     recipient: str
     diagnostic: str  # the server's words, for the editor
+    delayed: bool = False  # only a delay ("Action: delayed", 4.x.x): still being retried
 
 
 def read_bounce(data: bytes) -> Bounce:
@@ -31,12 +32,14 @@ def read_bounce(data: bytes) -> Bounce:
     own_id = str(top.get("Message-ID", "")).strip()
     ids: list[str] = []
     recipient, diagnostic = "", ""
+    actions: list[str] = []
     for index, part in enumerate(top.walk()):
         if index > _MAX_PARTS:
             break
         ctype = part.get_content_type()
         if ctype == "message/delivery-status":
             recipient, diagnostic = _status(part) or (recipient, diagnostic)
+            actions.extend(_actions(part))
         elif ctype == "message/rfc822":
             payload = part.get_payload()
             inner = payload[0] if isinstance(payload, list) and payload else None
@@ -60,7 +63,24 @@ def read_bounce(data: bytes) -> Bounce:
     if in_reply_to:
         ids.append(in_reply_to)
     found = tuple(dict.fromkeys(i for i in ids if i and i != own_id))
-    return Bounce(found, recipient, diagnostic or "the server gave no reason")
+    # A failure is a bounce; a report whose every recipient is only delayed (or was
+    # delivered, relayed) is a note: the mail may still arrive.
+    delayed = "delayed" in actions and "failed" not in actions
+    return Bounce(found, recipient, diagnostic or "the server gave no reason", delayed)
+
+
+def _actions(part: Message) -> list[str]:
+    payload = part.get_payload()
+    groups = payload if isinstance(payload, list) else []
+    found = []
+    for group in groups:
+        if isinstance(group, Message) and group.get("Action"):
+            action = str(group.get("Action", "")).strip().lower()
+            status = str(group.get("Status", "")).strip()
+            found.append("delayed" if action == "delayed" or (
+                action not in ("failed", "delivered", "relayed", "expanded")
+                and status.startswith("4.")) else action)
+    return found
 
 
 def _status(part: Message) -> tuple[str, str] | None:
