@@ -146,3 +146,18 @@ def test_a_delay_notice_is_a_note_and_only_a_failure_is_a_bounce(app: Intake) ->
     (after,) = app.ledger.outbox_of(sub.id)
     assert after.state != "bounced"
     assert [e.event for e in app.ledger.events_of(sub.id)][-1] == "delivery delayed"
+
+
+def test_an_empty_return_path_hides_no_submission_and_is_never_answered(app: Intake) -> None:
+    from intake.demo.samples import DOCX, article_docx
+
+    manuscript = b"Return-Path: <>\r\n" + make_email(
+        AUTHOR, "Guest post: a case", "My article is attached.", message_id="<rp@uni>",
+        attachments=(("case.docx", DOCX, article_docx("A case")),))
+    outcome = app.assess(parse_message(manuscript))
+    assert isinstance(outcome, Decided) and outcome.status is Status.QUEUED
+    assert not outcome.acknowledge and "empty Return-Path" in str(outcome.quiet_reason)
+
+    notice = b"Return-Path: <>\r\n" + make_email(AUTHOR, "Your message", "Thank you.")
+    outcome = app.assess(parse_message(notice))
+    assert isinstance(outcome, Decided) and outcome.status is Status.IGNORED

@@ -125,10 +125,21 @@ def _auto_submitted(msg: ParsedMessage, _: frozenset[str]) -> Automatic | None:
 
 
 def _empty_return_path(msg: ParsedMessage, _: frozenset[str]) -> Automatic | None:
-    if "return-path" in msg.headers and msg.headers["return-path"].strip() in {"<>", ""}:
+    # Not a verdict on its own: a person's manuscript can arrive so (a UTF-8 envelope
+    # sender stored that way); then it is drafted, and never answered (no_answer).
+    if _null_sender(msg) and not _carries_document(msg):
         return Automatic(_bounce_or(msg, Category.AUTO_REPLY),
                          "empty Return-Path (a bounce or automatic notice)")
     return None
+
+
+def _null_sender(msg: ParsedMessage) -> bool:
+    return "return-path" in msg.headers and msg.headers["return-path"].strip() in {"<>", ""}
+
+
+def _carries_document(msg: ParsedMessage) -> bool:
+    return msg.content_type != "multipart/report" and any(
+        a.file_type.is_document and not a.inline for a in msg.attachments)
 
 
 def _autoreply_headers(msg: ParsedMessage, _: frozenset[str]) -> Automatic | None:
@@ -206,6 +217,10 @@ def detect(msg: ParsedMessage, own_addresses: frozenset[str]) -> Automatic | Non
 
 def role_sender(msg: ParsedMessage) -> str | None:
     """Why the sender should not get an automatic answer though a person may have written."""
+    if _null_sender(msg):
+        return ("the message came with an empty Return-Path, as automatic mail does: an "
+                "automatic answer could loop or bounce, so none was sent; an editor may "
+                "reply by hand")
     local = msg.sender_email.partition("@")[0]
     if local and _ROLE_LOCALPARTS.match(local):
         return (f"{msg.sender_email} is a role address (often a ticket system that answers "
