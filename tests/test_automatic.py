@@ -99,7 +99,15 @@ def test_lists_automatic_senders_and_our_own(headers: dict[str, str], sender: st
 
 
 def test_role_addresses_and_the_deny_list() -> None:
-    assert role_sender(parse_message(make_email("info@agency.example", "Hi", "x")))
+    assert role_sender(parse_message(make_email("support@agency.example", "Hi", "x")))
+    assert role_sender(parse_message(make_email("info@desk.example", "[Ticket #4821] Hi",
+                                                "Please type your reply above this line")))
+    assert role_sender(parse_message(make_email("info@desk.example", "Hi", "x",
+                                                headers={"X-Zendesk-From-Account-Id": "9"})))
+    for company in ("info@agency.example", "marketing@brand.example",
+                    "partnerships@brand.example", "outreach@seo.example"):
+        assert role_sender(parse_message(make_email(company, "Sponsored post", "Rates?"))
+                           ) is None, company
     assert role_sender(parse_message(make_email("ana@uni.example", "Hi", "x"))) is None
     deny = ("spam@bad.example", "seo-agency.example")
     assert denied("SPAM@bad.example", deny) == "spam@bad.example"
@@ -228,7 +236,7 @@ def test_deny_list_and_role_addresses(
     config = make_config(smtp=smtp.settings(),
                          triage={"deny": ["pest@uni.example", "seo-links.example"]})
     messages = [_guest("pest@uni.example", 1), _guest("mark@mail.seo-links.example", 2),
-                make_email("info@agency.example", "Sponsored article enquiry",
+                make_email("support@agency.example", "Sponsored article enquiry",
                            "We would like to publish a sponsored article. Your rates?",
                            message_id="<role@x>")]
     result = cli("--config", config, "ingest", eml_folder(tmp_path, messages))
@@ -238,11 +246,11 @@ def test_deny_list_and_role_addresses(
     rows = {r["author_email"]: r for r in _queue(cli, config)}
     assert "deny list ([triage] deny: pest@uni.example)" in rows["pest@uni.example"]["reason"]
     assert "seo-links.example" in rows["mark@mail.seo-links.example"]["reason"]
-    role = rows["info@agency.example"]
+    role = rows["support@agency.example"]
     assert role["status"] == "queued" and role["kind"] == "sponsored"
     quiet = [e for e in _history(cli, config, role["reference"])
              if e["event"] == "not answered automatically"]
-    assert quiet and "role address" in quiet[0]["reason"]
+    assert quiet and "help desk" in quiet[0]["reason"]
 
 
 # -- web forms and relays ---------------------------------------------------------------

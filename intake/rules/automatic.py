@@ -46,6 +46,20 @@ _ROLE_LOCALPARTS = re.compile(
     r"security|press|media|careers|jobs|hr|reception)([+].*)?$",
     re.IGNORECASE,
 )
+# Role addresses that are usually a help desk's queue, which answers whatever it gets.
+_TICKET_LOCALPARTS = re.compile(
+    r"^(support|help|helpdesk|service|servicedesk|customerservice|customer-service|"
+    r"tickets?|billing|accounts|abuse|security|webmaster|hostmaster|admin|administrator)"
+    r"([+].*)?$", re.IGNORECASE)
+# What a ticket system's mail carries: its own headers, or its wording.
+_TICKET_HEADERS = ("x-ticket-id", "x-zendesk-from-account-id", "x-freshdesk-ticket-id",
+                   "x-helpscout-conversation-id", "x-otrs-loop", "x-rt-ticket",
+                   "rt-ticket", "x-request-tracker", "x-servicedesk", "x-jira-fingerprint")
+_TICKET_WORDS = re.compile(
+    r"\b(ticket|case|request|incident)\s?(#|no\.?|number)\s?:?\s?\d{2,}|"
+    r"type your reply above this line|do not (reply|write) below this line|"
+    r"your (request|ticket|case) (has been|was) (received|created|logged|opened)",
+    re.IGNORECASE)
 # Senders that send on a person's behalf and name that person in Reply-To: web forms
 # (WordPress sends as wordpress@ unless told otherwise), no-reply relays. Not the
 # senders of delivery failures (mailer-daemon, postmaster, bounces).
@@ -221,10 +235,16 @@ def role_sender(msg: ParsedMessage) -> str | None:
         return ("the message came with an empty Return-Path, as automatic mail does: an "
                 "automatic answer could loop or bounce, so none was sent; an editor may "
                 "reply by hand")
+    # Companies write from marketing@, info@, partnerships@: they are answered, unless
+    # the address or the message is a help desk's, which would answer back (the loop
+    # protections stop a conversation between robots in any case).
     local = msg.sender_email.partition("@")[0]
-    if local and _ROLE_LOCALPARTS.match(local):
-        return (f"{msg.sender_email} is a role address (often a ticket system that answers "
-                "back): not answered automatically; an editor may reply by hand")
+    if local and _ROLE_LOCALPARTS.match(local) and (
+            _TICKET_LOCALPARTS.match(local)
+            or any(h in msg.headers for h in _TICKET_HEADERS)
+            or _TICKET_WORDS.search(f"{msg.subject}\n{msg.text[:5000]}")):
+        return (f"{msg.sender_email} looks like a help desk's address (a ticket system that "
+                "answers back): not answered automatically; an editor may reply by hand")
     return None
 
 
