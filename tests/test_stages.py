@@ -161,3 +161,20 @@ def test_an_empty_return_path_hides_no_submission_and_is_never_answered(app: Int
     notice = b"Return-Path: <>\r\n" + make_email(AUTHOR, "Your message", "Thank you.")
     outcome = app.assess(parse_message(notice))
     assert isinstance(outcome, Decided) and outcome.status is Status.IGNORED
+
+
+def test_a_shared_document_reaches_its_author_with_the_link_for_the_editor(
+        app: Intake) -> None:
+    link = "https://docs.google.com/document/d/1AbCdEf/edit?usp=sharing"
+    share = make_email("Ana Lima (via Google Docs) <drive-shares-dm-noreply@google.com>",
+                       'Document shared with you: "Nights on the ward"',
+                       f"Ana Lima shared a document with you.\n\nNights on the ward\n{link}\n"
+                       "Please consider it as a guest post for the blog.",
+                       headers={"Reply-To": AUTHOR})
+    work = _work(share)
+    outcome = run_stages(app, work, STAGES)
+    assert isinstance(outcome, Decided) and outcome.draft is not None
+    assert work.message.sender_email == "ana@uni.example.org"  # answered, not no-reply
+    assert outcome.acknowledge
+    assert any(link in w for w in outcome.draft.warnings)
+    assert "attach the file itself" in str(outcome.draft.advice)

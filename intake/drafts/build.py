@@ -93,6 +93,13 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> 
     missing = False
     if manuscript is None:
         markdown = _body_markdown(msg.text)
+        shared = shared_links(f"{msg.text}\n{msg.html}")
+        if shared:
+            warnings.append("The manuscript seems to be shared as a link, which intake never "
+                            "opens: " + ", ".join(shared[:5]) + ". Open it yourself, or ask "
+                            "the author for the file.")
+            advice = ("We do not open shared links (Google Docs, OneDrive, Dropbox…): "
+                      "please attach the file itself, as a .docx or a PDF.")
         if rule.needs_manuscript and body_words < settings.min_body_words:
             missing = True
             warnings.append(f"No manuscript: nothing is attached and the message has only "
@@ -175,6 +182,22 @@ _DOCUMENT_FORMATS = frozenset({FileType.DOCX, FileType.ZIP, FileType.ODT, FileTy
                                FileType.RTF, FileType.OLE})
 _SEND_AGAIN = ("Please send the article again as an ordinary .docx file or a PDF with its "
                "text (not a scan).")
+
+
+# Where people share a document instead of attaching it.
+_SHARED = re.compile(
+    r"https?://(?:docs\.google\.com/(?:document|file|presentation)/[^\s<>\"')\]]{1,300}|"
+    r"drive\.google\.com/[^\s<>\"')\]]{1,300}|(?:[\w-]+\.)?sharepoint\.com/[^\s<>\"')\]]"
+    r"{1,300}|onedrive\.live\.com/[^\s<>\"')\]]{1,300}|1drv\.ms/[^\s<>\"')\]]{1,300}|"
+    r"(?:www\.)?dropbox\.com/[^\s<>\"')\]]{1,300}|(?:www\.)?icloud\.com/(?:pages|iclouddrive)/"
+    r"[^\s<>\"')\]]{1,300}|(?:app\.)?box\.com/s/[^\s<>\"')\]]{1,300}|"
+    r"(?:www\.)?wetransfer\.com/[^\s<>\"')\]]{1,300}|we\.tl/[^\s<>\"')\]]{1,300})",
+    re.IGNORECASE)
+
+
+def shared_links(text: str) -> list[str]:
+    """Links to a shared document in a message, in order, each once."""
+    return list(dict.fromkeys(m.group(0) for m in _SHARED.finditer(text[:200_000])))
 
 
 def _nothing_read(manuscript: Attachment, converted: Converted) -> str | None:

@@ -64,7 +64,8 @@ _TICKET_WORDS = re.compile(
 # (WordPress sends as wordpress@ unless told otherwise), no-reply relays. Not the
 # senders of delivery failures (mailer-daemon, postmaster, bounces).
 _RELAY_LOCALPARTS = re.compile(
-    r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|notifications?|notify|"
+    r"^(([a-z0-9]+[-_.])*(no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply)"
+    r"([-_.][a-z0-9]+)*|notifications?|notify|"
     r"wordpress|wp|forms?|web[-_.]?forms?|formmail|form[-_.]?submissions?|www[-_.]?data|"
     r"nobody|website|web)([+].*)?$",
     re.IGNORECASE,
