@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import json
 import sqlite3
 from collections.abc import Callable
 from email import policy
@@ -122,3 +123,45 @@ def test_temporary_refusal_is_retried_and_permanent_one_fails(
     assert _outbox(config)[1][1] == "failed"
     shown = cli("--config", config, "show", "JPMS-2026-0002")
     assert "delivery failed" in shown.out and "550" in shown.out
+
+
+@pytest.mark.parametrize("utf8", [True, False])
+def test_an_internationalised_author_is_answered_over_smtputf8_or_told_why_not(
+        utf8: bool, tmp_path: Path, make_config: Callable[..., Path],
+        cli: Callable[..., CliResult]) -> None:
+    """RFC 6531: jdöe@mächine.example is queued, never quarantined; answered where the
+    server offers SMTPUTF8, and otherwise the history says why no answer went out."""
+    from aiosmtpd.controller import Controller
+
+    from tests.conftest import SinkHandler, eml_folder, free_port
+
+    handler = SinkHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, enable_SMTPUTF8=utf8)
+    controller.start()
+    try:
+        config = make_config(smtp={"host": "127.0.0.1", "port": port, "security": "plain",
+                                   "timeout": 5})
+        # As a client that speaks SMTPUTF8 writes it: the address raw, in UTF-8.
+        message = make_email("Placeholder <placeholder@example.org>",
+                             "Guest post: Nachtdienst", "Anbei mein Artikel.",
+                             message_id="<utf8@example.org>",
+                             attachments=(("artikel.docx", DOCX, article_docx("Nachtdienst")),)
+                             ).replace(b"Placeholder <placeholder@example.org>",
+                                       "Jürgen Döe <jdöe@mächine.example>".encode())
+        result = cli("--config", config, "ingest", eml_folder(tmp_path, [message]))
+        assert result.code == (0 if utf8 else 1), result.err
+        rows = [json.loads(line) for line in
+                cli("--config", config, "queue", "--json").out.splitlines()]
+        assert [r["status"] for r in rows] == ["queued"]
+        if utf8:
+            (received,) = handler.messages
+            assert received.rcpt_tos == ["jdöe@mächine.example"]
+            assert "jdöe@mächine.example" in received.data.decode("utf-8")
+        else:
+            assert handler.messages == []
+            shown = json.loads(cli("--config", config, "show", rows[0]["reference"],
+                                   "--json").out)
+            assert "SMTPUTF8" in shown["outbox"][0]["error"]
+    finally:
+        controller.stop()

@@ -116,8 +116,21 @@ class SmtpTransport:
 
     def send(self, item: OutboxItem) -> None:
         assert self.smtp is not None, "use the transport as a context manager"
+        options: list[str] = []
+        if not item.recipient.isascii():
+            try:
+                self.smtp.ehlo_or_helo_if_needed()  # what the server offers is known after
+            except (OSError, smtplib.SMTPException) as exc:
+                raise TransportUnavailable(f"{self._where()}: {describe(exc)}") from exc
+            if not self.smtp.has_extn("smtputf8"):
+                raise DeliveryError(f"{item.recipient} is an internationalised address, and "
+                                    f"{self._where()} does not offer SMTPUTF8 (RFC 6531), "
+                                    "which sending to it needs: answer this author by hand",
+                                    temporary=False)
+            options = ["SMTPUTF8"]
         try:
-            refused = self.smtp.sendmail(self.envelope_from, [item.recipient], item.body)
+            refused = self.smtp.sendmail(self.envelope_from, [item.recipient], item.body,
+                                         mail_options=options)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             raise DeliveryError(f"{code} {_text(text)}", temporary=400 <= code < 500) from exc

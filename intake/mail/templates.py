@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime, make_msgid
 from importlib import resources
 from pathlib import Path
@@ -188,7 +188,9 @@ class Notices:
         digest ("auto-generated"), or with None an editor's decision, which a person
         chose to send."""
         sender = sender_address(self.settings)
-        msg = EmailMessage(policy=SMTP)
+        # An address in UTF-8 (RFC 6531) can only be written as UTF-8: such an email is
+        # sent only to a server that offers SMTPUTF8 (mail/smtp.py).
+        msg = EmailMessage(policy=SMTP if to_email.isascii() else SMTPUTF8)
         msg["From"] = sender
         msg["To"] = _address(to_name, to_email)
         if self.settings.smtp.reply_to:

@@ -30,8 +30,9 @@ from intake.rules.kinds import classify
 if TYPE_CHECKING:
     from intake.pipeline.run import Intake
 
-# An address we can write back to: no display name, no group syntax, no UTF-8 (yet).
-ANSWERABLE = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+# An address we can write back to: no display name, no group syntax; in UTF-8 too
+# (RFC 6531: sent where the server offers SMTPUTF8).
+ANSWERABLE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(\.[\w-]+)+")
 
 
 @dataclass
