@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +43,17 @@ def served(make_config: Callable[..., Path], cli: Callable[..., CliResult],
     assert cli("--config", config, "ingest", folder).code == 0
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert cli("--config", config, "passwd", "ana").code == 0
+    with _serving(config) as url:
+        yield url
+
+
+@contextmanager
+def _serving(config: Path) -> Iterator[str]:
+    """`intake serve` on a free port of 127.0.0.1, until the block ends."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "intake", "--config", str(config), "serve", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=os.environ.copy())
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -153,73 +161,58 @@ def test_a_submissions_whole_life_in_the_browser_with_real_mail(
     poll()
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert cli("--config", config, "passwd", "ana").code == 0
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "intake", "--config", str(config), "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{url}/sign-in", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        with sync_playwright() as playwright:
-            browser = _browser(playwright)
-            page = browser.new_page()
-            page.goto(url + "/sign-in")
-            page.fill("#editor", "ana")
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
-            page.fill("#q", "night")
-            page.click("button:has-text('Show')")
-            page.click("tr:has-text('Night shifts') a")
-            page.wait_for_url("**/s/*/")
-            submission = page.url
-            assert page.evaluate("Array.from(document.images).every(i => i.naturalWidth > 0)")
+    with _serving(config) as url, sync_playwright() as playwright:
+        browser = _browser(playwright)
+        page = browser.new_page()
+        page.goto(url + "/sign-in")
+        page.fill("#editor", "ana")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.fill("#q", "night")
+        page.click("button:has-text('Show')")
+        page.click("tr:has-text('Night shifts') a")
+        page.wait_for_url("**/s/*/")
+        submission = page.url
+        assert page.evaluate("Array.from(document.images).every(i => i.naturalWidth > 0)")
 
-            page.click("a.button:has-text('Reply to the author')")
-            page.fill("#message", "Could you add a photo credit?")
-            page.click("button:has-text('Send')")
-            page.wait_for_url(submission)
-            page.click("text=Take into review")
-            page.click("a.button:has-text('Request changes')")
-            page.fill("#message", "Please add two references.")
-            page.click("button:has-text('Preview')")
-            page.click("button:has-text('Send')")
-            page.wait_for_url(submission)
-            poll()  # the reply and the request go out
-            subjects = [str(m["Subject"]) for m in sent()]
-            assert len(subjects) == 3 and "Changes requested" in subjects[2]
-
-            request = sent()[2]
-            imap.append(make_email(
-                "Sam <sam@uni.example.org>", f"Re: {request['Subject']}", "Here it is.",
-                message_id="<life2@uni>",
-                headers={"In-Reply-To": str(request["Message-ID"])},
-                attachments=(("night-v2.docx", DOCX, article_docx("Night shifts", 8)),)))
-            poll()  # the revision arrives, and its acknowledgement goes out
-            page.goto(submission)
-            assert "revision 2" in page.inner_text("#draft")
-            page.click("text=Compare revisions")
-            assert page.locator(".diff ins").count() >= 1
-
-            page.goto(submission)
-            page.click("text=Take into review")
-            page.click("a.button:has-text('Accept')")
-            page.fill("#message", "Lovely work.")
-            page.click("button:has-text('Send')")
-            page.wait_for_url(submission)
-            assert "accepted" in page.inner_text("dl.facts")
-            with page.expect_download() as download:
-                page.click("button:has-text('Download the bundle')")
-            assert download.value.suggested_filename.endswith(".zip")
-            browser.close()
-        poll()
+        page.click("a.button:has-text('Reply to the author')")
+        page.fill("#message", "Could you add a photo credit?")
+        page.click("button:has-text('Send')")
+        page.wait_for_url(submission)
+        page.click("text=Take into review")
+        page.click("a.button:has-text('Request changes')")
+        page.fill("#message", "Please add two references.")
+        page.click("button:has-text('Preview')")
+        page.click("button:has-text('Send')")
+        page.wait_for_url(submission)
+        poll()  # the reply and the request go out
         subjects = [str(m["Subject"]) for m in sent()]
-        assert len(subjects) == 5 and "Accepted" in subjects[-1]
-        assert len(set(subjects)) == 5  # each email once
-    finally:
-        server.terminate()
-        server.wait(10)
+        assert len(subjects) == 3 and "Changes requested" in subjects[2]
+
+        request = sent()[2]
+        imap.append(make_email(
+            "Sam <sam@uni.example.org>", f"Re: {request['Subject']}", "Here it is.",
+            message_id="<life2@uni>",
+            headers={"In-Reply-To": str(request["Message-ID"])},
+            attachments=(("night-v2.docx", DOCX, article_docx("Night shifts", 8)),)))
+        poll()  # the revision arrives, and its acknowledgement goes out
+        page.goto(submission)
+        assert "revision 2" in page.inner_text("#draft")
+        page.click("text=Compare revisions")
+        assert page.locator(".diff ins").count() >= 1
+
+        page.goto(submission)
+        page.click("text=Take into review")
+        page.click("a.button:has-text('Accept')")
+        page.fill("#message", "Lovely work.")
+        page.click("button:has-text('Send')")
+        page.wait_for_url(submission)
+        assert "accepted" in page.inner_text("dl.facts")
+        with page.expect_download() as download:
+            page.click("button:has-text('Download the bundle')")
+        assert download.value.suggested_filename.endswith(".zip")
+        browser.close()
+    poll()
+    subjects = [str(m["Subject"]) for m in sent()]
+    assert len(subjects) == 5 and "Accepted" in subjects[-1]
+    assert len(set(subjects)) == 5  # each email once
