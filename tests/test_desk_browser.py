@@ -133,7 +133,7 @@ def test_an_editor_signs_in_reads_a_draft_with_its_image_and_no_script_runs(
 
 def test_a_submissions_whole_life_in_the_browser_with_real_mail(
         imap: Any, smtp_factory: Callable[..., Any], make_config: Callable[..., Path],
-        cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch) -> None:
     """The cron run (Dovecot in, aiosmtpd out) and the desk on one data folder: read the
     draft, reply, request changes, see the author's revision arrive, compare, accept,
     export; every email goes out once."""
