@@ -91,11 +91,6 @@ class Outbox(LedgerBase):
                               "AND created_at >= ?", (address_key(recipient), since)).fetchone()
         return int(row[0])
 
-    def emails_queued_since(self, since: str) -> int:
-        row = self.db.execute("SELECT COUNT(*) FROM outbox WHERE created_at >= ?",
-                              (since,)).fetchone()
-        return int(row[0])
-
     def forget_bodies(self, submission_id: int) -> int:
         """Blank the bodies of a submission's delivered or given-up emails (they quote the
         author); the rows stay, so the history still says what was sent when."""

@@ -15,7 +15,8 @@ import secrets
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,15 @@ def create_app(settings: Settings) -> Flask:
         if ledger is not None:
             ledger.close()
 
+    @contextmanager
+    def changing() -> Iterator[Ledger]:
+        """The ledger opened for one change (pages read through a read-only one)."""
+        writable = Ledger(settings.data_dir / "intake.sqlite3")
+        try:
+            yield writable
+        finally:
+            writable.close()
+
     def ledger() -> Ledger:
         if g.get("ledger") is None:
             g.ledger = Ledger(settings.data_dir / "intake.sqlite3", readonly=True)
@@ -191,12 +201,8 @@ def create_app(settings: Settings) -> Flask:
         if request.method == "POST":
             follows = [k for k in request.form.getlist("follows") if k in kinds]
             assigned = request.form.get("notify_assigned") == "yes"
-            writable = Ledger(settings.data_dir / "intake.sqlite3")
-            try:
-                with writable.transaction():
-                    writable.set_notifications(g.editor.id, follows, assigned)
-            finally:
-                writable.close()
+            with changing() as writable, writable.transaction():
+                writable.set_notifications(g.editor.id, follows, assigned)
             flash("Saved.")
             return redirect("/me")
         chosen = ledger().notifications(g.editor.id) or (g.editor.follows,
@@ -264,14 +270,10 @@ def create_app(settings: Settings) -> Flask:
             with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
                 for path in result.files:
                     bundle.write(path, f"{reference}/{path.relative_to(result.folder)}")
-        writable = Ledger(settings.data_dir / "intake.sqlite3")
-        try:
-            with writable.transaction():
-                writable.add_event(EventName.EXPORTED, submission_id=sub.id,
-                                   actor=g.editor.id, to="the desk (download)",
-                                   formats=sorted(formats), notes=result.notes or None)
-        finally:
-            writable.close()
+        with changing() as writable, writable.transaction():
+            writable.add_event(EventName.EXPORTED, submission_id=sub.id, actor=g.editor.id,
+                               to="the desk (download)", formats=sorted(formats),
+                               notes=result.notes or None)
         archive.seek(0)
         return send_file(archive, as_attachment=True, download_name=f"{reference}.zip",
                          mimetype="application/zip")
@@ -289,13 +291,11 @@ def create_app(settings: Settings) -> Flask:
     def act(reference: str, step: Callable[[Ledger, Actor], object]) -> Any:
         """Run one editor's step as the signed-in editor; what went wrong (a step not
         allowed, another editor first) is said on the submission's page."""
-        writable = Ledger(settings.data_dir / "intake.sqlite3")
         try:
-            step(writable, actor_for(settings, g.editor.id))
+            with changing() as writable:
+                step(writable, actor_for(settings, g.editor.id))
         except IntakeError as exc:
             flash(str(exc))
-        finally:
-            writable.close()
         return redirect(f"/s/{reference}/")
 
     @app.post("/s/<reference>/assign")
@@ -323,22 +323,20 @@ def create_app(settings: Settings) -> Flask:
         """A free-form email to the author: shown before it is queued, like a decision."""
         message = request.form.get("message", "")
         prepared = None
-        writable = Ledger(settings.data_dir / "intake.sqlite3")
         try:
-            sub = _found(writable, reference)
-            if request.method == "POST" and message.strip():
-                prepared = prepare_reply(writable, settings, Notices(settings), reference,
-                                         actor_for(settings, g.editor.id), message)
-                if request.form.get("send") == "yes":
-                    send_reply(writable, prepared)
-                    flash(f"Your reply to {sub.author_email} is queued and goes out with "
-                          "the next run.")
-                    return redirect(f"/s/{reference}/")
+            with changing() as writable:
+                sub = _found(writable, reference)
+                if request.method == "POST" and message.strip():
+                    prepared = prepare_reply(writable, settings, Notices(settings), reference,
+                                             actor_for(settings, g.editor.id), message)
+                    if request.form.get("send") == "yes":
+                        send_reply(writable, prepared)
+                        flash(f"Your reply to {sub.author_email} is queued and goes out "
+                              "with the next run.")
+                        return redirect(f"/s/{reference}/")
         except IntakeError as exc:
             flash(str(exc))
             return redirect(f"/s/{reference}/")
-        finally:
-            writable.close()
         return render_template("reply.html", sub=sub, prepared=prepared, message=message,
                                editor=g.editor)
 
@@ -350,21 +348,19 @@ def create_app(settings: Settings) -> Flask:
             abort(404)
         message = request.form.get("message", "")
         reason = request.form.get("reason") or None
-        writable = Ledger(settings.data_dir / "intake.sqlite3")
         try:
-            prepared = prepare(writable, settings, Notices(settings), reference, action,
-                               actor_for(settings, g.editor.id), message=message,
-                               reason=reason)
-            if request.method == "POST" and request.form.get("send") == "yes":
-                commit(writable, settings, prepared)
-                flash(f"{reference} {prepared.decision.done}; the email is queued and goes "
-                      "out with the next run.")
-                return redirect(f"/s/{reference}/")
+            with changing() as writable:
+                prepared = prepare(writable, settings, Notices(settings), reference, action,
+                                   actor_for(settings, g.editor.id), message=message,
+                                   reason=reason)
+                if request.method == "POST" and request.form.get("send") == "yes":
+                    commit(writable, settings, prepared)
+                    flash(f"{reference} {prepared.decision.done}; the email is queued and "
+                          "goes out with the next run.")
+                    return redirect(f"/s/{reference}/")
         except IntakeError as exc:
             flash(str(exc))
             return redirect(f"/s/{reference}/")
-        finally:
-            writable.close()
         return render_template("decide.html", prepared=prepared, action=action,
                                message=message, reason=reason, reasons=settings.reasons,
                                editor=g.editor)
