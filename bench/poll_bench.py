@@ -54,6 +54,20 @@ def submissions(n: int) -> list[bytes]:
             for i in range(n)]
 
 
+def large_submission(megabytes: int) -> bytes:
+    """One guest post whose .docx carries a photo-sized blob of ~`megabytes` MB (stored,
+    not deflated, so the email is as large as an author's real one)."""
+    import io
+    import zipfile
+    buffer = io.BytesIO(article_docx("A long article with large figures", paragraphs=44))
+    with zipfile.ZipFile(buffer, "a") as package:
+        package.writestr(zipfile.ZipInfo("word/media/figure-raw.bin"),
+                         os.urandom(megabytes * 1024 * 1024), zipfile.ZIP_STORED)
+    return make_email("Large Author <large@uni.example>", "Guest post with figures",
+                      "Please find attached my guest post.", message_id="<large@uni.example>",
+                      attachments=(("large.docx", DOCX, buffer.getvalue()),))
+
+
 def small_messages(n: int) -> list[bytes]:
     return [f"From: a{i}@x.example\r\nSubject: old {i}\r\nMessage-ID: <o{i}@x>\r\n\r\nold\r\n"
             .encode() for i in range(n)]
@@ -167,6 +181,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--idle", default="1000,100000")
+    parser.add_argument("--large-mb", type=int, default=21,
+                        help="size of the .docx in the one-large-message run (0: skip)")
     args = parser.parse_args()
     env = {**os.environ, "BENCH_IMAP_PASSWORD": PASSWORD}
     server = Dovecot.start(trustme.CA())
@@ -177,23 +193,24 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="intake-bench-"))
     try:
         print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-        mail = submissions(args.n)
-        size = sum(len(m) for m in mail) / len(mail) / 1024
-        seed_maildir(server, "e2e", mail)
-        print(f"seeded {args.n} submissions of {size:.0f} KiB each")
+        if args.n:
+            mail = submissions(args.n)
+            size = sum(len(m) for m in mail) / len(mail) / 1024
+            seed_maildir(server, "e2e", mail)
+            print(f"seeded {args.n} submissions of {size:.0f} KiB each")
 
-        floor_s, floor_mb, floor_out = run_measured(
-            [PY, "-c", FLOOR, str(server.port), "e2e", PASSWORD], env)
-        assert int(floor_out) == args.n, floor_out
-        config = settings(work / "e2e", server.port, smtp_port, "e2e")
-        poll_s, poll_mb, poll_out = run_measured(
-            [PY, "-c", INTAKE, "-q", "--config", str(config), "poll"], env)
-        assert len(sink.messages) == args.n, (len(sink.messages), poll_out)
-        print(f"floor (raw BODY.PEEK[] fetch + document XML parse): {floor_s:6.2f} s  "
-              f"{args.n / floor_s:7.1f} msg/s  peak {floor_mb:6.1f} MiB")
-        print(f"intake poll (fetch, draft, acknowledge by SMTP):    {poll_s:6.2f} s  "
-              f"{args.n / poll_s:7.1f} msg/s  peak {poll_mb:6.1f} MiB  "
-              f"({poll_s / floor_s:.1f}x the floor)")
+            floor_s, floor_mb, floor_out = run_measured(
+                [PY, "-c", FLOOR, str(server.port), "e2e", PASSWORD], env)
+            assert int(floor_out) == args.n, floor_out
+            config = settings(work / "e2e", server.port, smtp_port, "e2e")
+            poll_s, poll_mb, poll_out = run_measured(
+                [PY, "-c", INTAKE, "-q", "--config", str(config), "poll"], env)
+            assert len(sink.messages) == args.n, (len(sink.messages), poll_out)
+            print(f"floor (raw BODY.PEEK[] fetch + document XML parse): {floor_s:6.2f} s  "
+                  f"{args.n / floor_s:7.1f} msg/s  peak {floor_mb:6.1f} MiB")
+            print(f"intake poll (fetch, draft, acknowledge by SMTP):    {poll_s:6.2f} s  "
+                  f"{args.n / poll_s:7.1f} msg/s  peak {poll_mb:6.1f} MiB  "
+                  f"({poll_s / floor_s:.1f}x the floor)")
 
         for count in (int(c) for c in args.idle.split(",") if c):
             user = f"idle{count}"
@@ -210,6 +227,20 @@ def main() -> None:
             print(f"idle, {count:>7,} messages: intake poll {min(r[0] for r in idle):6.3f} s "
                   f"peak {idle[0][1]:5.1f} MiB | bare SELECT + UID SEARCH "
                   f"{min(r[0] for r in peer):6.3f} s peak {peer[0][1]:5.1f} MiB")
+        if args.large_mb:
+            large = large_submission(args.large_mb)
+            seed_maildir(server, "large", [large])
+            config = settings(work / "large", server.port, smtp_port, "large")
+            _, large_peak, large_out = run_measured(
+                [PY, "-c", INTAKE, "--config", str(config), "poll"], env)
+            assert large_out.startswith("fetched 1"), large_out
+            _, idle_peak, idle_out = run_measured(
+                [PY, "-c", INTAKE, "--config", str(config), "poll"], env)
+            assert idle_out.startswith("fetched 0"), idle_out
+            mib = len(large) / 2**20
+            print(f"one message of {mib:.1f} MiB (a {args.large_mb} MB .docx): intake poll "
+                  f"peak {large_peak:5.1f} MiB, idle poll {idle_peak:5.1f} MiB: "
+                  f"{(large_peak - idle_peak) / mib:.1f}x the message above idle")
         baseline, base_mb, _ = run_measured([PY, "-c", HWM + "import intake.cli"], env)
         print(f"python start + import intake.cli alone: {baseline:6.3f} s  "
               f"peak {base_mb:5.1f} MiB")

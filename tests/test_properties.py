@@ -16,6 +16,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email.message import Message
 from pathlib import Path
 from urllib.parse import quote
 
@@ -377,3 +378,59 @@ def test_a_message_id_is_shared_by_one_message_only_in_what_it_says(
     assert state(again) == "duplicate"
     same = first.rstrip() == second.rstrip()
     assert (state(message(second, encoding)) == "duplicate") == same
+
+
+# -- large bodies, decoded a slice at a time -----------------------------------------
+
+
+@given(st.binary(max_size=5000), st.sampled_from([0, 4, 60, 76, 1000]),
+       st.sampled_from(["\n", "\r\n", " \r\n"]))
+def test_base64_decoded_in_slices_is_what_the_stdlib_decodes(data: bytes, width: int,
+                                                              newline: str) -> None:
+    from intake.mail import transfer
+
+    text = base64.b64encode(data).decode()
+    if width:
+        text = newline.join(text[i:i + width] for i in range(0, len(text), width)) + newline
+    original = transfer._SLICE
+    transfer._SLICE = 7  # slices end anywhere: inside a line, a quad, the padding
+    try:
+        assert transfer.decode_base64(text) == data
+    finally:
+        transfer._SLICE = original
+
+
+@given(st.text(alphabet="ABCab+/=\r\n !", max_size=200))
+def test_damaged_base64_is_decoded_as_the_stdlib_does_or_said_irregular(text: str) -> None:
+    from intake.mail.transfer import Irregular, decode_base64
+
+    try:
+        ours = decode_base64(text)
+    except Irregular:
+        return  # the caller takes the stdlib's tolerant path
+    assert ours == base64.b64decode(text)
+
+
+@given(mime_tree(), st.integers(1, 50))
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+def test_a_message_fed_in_pieces_parses_as_it_does_whole(tree: str, piece: int) -> None:
+    from email import message_from_bytes
+    from email.policy import compat32
+
+    from intake.mail import parse
+
+    data = ("From: a@uni.example\r\nSubject: s\r\nMIME-Version: 1.0\r\n" + tree).encode(
+        "utf-8", "surrogateescape")
+    original = parse._FEED
+    parse._FEED = piece  # pieces end anywhere, between a CR and its LF too
+    try:
+        fed = parse._tree(data)
+    finally:
+        parse._FEED = original
+    whole = message_from_bytes(data, policy=compat32)
+
+    def shape(tree: Message) -> list[object]:
+        return [(p.items(), p.preamble, p.epilogue, [str(d) for d in p.defects],
+                 None if p.is_multipart() else p.get_payload()) for p in tree.walk()]
+
+    assert shape(fed) == shape(whole)

@@ -217,8 +217,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     with run_lock(settings.data_dir):
         app = Intake(settings)
         try:
+            # Each message is kept on disk as it is read, and its bytes let go: a large
+            # one need not stay in memory while the others are processed.
             for raw in read_paths(args.paths):
                 app.accept(raw, report)
+                del raw
             app.process_pending(report)
             if not args.no_send:
                 app.deliver(transport_for(settings), report)

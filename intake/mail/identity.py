@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 from email.message import Message
 
+from intake.mail.transfer import Irregular, decode_base64
+
 # What the author's client wrote; hops add headers but never change these.
 _ORIGIN = ("from", "sender", "reply-to", "to", "cc", "subject", "date", "message-id",
            "in-reply-to", "references")
@@ -29,7 +31,7 @@ def fingerprint(tree: Message) -> str:
     for part in tree.walk():
         if part.is_multipart():
             continue
-        payload = part.get_payload(decode=True)
+        payload = _decoded(part)
         body = payload if isinstance(payload, bytes) else str(part.get_payload()).encode(
             "utf-8", "surrogateescape")
         if part.get_content_maintype() == "text":  # line ends are the transport's
@@ -39,3 +41,17 @@ def fingerprint(tree: Message) -> str:
             "utf-8", "surrogateescape"))
         digest.update(hashlib.sha256(body).digest())
     return digest.hexdigest()
+
+
+def _decoded(part: Message) -> bytes | None:
+    """The part's decoded bytes, as get_payload(decode=True) gives them; a well-formed
+    base64 body is decoded a slice at a time (the stdlib holds four copies of it)."""
+    payload = part.get_payload()
+    if (isinstance(payload, str) and payload.isascii()
+            and str(part.get("content-transfer-encoding", "")).strip().lower() == "base64"):
+        try:
+            return decode_base64(payload)
+        except Irregular:
+            pass
+    decoded = part.get_payload(decode=True)
+    return decoded if isinstance(decoded, bytes) else None

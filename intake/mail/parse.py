@@ -6,7 +6,7 @@ import base64
 import binascii
 import re
 from datetime import UTC, datetime
-from email import message_from_bytes
+from email.feedparser import BytesFeedParser
 from email.header import decode_header, make_header
 from email.message import Message
 from email.policy import compat32
@@ -20,6 +20,7 @@ from intake.core.filenames import safe_filename, unique
 from intake.core.models import Attachment, ParsedMessage
 from intake.core.sniff import EXTENSIONS, sniff
 from intake.mail.identity import fingerprint
+from intake.mail.transfer import Irregular, decode_base64
 
 # No controls: a Message-ID is echoed in our replies' In-Reply-To and References.
 _MSGID = re.compile(r"<[^<>\s\x00-\x1f\x7f]+>")
@@ -42,7 +43,7 @@ def parse_message(data: bytes) -> ParsedMessage:
         raise ParseError("this is an Outlook .msg file, not an email as sent: open it in "
                          "Outlook and forward it, or save it as .eml")
     try:
-        tree = message_from_bytes(data, policy=compat32)
+        tree = _tree(data)
         parts = sum(1 for _ in tree.walk())
         if parts > MAX_PARTS:
             raise ParseError(f"the message has {parts:,} MIME parts, more than the "
@@ -98,6 +99,20 @@ def parse_message(data: bytes) -> ParsedMessage:
         fingerprint=identity,
         forwarded=forwarded,
     )
+
+
+# Fed in pieces: the stdlib parser given a whole message first decodes it to one string
+# and splits all of it into lines at once, 8x the message in memory; fed 64 KiB at a
+# time it holds only the lines of the part being read.
+_FEED = 64 * 1024
+
+
+def _tree(data: bytes) -> Message:
+    parser = BytesFeedParser(policy=compat32)
+    view = memoryview(data)
+    for start in range(0, len(view), _FEED):
+        parser.feed(bytes(view[start:start + _FEED]))
+    return parser.close()
 
 
 def _forwarded(outer: Message) -> bytes | None:
@@ -195,6 +210,10 @@ def _unpack_tnef(data: bytes) -> list[tuple[str, bytes]]:
 def _base64(payload: str) -> tuple[bytes, bool]:
     """The bytes a base64 payload holds, and whether it was damaged (cut short or
     garbled): then what is whole is decoded, never the encoded text taken for the file."""
+    try:
+        return decode_base64(payload), False
+    except Irregular:
+        pass
     try:
         return base64.b64decode(payload), False
     except (binascii.Error, ValueError):
