@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Authors' text is untrusted: every pattern here runs in linear time on any input. A
@@ -35,6 +36,7 @@ def from_plain_text(text: str) -> str:
     return escape_line_start(escape(text))
 
 
+@functools.lru_cache(maxsize=16)  # a draft's text is counted by several checks in turn
 def count_words(markdown: str) -> int:
     """Words a reader sees: image references and link targets are not words."""
     text = _LINK_TARGET.sub("]", _IMAGE.sub(" ", markdown))

@@ -52,6 +52,7 @@ _CAPTION = re.compile(r"^\W*(figure|fig\.|photo|photograph|image|picture)\b", re
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 _MAX_FLAGS = 30
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -100,13 +101,18 @@ def screen(markdown: str, author_email: str = "") -> list[Flag]:
 def _identifiers(text: str, where: str, author_email: str) -> list[Flag]:
     found: list[Flag] = []
     taken: list[tuple[int, int]] = []
+    # Every pattern needs a digit or an "@", and a name needs clinical words: most
+    # paragraphs of prose are cleared by these cheap tests alone.
+    numbers = _DIGIT.search(text) is not None
     for what, pattern in _PATTERNS:
+        if not ("@" in text if what == "an e-mail address" else numbers):
+            continue
         for m in pattern.finditer(text):
             if what == "an e-mail address" and m.group(0).lower() == author_email.lower():
                 continue  # the author's own address, in their bio
             found.append(Flag(what, where, _excerpt(text, m.start(), m.end()), m.group(0)))
             taken.append(m.span())
-    for m in _PHONE.finditer(text):
+    for m in _PHONE.finditer(text) if numbers else ():
         digits = re.sub(r"\D", "", m.group(0))
         starts = m.group(0)[0]
         if not 9 <= len(digits) <= 15 or starts not in "+(0":
@@ -115,7 +121,7 @@ def _identifiers(text: str, where: str, author_email: str) -> list[Flag]:
             continue  # already flagged as a record or insurance number
         found.append(Flag("a phone number", where, _excerpt(text, m.start(), m.end()),
                           m.group(0)))
-    for sentence in _SENTENCE.split(text):
+    for sentence in _SENTENCE.split(text) if _CLINICAL.search(text) else ():
         if not _CLINICAL.search(sentence):
             continue
         for m in _NAMED_PATIENT.finditer(sentence):
