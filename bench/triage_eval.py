@@ -1,38 +1,47 @@
-"""Triage on the labelled set: precision and recall per kind, through the real pipeline.
+"""Triage on the labelled corpus: precision and recall per kind, cross-validated,
+through the real pipeline.
 
-Every message of tests/labelled/messages.yaml goes through intake's own accept and
-process steps (drafts, checks and acknowledgements included, mail written to files)
-with the kinds of a settings file (default: the repository's settings.toml), so an
-operator who changes the signals can see what the change does.
+The corpus (tests/labelled/*.yaml, intake.rules.corpus) is split into K folds, each
+fold's kinds spread like the whole's. For each fold, a model is trained on the other
+folds only (intake.rules.train) and every message of the fold goes through intake's
+own accept and process steps (automatic-mail rules, the document read, drafts, checks,
+acknowledgements written to files) with the kinds of a settings file (default: the
+repository's settings.toml) and that model. No message is ever scored by a model
+that saw it.
 
 A message sent to triage (an unsure decision) counts as a miss for recall and is
-reported on its own line; it never counts against precision.
+reported on its own line; it never counts against precision. The confidence the
+model gave is compared with how often it was right (calibration).
 
-Usage: .venv/bin/python bench/triage_eval.py [--config settings.toml] [--set FILE]
+Usage: .venv/bin/python bench/triage_eval.py [--folds 5] [--config settings.toml]
+       [--corpus tests/labelled] [--holdout] [--shipped]
+  --holdout: the shipped model on tests/labelled/holdout/, never trained or tuned on;
+  --shipped: the shipped model on its own training set (a check of the file, not a
+  figure).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import random
 import sys
 import tempfile
 import tomllib
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from intake.core.config import settings_from_dict  # noqa: E402
 from intake.core.models import RawMessage, Status  # noqa: E402
-from intake.demo.samples import DOCX, article_docx, cv_docx, text_docx, tiny_png  # noqa: E402
-from intake.demo.samples import email as make_email  # noqa: E402
 from intake.pipeline.run import Intake, RunReport  # noqa: E402
+from intake.rules import corpus, train  # noqa: E402
 
-LABELLED = REPO / "tests" / "labelled" / "messages.yaml"
+LABELLED = REPO / "tests" / "labelled"
 TRIAGE = "(triage)"
 
 
@@ -40,6 +49,11 @@ TRIAGE = "(triage)"
 class Evaluation:
     labels: list[str]
     pairs: list[tuple[str, str, str]] = field(default_factory=list)  # subject, truth, guess
+    # (confidence the model gave, whether its kind was right), for the calibration table
+    confidences: list[tuple[int, bool]] = field(default_factory=list)
+
+    def accuracy(self) -> float:
+        return sum(p[1] == p[2] for p in self.pairs) / len(self.pairs) if self.pairs else 0.0
 
     def precision(self, label: str) -> float:
         guessed = [p for p in self.pairs if p[2] == label]
@@ -76,47 +90,40 @@ class Evaluation:
         return "\n".join(lines)
 
 
-def _attachment(name: str, content: str) -> tuple[str, str, bytes]:
-    if content == "cv":
-        return name, DOCX, cv_docx(name.rsplit(".", 1)[0])
-    if content == "letter":
-        return name, DOCX, text_docx("Cover letter", ["Dear editors, I am writing to ..."])
-    if content == "image":
-        return name, "image/png", tiny_png()
-    return name, DOCX, article_docx(name.rsplit(".", 1)[0], paragraphs=3, image=False)
-
-
-def build(entry: dict[str, Any], number: int) -> bytes:
-    attachments = tuple(_attachment(n, c) for n, c in (entry.get("attachments") or {}).items())
-    return make_email(entry["from"], entry["subject"], entry["body"],
-                      to=entry.get("to", "submissions@journal.example.org"),
-                      attachments=attachments, message_id=f"<labelled-{number}@test>",
-                      headers=entry.get("headers"))
-
-
-def evaluate(config: Path = REPO / "settings.toml", labelled: Path = LABELLED) -> Evaluation:
-    entries: list[dict[str, Any]] = yaml.safe_load(labelled.read_text(encoding="utf-8"))
+def _settings(config: Path, tmp: Path, model: Path | None) -> dict[str, Any]:
     data = tomllib.loads(config.read_text(encoding="utf-8"))
+    data.pop("imap", None)
+    data["intake"] = {**data.get("intake", {}), "data_dir": str(tmp / "var"),
+                      "templates_dir": str(REPO / "templates")}
+    data["smtp"] = {"transport": "file", "file_dir": str(tmp / "sent"),
+                    "from": data.get("smtp", {}).get("from", "Editors <ed@example.org>")}
+    data["replies"] = {"max_per_sender": 1000, "max_per_run": 100000}
+    if model is not None:
+        data["triage"] = {**data.get("triage", {}), "model": str(model)}
+    return data
+
+
+def evaluate(config: Path = REPO / "settings.toml", labelled: Path = LABELLED,
+             model: Path | None = None, only: set[int] | None = None,
+             into: Evaluation | None = None) -> Evaluation:
+    """Run the messages numbered in only (default: all) through the pipeline."""
+    entries, bank = corpus.load(labelled)
+    chosen = [n for n in range(len(entries)) if only is None or n in only]
     with tempfile.TemporaryDirectory() as tmp:
-        data.pop("imap", None)
-        data["intake"] = {**data.get("intake", {}), "data_dir": str(Path(tmp) / "var"),
-                          "templates_dir": str(REPO / "templates")}
-        data["smtp"] = {"transport": "file", "file_dir": str(Path(tmp) / "sent"),
-                        "from": data.get("smtp", {}).get("from", "Editors <ed@example.org>")}
-        data["replies"] = {"max_per_sender": 1000, "max_per_run": 100000}
+        data = _settings(config, Path(tmp), model)
         app = Intake(settings_from_dict(data, Path(tmp) / "settings.toml"))
         try:
             report = RunReport()
-            for number, entry in enumerate(entries):
-                app.accept(RawMessage("file", f"labelled#{number}", build(entry, number)),
-                           report)
+            for number in chosen:
+                app.accept(RawMessage("file", f"labelled#{number}",
+                                      corpus.build(entries[number], number, bank)), report)
             app.process_pending(report)
             guesses = {s.message_id: s for s in app.ledger.submissions()}
         finally:
             app.close()
-    labels = list(dict.fromkeys(e["label"] for e in entries))
-    result = Evaluation(labels)
-    for number, entry in enumerate(entries):
+    result = into or Evaluation(list(dict.fromkeys(e["label"] for e in entries)))
+    for number in chosen:
+        entry = entries[number]
         sub = guesses.get(f"<labelled-{number}@test>")
         if sub is None:
             guess = "(lost)"
@@ -126,20 +133,86 @@ def evaluate(config: Path = REPO / "settings.toml", labelled: Path = LABELLED) -
             guess = TRIAGE
         else:
             guess = sub.kind
-        result.pairs.append((entry["subject"], entry["label"], guess))
+        result.pairs.append((entry["subject"] or "(no subject)", entry["label"], guess))
+        found = sub.classification if sub is not None else None
+        if found is not None and any("sure, from what" in s for s in found.signals):
+            result.confidences.append((found.score, found.kind == entry["label"]))
     return result
+
+
+def folds(labels: list[str], k: int, seed: int = 7) -> list[set[int]]:
+    """k sets of message numbers, each kind dealt out evenly (stratified)."""
+    by_label: dict[str, list[int]] = defaultdict(list)
+    for number, label in enumerate(labels):
+        by_label[label].append(number)
+    rng = random.Random(seed)
+    dealt: list[set[int]] = [set() for _ in range(k)]
+    turn = 0
+    for label in sorted(by_label):
+        numbers = by_label[label]
+        rng.shuffle(numbers)
+        for number in numbers:
+            dealt[turn % k].add(number)
+            turn += 1
+    return dealt
+
+
+def crossvalidate(k: int = 5, config: Path = REPO / "settings.toml",
+                  labelled: Path = LABELLED, c: float = train.C) -> Evaluation:
+    entries, _ = corpus.load(labelled)
+    examples = {number: (label, feats) for number, label, feats in train.examples(labelled)}
+    result = Evaluation(list(dict.fromkeys(e["label"] for e in entries)))
+    with tempfile.TemporaryDirectory() as tmp:
+        for index, held in enumerate(folds([e["label"] for e in entries], k)):
+            kept = [examples[n] for n in sorted(examples) if n not in held]
+            data = train.fit([label for label, _ in kept], [f for _, f in kept], c)
+            path = Path(tmp) / f"fold-{index}.json"
+            path.write_text(json.dumps(data), encoding="utf-8")
+            evaluate(config, labelled, path, held, into=result)
+    return result
+
+
+def calibration(result: Evaluation) -> list[str]:
+    """How often the model was right at each level of confidence it gave."""
+    lines = ["confidence   n  right"]
+    for low, high in ((0, 50), (50, 70), (70, 90), (90, 101)):
+        band = [right for score, right in result.confidences if low <= score < high]
+        if band:
+            lines.append(f"{low:>3}-{min(high, 100):<3}%  {len(band):>4}  "
+                         f"{sum(band) / len(band):5.0%}")
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=REPO / "settings.toml")
-    parser.add_argument("--set", type=Path, default=LABELLED, dest="labelled")
+    parser.add_argument("--corpus", type=Path, default=LABELLED)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--c", type=float, default=train.C)
+    parser.add_argument("--shipped", action="store_true",
+                        help="score the shipped model on the corpus it was trained on")
+    parser.add_argument("--holdout", action="store_true",
+                        help="score the shipped model on the held-out set (tests/labelled/"
+                             "holdout/), which nothing was trained or tuned on")
     args = parser.parse_args()
-    result = evaluate(args.config, args.labelled)
-    shown = (args.labelled.relative_to(REPO) if args.labelled.is_relative_to(REPO)
-             else args.labelled)
-    print(f"triage on {shown} ({len(result.pairs)} messages), kinds from {args.config.name}")
+    shown = args.corpus.relative_to(REPO) if args.corpus.is_relative_to(REPO) else args.corpus
+    if args.holdout:
+        held = args.corpus / "holdout"
+        result = evaluate(args.config, held)
+        print(f"shipped model on the held-out set {shown}/holdout/ ({len(result.pairs)} "
+              f"messages, never trained or tuned on), kinds from {args.config.name}")
+    elif args.shipped:
+        result = evaluate(args.config, args.corpus)
+        print(f"shipped model on {shown}/ ({len(result.pairs)} messages, its own training "
+              f"set: not a figure), kinds from {args.config.name}")
+    else:
+        result = crossvalidate(args.folds, args.config, args.corpus, args.c)
+        print(f"triage on {shown}/ ({len(result.pairs)} messages), {args.folds}-fold "
+              f"cross-validation (each message scored by a model that never saw it), "
+              f"kinds from {args.config.name}")
     print(result.report())
+    print(f"accuracy (triage counted wrong): {result.accuracy():.2f}")
+    print("\n".join(calibration(result)))
 
 
 if __name__ == "__main__":

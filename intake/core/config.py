@@ -17,7 +17,7 @@ import tomllib
 import types
 import typing
 from collections.abc import Iterator
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import date, datetime
 from email.headerregistry import Address
 from email.utils import parseaddr
@@ -215,6 +215,13 @@ class KindRule:
 @dataclass(frozen=True, kw_only=True)
 class TriageSection:
     default_kind: str = _opt("the kind a message gets when no signal matches", "other")
+    model: str = _opt(
+        'what decides the kind beside the rules: "builtin" (a model learned from the labelled '
+        'messages shipped with intake), the path of a model file written by `make model`, '
+        'or "off" (the phrase rules alone)', "builtin")
+    min_confidence: int = _opt(
+        "a decision the model is less sure of than this (a percentage) goes to triage "
+        "for an editor", 50)
     min_score: int = _opt("a decision scoring less than this goes to triage for an editor", 3)
     margin: int = _opt(
         "a decision fewer points than this ahead of the runner-up goes to triage", 2)
@@ -445,6 +452,17 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     if triage.default_kind not in {k.name for k in kinds}:
         ctx.fail("triage", "default_kind", "one of the kinds declared under [kinds]",
                  triage.default_kind)
+    if not 0 <= triage.min_confidence <= 100:
+        ctx.fail("triage", "min_confidence", "a percentage from 0 to 100", triage.min_confidence)
+    if triage.model not in ("builtin", "off"):
+        from intake.rules.learned import ModelError, load
+
+        where = (path.parent / triage.model).resolve()
+        try:
+            load(where)
+        except ModelError as exc:
+            raise SettingsError(f"{path}: [triage] model: {exc}") from exc
+        triage = replace(triage, model=str(where))
     for entry in triage.deny:
         if not _DENY_ENTRY.fullmatch(entry.strip()):
             ctx.fail("triage", "deny", "addresses (name@example.org) or domains (example.org)",

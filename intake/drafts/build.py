@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass, field
 
 from intake.convert import ConversionError, is_convertible, names_word
 from intake.convert.isolated import Limits, clean_isolated, convert_isolated
@@ -54,7 +55,41 @@ def choose_manuscript(attachments: tuple[Attachment, ...]) -> Attachment | None:
                                        -len(ra[1].data)))[1]
 
 
-def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> Draft:
+@dataclass(frozen=True)
+class Manuscript:
+    """The manuscript as read: what its conversion gave, or why it gave nothing."""
+
+    attachment: Attachment | None
+    converted: Converted = field(default_factory=lambda: Converted(markdown=""))
+    problem: str | None = None
+    advice: str | None = None
+
+
+def read_manuscript(msg: ParsedMessage, settings: DraftsSection) -> Manuscript:
+    """Convert the message's manuscript (in an isolated worker): before its kind is
+    decided, since what the document says is the best sign of what the message is."""
+    manuscript = choose_manuscript(msg.attachments)
+    if manuscript is None:
+        return Manuscript(None)
+    limits = Limits(settings.convert_seconds, settings.convert_memory_mb)
+    problem: str | None
+    advice: str | None = None
+    try:
+        converted = convert_isolated(
+            manuscript.filename, manuscript.data, manuscript.file_type, limits)
+        problem = _nothing_read(manuscript, converted)
+    except ConversionError as exc:
+        problem, advice = exc.reason, exc.advice
+        converted = Converted(markdown="")
+    if problem and not advice:
+        advice = _SEND_AGAIN
+    return Manuscript(manuscript, converted, problem, advice)
+
+
+def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection,
+                document: Manuscript | None = None) -> Draft:
+    """document: the manuscript as read_manuscript read it, when it was (the pipeline
+    reads it before deciding the kind); read here otherwise."""
     manuscript = choose_manuscript(msg.attachments)
     warnings: list[str] = []
     if msg.relayed_by:
@@ -71,16 +106,9 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection) -> 
     comments: tuple[dict[str, str], ...] = ()
 
     limits = Limits(settings.convert_seconds, settings.convert_memory_mb)
+    read = document if document is not None else read_manuscript(msg, settings)
     if manuscript is not None:
-        try:
-            converted = convert_isolated(
-                manuscript.filename, manuscript.data, manuscript.file_type, limits)
-            problem = _nothing_read(manuscript, converted)
-        except ConversionError as exc:
-            problem, advice = exc.reason, exc.advice
-            converted = Converted(markdown="")
-        if problem and not advice:
-            advice = _SEND_AGAIN
+        converted, problem, advice = read.converted, read.problem, read.advice
         markdown = converted.markdown
         title = converted.title
         comments = converted.comments

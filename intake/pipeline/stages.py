@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from intake.core.config import KindRule
 from intake.core.failpoints import failpoint
 from intake.core.models import Classification, Draft, ParsedMessage, Status
-from intake.drafts.build import build_draft
+from intake.drafts.build import Manuscript, build_draft, read_manuscript
 from intake.drafts.checks import review
 from intake.ledger import OutboxItem, StoredMessage, Submission
 from intake.mail.parse import ParseError, parse_message
@@ -45,6 +45,7 @@ class Work:
     notes: tuple[str, ...] = ()  # warnings for the editor found on the way
     classification: Classification | None = None
     rule: KindRule | None = None
+    document: Manuscript | None = None  # the manuscript as read, before the kind is decided
     draft: Draft | None = None
     authored: bool = False  # authorship has run: the message is as its author sent it
 
@@ -176,15 +177,22 @@ def thread(app: Intake, work: Work) -> Work | Outcome:
     return JoinsThread(*found) if found is not None else work
 
 
+def document(app: Intake, work: Work) -> Work | Outcome:
+    """Read the manuscript (converted in a worker) before deciding what the message is."""
+    work.document = read_manuscript(work.message, app.settings.drafts)
+    return work
+
+
 def kind(app: Intake, work: Work) -> Work | Outcome:
-    work.classification = classify(work.message, app.settings.kinds, app.settings.triage)
+    work.classification = classify(work.message, app.settings.kinds, app.settings.triage,
+                                   work.document)
     work.rule = app.settings.kind(work.classification.kind)
     return work
 
 
 def draft(app: Intake, work: Work) -> Work | Outcome:
     assert work.rule is not None
-    made = build_draft(work.message, work.rule, app.settings.drafts)
+    made = build_draft(work.message, work.rule, app.settings.drafts, work.document)
     work.draft = replace(made, warnings=(*work.notes, *made.warnings)) if work.notes else made
     return work
 
@@ -214,14 +222,15 @@ def decide(app: Intake, work: Work) -> Work | Outcome:
 # A message as it arrives; a retry (a message already taken, quarantined) leaves out the
 # stages that would find it again: the duplicate check and its own thread.
 STAGES: tuple[Stage, ...] = (too_large, read, parse, authorship, duplicate, automatic,
-                             deny_list, thread, kind, draft, checks, decide)
+                             deny_list, thread, document, kind, draft, checks, decide)
 RETRY_STAGES: tuple[Stage, ...] = tuple(s for s in STAGES
                                         if s not in (too_large, duplicate, thread))
 # What can be done ahead for the next messages while this one is processed: nothing
 # here reads the ledger, so the order of messages cannot change its result.
 PREPARE_STAGES: tuple[Stage, ...] = (too_large, read, parse, authorship)
 # A message already parsed (tests, and triage's evaluation).
-ASSESS_STAGES: tuple[Stage, ...] = (automatic, deny_list, thread, kind, draft, checks, decide)
+ASSESS_STAGES: tuple[Stage, ...] = (automatic, deny_list, thread, document, kind, draft, checks,
+                                    decide)
 
 
 def run_stages(app: Intake, work: Work, stages: Sequence[Stage]) -> Outcome:

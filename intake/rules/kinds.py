@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 
 from intake.core.config import KindRule, TriageSection
 from intake.core.models import Classification, ParsedMessage
-from intake.drafts.build import COVER_NAME, CV_NAME
+from intake.drafts.build import COVER_NAME, CV_NAME, Manuscript
+from intake.rules.features import message_features
+from intake.rules.learned import BUILTIN, Model, cached, softmax
 
 ADDRESS_WEIGHT = 10  # a dedicated address is the author's own choice: it decides
 TOGETHER_WEIGHT = 6  # a CV with a cover letter is an application whatever the words say
@@ -21,6 +24,9 @@ MANUSCRIPT_WEIGHT = 1  # a document attached: a hint for the kinds that need one
 SUBJECT_WEIGHT = 3
 ATTACHMENT_WEIGHT = 2
 BODY_WEIGHT = 1
+# Beside the model, each point of the operator's phrase rules adds this to a kind's
+# score (a log-odds): a subject phrase (3 points) multiplies the odds by about 2.5.
+RULES_WEIGHT = 0.3
 _BODY_CHARS = 20_000  # phrases in the opening of a long body are what matter
 _REPLY_PREFIX = re.compile(r"^\s*((re|fwd?|aw|tr|sv|rv|wg)\s*:\s*)+", re.I)
 
@@ -74,8 +80,12 @@ def _score(rule: KindRule, msg: ParsedMessage, subject: str, body: str,
     return score, signals
 
 
-def classify(msg: ParsedMessage, rules: Iterable[KindRule], triage: TriageSection
-             ) -> Classification:
+def classify(msg: ParsedMessage, rules: Iterable[KindRule], triage: TriageSection,
+             document: Manuscript | None = None) -> Classification:
+    """The kind of a message: a dedicated address decides; otherwise the learned model
+    weighs what the message and its document say, and the operator's phrases add to it
+    (RULES_WEIGHT per point); with [triage] model = "off", the phrases alone."""
+    rules = tuple(rules)
     subject = _REPLY_PREFIX.sub("", msg.subject).lower()
     body = msg.text[:_BODY_CHARS].lower()
     names = " ".join(a.filename.lower().replace("_", " ").replace("-", " ").replace(".", " ")
@@ -84,6 +94,53 @@ def classify(msg: ParsedMessage, rules: Iterable[KindRule], triage: TriageSectio
     scored = sorted(((*_score(rule, msg, subject, body, names, manuscript), order, rule.name)
                      for order, rule in enumerate(rules)),
                     key=lambda s: (-s[0], s[2]))  # a tie goes to the kind listed first
+    model = _model(triage)
+    addressed = bool(scored) and any(s.startswith("sent to ") for s in scored[0][1])
+    if model is None or addressed or not rules:
+        return _by_rules(msg, scored, triage)
+    known = [rule.name for rule in rules if rule.name in model.labels]
+    top_rule = scored[0] if scored else None
+    if top_rule is not None and top_rule[3] not in model.labels \
+            and top_rule[0] >= triage.min_score:
+        return _by_rules(msg, scored, triage)  # a kind of the operator's own, by its phrases
+    text = title = None
+    if document is not None and document.attachment is not None and not document.problem:
+        text, title = document.converted.markdown, document.converted.title
+    features = message_features(msg, text, title)
+    raw = model.scores(features)
+    points = {name: score for score, _, _, name in scored}
+    logits = {label: raw[index] + RULES_WEIGHT * points.get(label, 0)
+              for index, label in enumerate(model.labels)}
+    # A kind the model knows but the settings do not declare: its share goes to the
+    # default kind ("other" is the model's word for what is not a submission).
+    chosen = known or [triage.default_kind]
+    names_kept = [label for label in model.labels if label in chosen]
+    if not names_kept:
+        return _by_rules(msg, scored, triage)
+    probs = dict(zip(names_kept, softmax([logits[n] for n in names_kept]), strict=True))
+    ranked = sorted(probs.items(), key=lambda kv: -kv[1])
+    kind, p = ranked[0]
+    said = "the message and its document say" if text else "the message says"
+    signals = [f"{p:.0%} sure, from what {said}", *model.reasons(features, kind)]
+    signals.extend(s for s in {s[3]: s[1] for s in scored}.get(kind, [])
+                   if s != "a document is attached")
+    sure = p * 100 >= triage.min_confidence
+    if not sure:
+        runner = ranked[1] if len(ranked) > 1 else None
+        signals.append(f"unsure: {p:.0%}, {triage.min_confidence}% needed"
+                       + (f"; next: {runner[0]} {runner[1]:.0%}" if runner else ""))
+    return Classification(kind, round(p * 100), tuple(signals), sure)
+
+
+def _model(triage: TriageSection) -> Model | None:
+    if triage.model == "off":
+        return None
+    return cached(BUILTIN if triage.model == "builtin" else Path(triage.model))
+
+
+def _by_rules(msg: ParsedMessage, scored: list[tuple[int, list[str], int, str]],
+              triage: TriageSection) -> Classification:
+    """The phrase rules alone: points per signal, unsure when too few or too close."""
     if not scored or scored[0][0] == 0:
         # Nothing points anywhere: a question or a note, unless a document came with it.
         return Classification(triage.default_kind, 0, ("no signal matched",),
