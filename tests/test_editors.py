@@ -425,7 +425,8 @@ def test_a_decision_on_an_unsure_kind_does_not_name_one(
     bare = make_email("Kim <kim@u.example>", "Hello", "Hi, attached.",
                       attachments=(("doc.docx", DOCX, article_docx("Night shifts")),),
                       message_id="<bare@x>")
-    config, (ref,) = _local(make_config, tmp_path, cli, bare)
+    # A model sure of nothing: every decision waits for an editor.
+    config, (ref,) = _local(make_config, tmp_path, cli, bare, triage={"min_confidence": 100})
     assert _show(cli, config, ref)["status"] == "triage"
     _ok(cli("--config", config, "reject", ref, "--yes", "--as", "ben"))
     _ok(cli("--config", config, "send"))

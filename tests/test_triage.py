@@ -81,7 +81,8 @@ def test_kinds_from_sample_mails() -> None:
     contest = make_email("d@u.example", "Essay prize entry", "My entry for the contest.")
     assert _kind(contest)[0] == "contest"
     question = make_email("e@u.example", "Question", "When is the next issue out?")
-    assert _kind(question) == ("other", ("no signal matched",))
+    kind, signals = _kind(question)
+    assert kind == "other" and "the message asks a question" in signals
 
 
 def test_receiving_address_decides(tmp_path: Path) -> None:
@@ -138,7 +139,8 @@ def test_an_unsure_decision_waits_in_triage_until_an_editor_reclassifies_it(
         tmp_path: Path, smtp_factory: Callable[..., SmtpServer], make_config: Configure,
         cli: Callable[..., CliResult]) -> None:
     smtp = smtp_factory("plain")
-    config = make_config(smtp=smtp.settings())
+    # A model sure of nothing: every decision waits for an editor.
+    config = make_config(smtp=smtp.settings(), triage={"min_confidence": 100})
     bare = make_email("Kim <kim@u.example>", "Hello", "Hi, attached.",
                       attachments=(("doc.docx", DOCX, article_docx("Night shifts")),),
                       message_id="<bare@x>")

@@ -79,8 +79,20 @@ def cached(path: Path) -> Model:
     return load(path)
 
 
-_FIELDS = {"s": "the subject", "b": "the message", "d": "the document",
-           "dt": "the document's title", "n": "an attachment's name"}
+_FIELDS = {"s": "the subject", "b": "the message", "n": "an attachment's name"}
+_CONCEPT_PLACES = {"k": "the message", "ks": "the subject", "kn": "an attachment's name",
+                   "kd": "the document", "kt": "the document's title"}
+_CONCEPT_WORDS = {
+    "money": "speaks of paying or prices",
+    "promotion": "speaks of sponsorship, advertising or a brand",
+    "joining": "speaks of joining the team",
+    "cv": "names a CV or its sections",
+    "contest": "speaks of a contest, prize or entry",
+    "writing": "speaks of a piece of writing",
+    "status": "asks after something already sent",
+    "request": "asks to delete, withdraw or correct something",
+    "deadline": "asks about dates or deadlines",
+}
 _SHAPES = {
     "f:reply": "the subject is a reply",
     "f:forward": "the message is a forward",
@@ -91,6 +103,7 @@ _SHAPES = {
     "f:link": "a web link",
     "f:role_sender": "sent from a role address",
     "f:images_only": "only images are attached",
+    "f:doc_title": "the document has a title",
     "f:doc_many_years": "the document lists many dates (like a CV)",
     "f:doc_mostly_lists": "the document is mostly lists",
     "f:doc_long_paragraphs": "the document is written in paragraphs",
@@ -104,12 +117,17 @@ def describe(name: str) -> str:
     if name in _SHAPES:
         return _SHAPES[name]
     kind, _, value = name.partition(":")
+    if kind in _CONCEPT_PLACES:
+        return f"{_CONCEPT_PLACES[kind]} {_CONCEPT_WORDS.get(value, value)}"
     if kind == "f":
         thing, _, size = value.rpartition("_")
         if thing == "documents":
             return "nothing is attached" if size == "0" else f"{size} document(s) attached"
         if thing == "doc_headings":
             return f"the document has {size}{'+' if size == '4' else ''} heading(s)"
+        if thing in ("body", "doc"):
+            words = {"none": "empty", "few": "a few words"}.get(size, size)
+            return f"{'the message' if thing == 'body' else 'the document'} is {words}"
         return f"{thing.replace('_', ' ')}: {size}"
     if kind == "r":
         return f"sent from a '{value}@' address"

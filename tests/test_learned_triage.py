@@ -1,0 +1,143 @@
+"""The learned part of triage: what a document says decides, across languages; the
+operator's addresses and kinds stay on top; a broken model file is a clear error."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from intake.core.config import DraftsSection, load_settings
+from intake.core.errors import SettingsError
+from intake.core.models import Classification
+from intake.demo.samples import DOCX
+from intake.demo.samples import email as make_email
+from intake.drafts.build import read_manuscript
+from intake.mail.parse import parse_message
+from intake.rules import corpus
+from intake.rules.concepts import concepts
+from intake.rules.features import fold, message_features, words
+from intake.rules.kinds import classify
+from intake.rules.learned import describe
+from tests.conftest import REPO
+
+SETTINGS = load_settings(REPO / "settings.toml")
+BANK = corpus.load(REPO / "tests" / "labelled")[1]
+
+
+def _classify(data: bytes, settings: object = SETTINGS) -> Classification:
+    from intake.core.config import Settings
+
+    assert isinstance(settings, Settings)
+    msg = parse_message(data)
+    return classify(msg, settings.kinds, settings.triage, read_manuscript(msg, DraftsSection()))
+
+
+def _document(what: str, lang: str, name: str) -> tuple[str, str, bytes]:
+    title, blocks = corpus.document_text(what, lang, BANK, random.Random(1), name)
+    if name.endswith(".pdf"):
+        return name, corpus.PDF, corpus.text_pdf([title, *blocks] if title else blocks)
+    return name, DOCX, corpus.word_document(title, blocks)
+
+
+@pytest.mark.parametrize(("words_", "concept"), [
+    ("what would you charge", "money"), ("quanto vocês cobram", "money"),
+    ("gegen ein Honorar", "money"), ("nuestras tarifas", "money"),
+    ("un article sponsorisé", "promotion"), ("publieditorial", "promotion"),
+    ("mi hoja de vida", "cv"), ("Lebenslauf anbei", "cv"),
+    ("Teilnahme am Wettbewerb", "contest"), ("concurso de redação", "contest"),
+    ("bitte löschen Sie meine Daten", "request"), ("supprimer mes données", "request"),
+])
+def test_one_idea_in_the_words_of_five_languages(words_: str, concept: str) -> None:
+    assert concept in concepts(words(words_, 50))
+
+
+def test_words_are_folded_so_accents_and_case_do_not_split_them() -> None:
+    assert fold("ARTÍCULO Prêmio Straße") == "articulo premio straße"
+    assert words("Candidatura-ao prémio", 10) == ["candidatura", "ao", "premio"]
+
+
+@pytest.mark.parametrize(("what", "lang", "name", "body", "kind"), [
+    ("cv", "es", "HojaDeVida.pdf", "Hola, adjunto.", "application"),
+    ("cv", "de", "Unterlagen.pdf", "Hallo, anbei.", "application"),
+    ("ratecard", "en", "deck.pdf", "Hi, see attached.", "sponsored"),
+    ("ratecard", "fr", "propositions.pdf", "Bonjour, ci-joint.", "sponsored"),
+    ("article", "pt", "texto.docx", "Olá, segue.", "guest_post"),
+    ("article", "de", "Datei.docx", "Hallo, anbei.", "guest_post"),
+])
+def test_what_the_document_says_decides_when_the_email_says_nothing(
+        what: str, lang: str, name: str, body: str, kind: str) -> None:
+    data = make_email("a@u.example", "", body, attachments=(_document(what, lang, name),))
+    found = _classify(data)
+    # A rate card behind an email that says nothing may still go to an editor to
+    # confirm (few such messages to learn from), but with the right kind proposed.
+    assert found.kind == kind and (found.sure or what == "ratecard"), found
+    assert found.signals[0].endswith("from what the message and its document say")
+
+
+def test_status_questions_are_not_submissions() -> None:
+    # "my article" in the subject, no file: asking after one, not sending one.
+    found = _classify(make_email("a@u.example", "Status of my article",
+                                 "Hi, I sent my article a month ago. Any news? Thanks"))
+    assert found.kind == "other"
+
+
+def test_a_dedicated_address_decides_over_the_model() -> None:
+    data = make_email("a@u.example", "Hola", "Adjunto mi currículum.",
+                      to="submissions+sponsored@journal.example.org",
+                      attachments=(_document("cv", "es", "CV.pdf"),))
+    found = _classify(data)
+    assert found.kind == "sponsored" and found.sure
+    assert found.signals[0] == "sent to submissions+sponsored@journal.example.org"
+
+
+def test_an_operators_own_kind_is_found_by_its_phrases(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text((REPO / "settings.toml").read_text(encoding="utf-8") + """
+[kinds.letters]
+label = "Letter to the editor"
+subject = ["letter to the editor"]
+""", encoding="utf-8")
+    settings = load_settings(path)
+    found = _classify(make_email("a@u.example", "Letter to the editor: on fees",
+                                 "I disagree with last week's piece."), settings)
+    assert found.kind == "letters"
+
+
+def test_model_off_leaves_the_phrases_alone() -> None:
+    settings = replace(SETTINGS, triage=replace(SETTINGS.triage, model="off"))
+    found = _classify(make_email("a@u.example", "Question", "When is the next issue?"),
+                      settings)
+    assert (found.kind, found.signals) == ("other", ("no signal matched",))
+
+
+def test_a_broken_model_file_is_a_clear_settings_error(tmp_path: Path) -> None:
+    (tmp_path / "model.json").write_text('{"labels": ["a", "b"], "intercept": [0]}')
+    path = tmp_path / "settings.toml"
+    path.write_text('[intake]\ndata_dir = "var"\n[smtp]\ntransport = "file"\n'
+                    'file_dir = "sent"\nfrom = "E <e@example.org>"\n'
+                    '[triage]\nmodel = "model.json"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match=r"\[triage\] model: the triage model .* cannot"):
+        load_settings(path)
+
+
+def test_reasons_are_in_words_an_editor_can_check() -> None:
+    assert describe("kd:cv") == "the document names a CV or its sections"
+    assert describe("ks:money") == "the subject speaks of paying or prices"
+    assert describe("b2:your_rates") == "the message says 'your rates'"
+    assert describe("f:documents_0") == "nothing is attached"
+    found = _classify(make_email("a@u.example", "Rates?", "What do you charge for a post?"))
+    assert found.kind == "sponsored"
+    assert "the message speaks of paying or prices" in found.signals
+
+
+@pytest.mark.parametrize("text", ["a" * 2_000_000, "\n>" * 1_000_000, " \n" * 1_000_000,
+                                  "$1 " * 300_000, "é" * 1_000_000])
+def test_features_cost_bounded_time_on_any_text(text: str) -> None:
+    msg = parse_message(make_email("a@u.example", text[:5000].replace("\n", " "), text))
+    started = time.monotonic()
+    message_features(msg, text, text[:300])
+    assert time.monotonic() - started < 5
