@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from intake.core.config import Settings, default_config_path, load_settings
 from intake.core.errors import ExitCode, IntakeError
-from intake.core.models import AWAITING_EDITORS, Status
+from intake.core.models import AWAITING_EDITORS, Classification, Status
 from intake.editors.workflow import (
     DECISIONS,
     WorkflowError,
@@ -155,8 +155,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         return 0
     found = sub.classification
     out = [f"{sub.reference}  {sub.title}",
-           f"  kind:      {sub.kind} (score {found.score if found else 0}: "
-           f"{'; '.join(found.signals if found else ()) or 'no signals'})",
+           f"  kind:      {sub.kind} ({_why(found)})",
            f"  status:    {sub.status.value}" + (f" — {sub.reason}" if sub.reason else ""),
            f"  assignee:  {sub.assignee or '(nobody)'}",
            f"  author:    {sub.author_name} <{sub.author_email}>",
@@ -551,3 +550,13 @@ def _days(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
     return int(text)
+
+
+def _why(found: Classification | None) -> str:
+    """The classification's reasons; the model's first says how sure it was."""
+    if found is None:
+        return "never classified"
+    signals = "; ".join(found.signals) or "no signals"
+    if found.signals and "sure, from what" in found.signals[0]:
+        return signals
+    return f"score {found.score}: {signals}"
