@@ -3,9 +3,13 @@ operator's addresses and kinds stay on top; a broken model file is a clear error
 
 from __future__ import annotations
 
+import email
+import json
 import random
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from email import policy
 from pathlib import Path
 
 import pytest
@@ -22,7 +26,7 @@ from intake.rules.concepts import concepts
 from intake.rules.features import fold, message_features, words
 from intake.rules.kinds import classify
 from intake.rules.learned import describe
-from tests.conftest import REPO
+from tests.conftest import REPO, CliResult, eml_folder
 
 SETTINGS = load_settings(REPO / "settings.toml")
 BANK = corpus.load(REPO / "tests" / "labelled")[1]
@@ -78,11 +82,15 @@ def test_what_the_document_says_decides_when_the_email_says_nothing(
     assert found.signals[0].endswith("from what the message and its document say")
 
 
-def test_status_questions_are_not_submissions() -> None:
+@pytest.mark.parametrize(("subject", "body", "kind"), [
     # "my article" in the subject, no file: asking after one, not sending one.
-    found = _classify(make_email("a@u.example", "Status of my article",
-                                 "Hi, I sent my article a month ago. Any news? Thanks"))
-    assert found.kind == "other"
+    ("Status of my article", "Hi, I sent my article a month ago. Any news? Thanks", "other"),
+    ("Essay contest", "Hello, what is the deadline for the essay contest this year?", "other"),
+    ("My data", "Please delete all the personal data you hold about me (GDPR).", "other"),
+])
+def test_the_confusions_triage_used_to_make(subject: str, body: str, kind: str) -> None:
+    found = _classify(make_email("a@u.example", subject, body))
+    assert found.kind == kind, found
 
 
 def test_a_dedicated_address_decides_over_the_model() -> None:
@@ -141,3 +149,21 @@ def test_features_cost_bounded_time_on_any_text(text: str) -> None:
     started = time.monotonic()
     message_features(msg, text, text[:300])
     assert time.monotonic() - started < 5
+
+
+def test_an_offer_to_sponsor_the_prize_is_never_asked_for_a_manuscript(
+        tmp_path: Path, make_config: Callable[..., Path],
+        cli: Callable[..., CliResult]) -> None:
+    offer = make_email("Dana <dana@brand.example.com>", "Prize for your contest",
+                       "Our company would like to sponsor the prize of your essay contest "
+                       "in exchange for a mention. Who can we talk to?")
+    config = make_config()
+    assert cli("--config", config, "ingest", eml_folder(tmp_path, [offer])).code == 0
+    (row,) = [json.loads(line) for line in
+              cli("--config", config, "queue", "--json").out.splitlines()]
+    # Sponsored, or unsure between that and a contest entry: an editor decides.
+    assert row["kind"] == "sponsored" or row["status"] == "triage", row
+    (sent,) = (config.parent / "sent").glob("*.eml")
+    ack = email.message_from_bytes(sent.read_bytes(), policy=policy.default)
+    text = ack.get_body(("plain",)).get_content().lower()  # type: ignore[union-attr]
+    assert "manuscript" not in text and "please attach" not in text

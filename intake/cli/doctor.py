@@ -33,6 +33,7 @@ def run_checks(settings: Settings) -> Iterator[Check]:
     yield from _privacy(settings)
     yield from _templates(settings)
     yield _editors(settings)
+    yield _triage(settings)
     if settings.imap is not None:
         yield from _imap(settings)
     else:
@@ -46,6 +47,25 @@ def _editors(settings: Settings) -> Check:
         return Check(True, "editors: none declared, so any --as name is accepted and "
                            "intake digest has nobody to write to ([editors.ID])")
     return Check(True, "editors: " + ", ".join(f"{e.id} <{e.email}>" for e in settings.editors))
+
+
+def _triage(settings: Settings) -> Check:
+    from intake.rules.learned import BUILTIN, ModelError, cached
+
+    triage = settings.triage
+    if triage.model == "off":
+        return Check(True, "triage: the phrase rules alone ([triage] model = \"off\")")
+    path = BUILTIN if triage.model == "builtin" else Path(triage.model)
+    try:
+        model = cached(path)
+    except ModelError as exc:
+        return Check(False, f"triage: {exc}")
+    unknown = [k.name for k in settings.kinds if k.name not in model.labels]
+    note = (f"; kinds it does not know, found by their phrases alone: {', '.join(unknown)}"
+            if unknown else "")
+    return Check(True, f"triage: {'the built-in model' if triage.model == 'builtin' else path}"
+                       f" ({model.about or 'no description'}), unsure below "
+                       f"{triage.min_confidence}%{note}")
 
 
 def _guard(what: str, check: Callable[[], str]) -> Check:

@@ -25,7 +25,7 @@ def acknowledgement_template(notices: Notices, kind: str, draft: Draft, *, sure:
                              revision: int = 1) -> str:
     if draft.problem:
         return "unreadable_file"
-    if draft.missing_manuscript:
+    if draft.missing_manuscript and sure:  # unsure of the kind: not sure one is missing
         return "missing_manuscript"
     if revision > 1:
         return "revision_received"

@@ -192,7 +192,11 @@ def kind(app: Intake, work: Work) -> Work | Outcome:
 
 def draft(app: Intake, work: Work) -> Work | Outcome:
     assert work.rule is not None
-    made = build_draft(work.message, work.rule, app.settings.drafts, work.document)
+    rule = work.rule
+    if work.classification is not None and not work.classification.sure:
+        # Unsure what the message is: never tell its sender a manuscript is missing.
+        rule = replace(rule, needs_manuscript=False)
+    made = build_draft(work.message, rule, app.settings.drafts, work.document)
     work.draft = replace(made, warnings=(*work.notes, *made.warnings)) if work.notes else made
     return work
 
