@@ -179,7 +179,8 @@ def assemble(about: str) -> str:
     lines += _section("convert-latest.txt", "Documents: conversion speed against peers")
     lines += _section("fidelity-latest.md", "Documents: fidelity against pandoc", fence=False)
     lines += _section("hostile-latest.txt", "Documents: hostile files and their memory")
-    lines += _section("triage-latest.txt", "Triage: precision and recall")
+    lines += _section("triage-latest.txt", "Triage: precision and recall, cross-validated")
+    lines += _section("triage-holdout-latest.txt", "Triage: the held-out set")
     lines += _section("queue-latest.txt", "Editors' queue with 10,000 submissions")
     return "\n".join(lines)
 
