@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import json
 import os
 import signal
 import sqlite3
@@ -132,6 +133,26 @@ def test_first_run_refuses_old_mail_until_told(
     imap.append(_guest(7), when=old)
     assert cli("--config", config, "poll").out.startswith("fetched 0")
     assert imap.count("INBOX") == 6
+
+
+def test_old_mail_taken_in_bulk_without_answering_anyone(
+        imap: ImapAccount, smtp_factory: Callable[..., SmtpServer], make_config: Configure,
+        cli: Callable[..., CliResult]) -> None:
+    config, smtp = _setup(imap, smtp_factory, make_config, first_run_max=3)
+    imap.append(*(_guest(n) for n in range(5)), when=datetime(2024, 3, 1, 12, 0))
+    refused = cli("--config", config, "poll")
+    assert refused.code == 2 and "--no-acknowledge" in refused.err
+    taken = cli("--config", config, "poll", "--no-acknowledge")
+    assert taken.code == 0, taken.err
+    assert taken.out.startswith("fetched 5 · new 5")
+    assert smtp.handler.messages == []  # no author, no editor emailed
+    ref = json.loads(cli("--config", config, "queue", "--json").out.splitlines()[0])["reference"]
+    shown = cli("--config", config, "show", ref).out
+    assert "--no-acknowledge" in shown  # the history says why nobody was answered
+    # Later runs answer new mail as usual.
+    imap.append(_guest(9))
+    assert cli("--config", config, "poll").code == 0
+    assert list(_acks_by_recipient(smtp)) == ["author9@uni.example"]
 
 
 def test_limit_spreads_work_over_runs(imap: ImapAccount, smtp_factory: Callable[..., SmtpServer],

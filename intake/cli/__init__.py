@@ -14,6 +14,7 @@ from pathlib import Path
 from intake import __version__
 from intake.cli.desk import add_desk_commands
 from intake.cli.editors import add_editor_commands
+from intake.cli.setup import add_setup_commands
 from intake.cli.upkeep import add_upkeep_commands
 from intake.core.config import Settings, default_config_path, load_settings
 from intake.core.errors import (
@@ -135,6 +136,11 @@ def _parser() -> argparse.ArgumentParser:
     p = add("ingest", cmd_ingest, "process local .eml files, Maildir folders or mbox files")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     p.add_argument("--no-send", action="store_true", help="queue acknowledgements, send none")
+    p.add_argument("--since", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="take only messages sent on or after this date (their Date header)")
+    p.add_argument("--no-acknowledge", action="store_true",
+                   help="old mail in bulk: record each as received, email nobody (said in "
+                        "each submission's history)")
 
     p = add("poll", cmd_poll, "one cron run: fetch new mail over IMAP, process it, send "
             "pending mail, mark messages done on the server")
@@ -147,6 +153,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="read and report what would happen; change nothing anywhere")
     p.add_argument("--now", action="store_true",
                    help="ignore the back-offs after failures (the server is fixed)")
+    p.add_argument("--no-acknowledge", action="store_true",
+                   help="old mail in bulk: record what is taken as received, email nobody "
+                        "(said in each submission's history)")
 
     p = add("send", cmd_send, "deliver pending outbox messages only")
     p.add_argument("--now", action="store_true",
@@ -155,6 +164,7 @@ def _parser() -> argparse.ArgumentParser:
     add("doctor", cmd_doctor, "check settings, the data folder, every template, and the IMAP "
         "and SMTP logins")
 
+    add_setup_commands(add)
     add_editor_commands(add)
     add_upkeep_commands(add)
     add_desk_commands(add)
@@ -215,11 +225,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     settings = _settings(args)
     report = RunReport()
     with run_lock(settings.data_dir):
-        app = Intake(settings)
+        app = Intake(settings, acknowledge=not args.no_acknowledge)
         try:
             # Each message is kept on disk as it is read, and its bytes let go: a large
             # one need not stay in memory while the others are processed.
-            for raw in read_paths(args.paths):
+            for raw in read_paths(args.paths, args.since):
                 app.accept(raw, report)
                 del raw
             app.process_pending(report)
@@ -248,7 +258,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
         return int(ExitCode.OK)
     report = RunReport()
     with run_lock(settings.data_dir):
-        app = Intake(settings)
+        app = Intake(settings, acknowledge=not args.no_acknowledge)
         try:
             poll(app, options, report)
         finally:

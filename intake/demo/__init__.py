@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from intake.core.config import load_settings
+from intake.core.program import program
 from intake.core.runlock import run_lock
 from intake.demo.samples import demo_messages
 from intake.mail.smtp import transport_for
@@ -80,20 +81,21 @@ def run_demo(folder: Path) -> int:
     for path in sent:
         print(f"    {path}")
     print()
-    print(f"Try: intake --config {settings_path} queue")
-    print(f"     intake --config {settings_path} show {rows[0].reference if rows else 'REF'}")
+    intake = program()
+    print(f"Try: {intake} --config {settings_path} queue")
+    print(f"     {intake} --config {settings_path} show {rows[0].reference if rows else 'REF'}")
     threads = [r.reference for r in rows if r.revision > 1]
     if threads:
-        print(f"     intake --config {settings_path} show {threads[0]}   (a thread: the "
+        print(f"     {intake} --config {settings_path} show {threads[0]}   (a thread: the "
               "first email had no article, the reply brought it)")
     queued = [r.reference for r in rows if r.status.value == "queued"]
     if queued:
         ref, cfg = queued[0], f"--config {settings_path}"
         print(f"An editor's turn (as ana; emails go to {settings.smtp.file_dir}):")
-        print(f"     intake {cfg} assign {ref} ana --as ana")
-        print(f"     intake {cfg} request-changes {ref} --as ana --yes -m 'Please add a "
+        print(f"     {intake} {cfg} assign {ref} ana --as ana")
+        print(f"     {intake} {cfg} request-changes {ref} --as ana --yes -m 'Please add a "
               "reference for the figures.'")
-        print(f"     intake {cfg} send && intake {cfg} show {ref}")
-        print(f"     intake {cfg} export {ref} --to {folder / 'exported'} --format all --as ana")
+        print(f"     {intake} {cfg} send && {intake} {cfg} show {ref}")
+        print(f"     {intake} {cfg} export {ref} --to {folder / 'exported'} --format all --as ana")
     print("Running the demo again takes nothing twice: every message is already known.")
     return 0

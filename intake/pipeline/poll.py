@@ -128,7 +128,7 @@ def _fetch_new(app: Intake, box: Mailbox, section: ImapSection, key: str,
                     "already taken are recognised and not answered twice", box.where,
                     cursor.uidvalidity, state.uidvalidity)
     else:
-        _first_run_check(box, section, state.exists, since, options)
+        _first_run_check(app, box, section, state.exists, since, options)
     if cursor is None or cursor.uidvalidity != state.uidvalidity or (
             since and cursor.since != since):
         with app.ledger.transaction():
@@ -164,19 +164,25 @@ def _fetch_new(app: Intake, box: Mailbox, section: ImapSection, key: str,
             break
 
 
-def _first_run_check(box: Mailbox, section: ImapSection, exists: int, since: date | None,
-                     options: PollOptions) -> None:
-    if since is not None or exists <= section.first_run_max:
+def _first_run_check(app: Intake, box: Mailbox, section: ImapSection, exists: int,
+                     since: date | None, options: PollOptions) -> None:
+    if since is not None or exists <= section.first_run_max or not app.acknowledge:
         return
     question = (f"{box.where}: this is the first run, and {section.folder} already holds "
                 f"{exists} messages. Take and acknowledge all of them?")
-    if options.interactive and options.ask is not None and options.ask(question):
-        return
+    if options.interactive and options.ask is not None:
+        if options.ask(question):
+            return
+        if options.ask("Take all of them without answering anyone (recorded as received, "
+                       "no email: for old mail)?"):
+            app.acknowledge = False
+            return
     raise FirstRunRefused(
         f"first run: {section.folder} already holds {exists} messages (more than "
         f"[imap] first_run_max = {section.first_run_max}), and intake will not answer old "
         "mail without being told. Run `intake poll --since YYYY-MM-DD` once (or set [imap] "
-        "since) to take only newer mail, or run `intake poll` on a terminal to confirm.")
+        "since) to take only newer mail, `intake poll --no-acknowledge` to take it all "
+        "without answering anyone, or run `intake poll` on a terminal to choose.")
 
 
 def _mark_done(app: Intake, section: ImapSection, key: str) -> None:

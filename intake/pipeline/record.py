@@ -95,7 +95,11 @@ def commit_draft(app: Intake, version: Version, *, answer: str | None,
                                        draft.originals, msg.text)
     app.ledger.add_files(sub.id, version.revision, version.stored.id,
                          [(f.name, f.role, f.sha256) for f in draft.source_files])
-    if answer is not None and app.settings.kind(sub.kind).acknowledge:
+    if answer is not None and not app.acknowledge:
+        app.ledger.add_event(EventName.NOT_ANSWERED_AUTOMATICALLY, submission_id=sub.id,
+                             reason="taken without answering (--no-acknowledge: old mail "
+                                    "taken in bulk)")
+    elif answer is not None and app.settings.kind(sub.kind).acknowledge:
         sure = version.classification.sure
         template = acknowledgement_template(app.notices, sub.kind, draft, sure=sure,
                                             revision=version.revision)
@@ -155,7 +159,8 @@ def _new_submission(app: Intake, work: Work, verdict: Decided, report: RunReport
                                   answer=ACK if verdict.acknowledge else None, reason=reason,
                                   state=_FINAL.get(status, MessageState.PROCESSED))
             app.ledger.update_submission(sub_id, draft_dir=folder)
-            if status in (Status.QUEUED, Status.TRIAGE):
+            if status in (Status.QUEUED, Status.TRIAGE) and app.acknowledge:
+                # Old mail taken in bulk notifies no editor either: the queue shows it.
                 notify_editors(app.ledger, app.settings, app.notices,
                                app.ledger.submission_by_id(sub_id), "new", stored.id)
     if status is Status.IGNORED:

@@ -56,8 +56,11 @@ ImapPlace = tuple[str, int, int]  # mailbox key, UIDVALIDITY, UID
 
 
 class Intake:
-    def __init__(self, settings: Settings, readonly: bool = False) -> None:
+    def __init__(self, settings: Settings, readonly: bool = False,
+                 acknowledge: bool = True) -> None:
         self.settings = settings
+        # False: old mail taken in bulk (--no-acknowledge); recorded, and nobody emailed.
+        self.acknowledge = acknowledge
         self.store = Store(settings.data_dir)
         self.ledger = Ledger(settings.data_dir / "intake.sqlite3", readonly=readonly)
         self.notices = Notices(settings)

@@ -4,18 +4,35 @@ from __future__ import annotations
 
 import mailbox
 from collections.abc import Iterator
+from datetime import date
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from intake.core.errors import IntakeError
 from intake.core.models import RawMessage
 
 
-def read_paths(paths: list[Path]) -> Iterator[RawMessage]:
+def read_paths(paths: list[Path], since: date | None = None) -> Iterator[RawMessage]:
+    """Every message under paths; with since, only those sent on or after that day (by
+    their Date header; a message without a readable one is taken)."""
     for path in paths:
         if not path.exists():
             raise IntakeError(f"{path}: no such file or folder")
     for path in paths:
-        yield from _read(path)
+        for raw in _read(path):
+            if since is None or not _sent_before(raw.data, since):
+                yield raw
+
+
+def _sent_before(data: bytes, since: date) -> bool:
+    headers = BytesHeaderParser(policy=compat32).parsebytes(data[:64 * 1024])
+    try:
+        sent = parsedate_to_datetime(str(headers.get("date", "")))
+    except (TypeError, ValueError, IndexError):
+        return False
+    return sent.date() < since
 
 
 def _is_maildir(path: Path) -> bool:
