@@ -46,8 +46,9 @@ def _guest(n: int, when: datetime) -> bytes:
 def test_ingest_takes_old_mail_since_a_date_and_without_answering(
         tmp_path: Path, make_config: Callable[..., Path], cli: Cli) -> None:
     config = make_config()
-    mail = [_guest(1, datetime(2023, 5, 1, tzinfo=UTC)), _guest(2, datetime(2025, 5, 1, tzinfo=UTC)),
-            _guest(3, datetime(2026, 1, 5, tzinfo=UTC))]
+    mail = [_guest(n, datetime(year, month, day, tzinfo=UTC))
+            for n, (year, month, day) in enumerate([(2023, 5, 1), (2025, 5, 1), (2026, 1, 5)],
+                                                   start=1)]
     done = cli("--config", config, "ingest", "--since", "2025-01-01", "--no-acknowledge",
                eml_folder(tmp_path, mail))
     assert done.code == 0, done.err
