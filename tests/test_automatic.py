@@ -197,7 +197,8 @@ def test_our_acknowledgement_coming_back_is_not_answered_and_its_bounce_is_recor
         "550 5.1.1 mailbox unavailable\n\n--- Below this line is a copy of the message.\n\n"
         f"Message-ID: {ack['Message-ID']}\nSubject: {ack['Subject']}\n", message_id="<q@x>")
     result = cli("--config", config, "ingest", eml_folder(tmp_path, [sent.data, qmail]))
-    assert result.code == 0, result.err
+    # A bounce is a delivery failed for good, as a refusal at SMTP time is: exit 1.
+    assert result.code == 1, result.err
     assert result.out.strip() == ("fetched 2 · new 0 · revisions 0 · ignored 2 · "
                                   "quarantined 0 · sent 0 · pending 0 · bounced 1")
     assert len(smtp.handler.messages) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -11,10 +12,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from intake.core.config import load_settings
 from intake.demo.samples import DOCX, article_docx
 from intake.demo.samples import email as make_email
-from tests.conftest import REPO, CliResult, eml_folder
+from tests.conftest import REPO, CliResult, eml_folder, free_port
 
 Cli = Callable[..., CliResult]
 
@@ -81,3 +84,82 @@ def test_the_demo_prints_commands_that_run(tmp_path: Path) -> None:
     ran = subprocess.run(command, capture_output=True, text=True, check=False, env=env,
                          cwd=tmp_path)
     assert ran.returncode == 0, (command, ran.stderr)
+
+
+# -- signals for monitoring, and a quiet cron ----------------------------------------
+
+_PROM_LINE = re.compile(r'^[a-z_]+(\{[a-z_]+="[^"\n]*"\})? -?[0-9.e+]+$')
+
+
+def test_status_and_metrics_after_a_run(tmp_path: Path, make_config: Callable[..., Path],
+                                        cli: Cli) -> None:
+    metrics = tmp_path / "intake.prom"
+    config = make_config(intake={"metrics_file": str(metrics)})
+    assert cli("--config", config, "status").out.startswith("last run: none recorded yet")
+    mail = [_guest(1, datetime(2026, 11, 2, tzinfo=UTC))]
+    assert cli("--config", config, "ingest", "--no-send", eml_folder(tmp_path, mail)).code == 0
+    shown = cli("--config", config, "status")
+    assert shown.code == 0, shown.out
+    assert "last run: ingest at" in shown.out and "(ok," in shown.out
+    assert "outbox: 1 pending, 0 failed for good" in shown.out
+    assert "oldest waiting for an editor: JPMS-" in shown.out
+    data = json.loads(cli("--config", config, "status", "--json").out)
+    assert data["last_run"]["counts"]["new"] == 1 and data["submissions"] == {"queued": 1}
+    text = metrics.read_text(encoding="utf-8")
+    samples = [line for line in text.splitlines() if not line.startswith("#")]
+    assert samples and all(_PROM_LINE.match(line) for line in samples), text
+    assert 'intake_submissions{status="queued"} 1' in samples
+    assert 'intake_outbox_emails{state="pending"} 1' in samples
+    assert "intake_last_run_exit_code 0" in samples
+
+
+def _unreachable(make_config: Callable[..., Path], quiet_minutes: int) -> Path:
+    return make_config(
+        intake={"quiet_minutes": quiet_minutes},
+        imap={"host": "127.0.0.1", "port": free_port(), "security": "plain",
+              "username": "u", "password_env": "INTAKE_TEST_NO_PASSWORD", "timeout": 2})
+
+
+def test_a_quiet_cron_says_nothing_until_a_failure_has_lasted(
+        make_config: Callable[..., Path], cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INTAKE_TEST_NO_PASSWORD", "x")
+    config = _unreachable(make_config, quiet_minutes=60)
+    first = cli("--config", config, "-q", "poll")
+    assert first.code == 75 and first.out == "" and first.err == ""
+    # Without -q a person is told, in one line.
+    loud = cli("--config", config, "poll")
+    assert loud.code == 75
+    said = [line for line in loud.err.splitlines() if not line.startswith("intake: INFO:")]
+    assert len(said) == 1 and "mail not fetched" in said[0], loud.err
+    # Once it has lasted longer than quiet_minutes, -q says so too, in one line.
+    config = _unreachable(make_config, quiet_minutes=0)
+    late = cli("--config", config, "-q", "poll")
+    assert late.code == 75 and "mail not fetched" in late.err
+    status = json.loads(cli("--config", config, "status", "--json").out)
+    assert status["last_run"]["failing_since"] and status["last_run"]["last_success"] is None
+
+
+def test_poll_json_and_json_logs_carry_fields(
+        make_config: Callable[..., Path], cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INTAKE_TEST_NO_PASSWORD", "x")
+    config = _unreachable(make_config, quiet_minutes=60)
+    done = cli("--config", config, "--log-format", "json", "poll", "--json")
+    summary = json.loads(done.out)
+    assert summary["command"] == "poll" and summary["exit_code"] == 75
+    assert summary["fetched"] == 0 and summary["problems"][0].startswith("mail not fetched")
+    events = [json.loads(line) for line in done.err.splitlines() if line.startswith("{")]
+    run = next(e for e in events if e["event"] == "run")
+    assert run["exit_code"] == 75 and run["command"] == "poll" and "duration" in run
+
+
+def test_another_run_holding_the_lock_is_silent_under_q(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Cli) -> None:
+    from intake.core.runlock import run_lock
+
+    config = make_config()
+    data = config.parent / "var"
+    with run_lock(data):
+        quiet = cli("--config", config, "-q", "ingest", eml_folder(tmp_path, []))
+        loud = cli("--config", config, "ingest", eml_folder(tmp_path, []))
+    assert quiet.code == 75 and quiet.err == "" and quiet.out == ""
+    assert loud.code == 75 and "another intake run holds" in loud.err

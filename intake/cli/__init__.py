@@ -7,7 +7,9 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -44,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     umask = os.umask(PRIVATE_UMASK)
     try:
         return int(args.handler(args))
+    except _Silent as silent:
+        return silent.code
     except IntakeError as exc:
         print(f"intake: {exc}", file=sys.stderr)
         return int(exc.exit_code)
@@ -84,10 +88,20 @@ def _setup_logging(verbose: bool, quiet: bool, log_format: str) -> None:
 class _JsonFormatter(logging.Formatter):
     """One JSON object per line, for log collectors."""
 
+    # Fields a log line may carry (logging's extra=), for a collector to filter on.
+    FIELDS = ("event", "reference", "message_id", "kind", "status", "duration", "error",
+              "recipient", "counts", "exit_code", "command")
+
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-                 "level": record.levelname.lower(), "logger": record.name,
-                 "message": record.getMessage()}
+        entry: dict[str, object] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(), "logger": record.name,
+            "event": getattr(record, "event", record.name.rsplit(".", 1)[-1]),
+            "message": record.getMessage()}
+        for name in self.FIELDS[1:]:
+            value = getattr(record, name, None)
+            if value is not None:
+                entry[name] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
@@ -156,10 +170,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-acknowledge", action="store_true",
                    help="old mail in bulk: record what is taken as received, email nobody "
                         "(said in each submission's history)")
+    p.add_argument("--json", action="store_true",
+                   help="the run's summary as one JSON object on stdout")
 
     p = add("send", cmd_send, "deliver pending outbox messages only")
     p.add_argument("--now", action="store_true",
                    help="also what is waiting out a back-off (after the mail server is fixed)")
+
+    p = add("status", cmd_status, "how the last run went and what is waiting: back-offs, "
+            "outbox, quarantine, the oldest submission waiting (exit 1 when a person "
+            "should look)")
+    p.add_argument("--json", action="store_true", help="as one JSON object")
 
     add("doctor", cmd_doctor, "check settings, the data folder, every template, and the IMAP "
         "and SMTP logins")
@@ -206,25 +227,80 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(args.config or default_config_path())
 
 
-def _finish(report: RunReport, quiet: bool) -> int:
+def _finish(settings: Settings, command: str, started: float, report: RunReport,
+            args: argparse.Namespace) -> int:
+    """Record the run (last-run.json, metrics), then say what a person needs to know:
+    one line per problem on stderr, the summary on stdout (as JSON with --json)."""
+    from intake.pipeline.status import problems_of, record_run
+
+    code = report.exit_code()
+    record = record_run(settings, command, started, int(code), report)
+    log.info("%s finished: %s", command, report.summary(),
+             extra={"event": "run", "command": command, "exit_code": int(code),
+                    "duration": record.seconds, "counts": record.counts})
+    if getattr(args, "json", False):
+        print(json.dumps({"command": command, "exit_code": int(code),
+                          "seconds": record.seconds, **record.counts,
+                          "problems": record.problems}, ensure_ascii=False))
+        return int(code)
+    if args.quiet and code == ExitCode.TEMPORARY and _young(record.failing_since, settings):
+        return int(code)  # heals by itself, and has not lasted long: cron mails nothing
     # Quiet (cron): a summary only when something needs a person, so cron mails
     # the operator only then.
-    if not quiet or report.exit_code() != ExitCode.OK:
+    if not args.quiet or code != ExitCode.OK:
         print(report.summary())
-    if report.delivery_problem:
-        print(f"intake: mail not delivered: {report.delivery_problem}", file=sys.stderr)
-    return int(report.exit_code())
+    for problem in problems_of(report):
+        if not problem.endswith(("quarantined", "failed for good")):
+            print(f"intake: {problem}", file=sys.stderr)
+    return int(code)
+
+
+@contextmanager
+def _locked(settings: Settings, args: argparse.Namespace) -> Iterator[None]:
+    """The run lock; with -q, another run holding it for less than quiet_minutes (a long
+    run overlapping the next cron start) ends this one silently, exit code unchanged."""
+    from intake.core.errors import LockHeld
+    from intake.core.runlock import run_lock
+
+    try:
+        with run_lock(settings.data_dir):
+            yield
+    except LockHeld as exc:
+        if args.quiet and _young(exc.since, settings):
+            raise _Silent(int(ExitCode.TEMPORARY)) from exc
+        raise
+
+
+class _Silent(Exception):
+    """End the command with this exit code and print nothing."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _young(since: str | None, settings: Settings) -> bool:
+    """Whether a failing condition began less than [intake] quiet_minutes ago."""
+    from datetime import UTC, datetime
+
+    if not since:
+        return True
+    try:
+        began = datetime.fromisoformat(since)
+    except ValueError:
+        return False
+    return (datetime.now(UTC) - began).total_seconds() < settings.intake.quiet_minutes * 60
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from intake.core.runlock import run_lock
     from intake.mail.smtp import transport_for
     from intake.pipeline.run import Intake
     from intake.sources.local import read_paths
 
     settings = _settings(args)
     report = RunReport()
-    with run_lock(settings.data_dir):
+    started = time.time()
+    with _locked(settings, args):
         app = Intake(settings, acknowledge=not args.no_acknowledge)
         try:
             # Each message is kept on disk as it is read, and its bytes let go: a large
@@ -239,11 +315,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 report.pending = app.ledger.outbox_counts().get("pending", 0)
         finally:
             app.close()
-    return _finish(report, args.quiet)
+    return _finish(settings, "ingest", started, report, args)
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
-    from intake.core.runlock import run_lock
     from intake.pipeline.poll import PollOptions, dry_run, poll, terminal_ask
     from intake.pipeline.run import Intake
 
@@ -257,38 +332,50 @@ def cmd_poll(args: argparse.Namespace) -> int:
         print("dry run, nothing changed: " + report.summary())
         return int(ExitCode.OK)
     report = RunReport()
-    with run_lock(settings.data_dir):
+    started = time.time()
+    with _locked(settings, args):
         app = Intake(settings, acknowledge=not args.no_acknowledge)
         try:
             poll(app, options, report)
         finally:
             app.close()
-    if report.source_problem:
-        print(f"intake: mail not fetched: {report.source_problem}", file=sys.stderr)
-    if report.mark_problem:
-        print("intake: messages taken and kept, but not yet marked done on the server (the "
-              f"next run does it): {report.mark_problem}", file=sys.stderr)
-    return _finish(report, args.quiet)
+    return _finish(settings, "poll", started, report, args)
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    from intake.core.runlock import run_lock
     from intake.mail.smtp import transport_for
     from intake.pipeline.run import Intake
+    from intake.pipeline.status import record_run
 
     settings = _settings(args)
     report = RunReport()
-    with run_lock(settings.data_dir):
+    started = time.time()
+    with _locked(settings, args):
         app = Intake(settings)
         try:
             app.deliver(transport_for(settings), report, now=args.now)
         finally:
             app.close()
+    code = (ExitCode.TEMPORARY if report.delivery_problem else
+            ExitCode.NEEDS_ATTENTION if report.failed else ExitCode.OK)
+    record = record_run(settings, "send", started, int(code), report)
+    if args.quiet and code == ExitCode.TEMPORARY and _young(record.failing_since, settings):
+        return int(code)
     print(f"sent {report.sent} · pending {report.pending} · failed {report.failed}")
     if report.delivery_problem:
         print(f"intake: mail not delivered: {report.delivery_problem}", file=sys.stderr)
-        return int(ExitCode.TEMPORARY)
-    return int(ExitCode.NEEDS_ATTENTION if report.failed else ExitCode.OK)
+    return int(code)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from intake.pipeline.status import describe, needs_attention, status
+
+    found = status(_settings(args))
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(describe(found)))
+    return int(ExitCode.NEEDS_ATTENTION if needs_attention(found) else ExitCode.OK)
 
 
 def cmd_preview(args: argparse.Namespace) -> int:

@@ -107,6 +107,15 @@ class IntakeSection:
     message_seconds: float = _opt(
         "time the processing of one message may take; past it the message is quarantined",
         180.0)
+    quiet_minutes: int = _opt(
+        "with -q, a condition that heals by itself (another run holds the lock, a server "
+        "backing off) prints nothing until it has lasted this long", 60)
+    metrics_file: Path | None = _opt(
+        "after each run, the figures of `intake status` in Prometheus text format, for "
+        "node_exporter's textfile collector; none when unset", None)
+    group: str | None = _opt(
+        "a Unix group whose members (editors, the desk's account) may read the data folder; "
+        "unset: the data is this account's alone", None)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -32,7 +32,7 @@ class TemporaryFailure(IntakeError):
 
 
 class LockHeld(TemporaryFailure):
-    pass
+    since: str | None = None  # when the holder took the lock, as it wrote it
 
 
 class StorageFull(TemporaryFailure):

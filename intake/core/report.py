@@ -40,7 +40,9 @@ class RunReport:
         return " · ".join(parts)
 
     def exit_code(self) -> ExitCode:
-        if self.quarantined or self.failed:
+        # An acknowledgement that came back (a delivery report) failed for good just as
+        # one the server refused did: a person should look.
+        if self.quarantined or self.failed or self.bounced:
             return ExitCode.NEEDS_ATTENTION
         if self.delivery_problem or self.source_problem or self.mark_problem:
             return ExitCode.TEMPORARY

@@ -22,8 +22,10 @@ def run_lock(data_dir: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "unknown"
-            raise LockHeld(f"another intake run holds {path} ({holder}); this run did "
-                           "nothing and the next one will catch up") from None
+            held = LockHeld(f"another intake run holds {path} ({holder}); this run did "
+                            "nothing and the next one will catch up")
+            held.since = holder.rpartition(" since ")[2] if " since " in holder else None
+            raise held from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} since {now_iso()}\n".encode(), 0)
         yield

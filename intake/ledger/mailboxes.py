@@ -88,6 +88,11 @@ class Mailboxes(LedgerBase):
             return Health(0, None, None)
         return Health(row["failures"], row["last_error"], row["next_try_at"])
 
+    def server_names(self) -> list[str]:
+        """Servers with failures on record (a server that answers has no row)."""
+        return [r[0] for r in self.db.execute(
+            "SELECT name FROM server_health ORDER BY name").fetchall()]
+
     def server_failed(self, server: str, error: str, next_try_at: str) -> int:
         row = self.db.execute(
             "INSERT INTO server_health (name, failures, last_error, next_try_at) "

@@ -216,6 +216,13 @@ class Submissions(LedgerBase):
         rows = self.db.execute("SELECT status, COUNT(*) FROM submissions GROUP BY status")
         return {r[0]: int(r[1]) for r in rows.fetchall()}
 
+    def oldest_with_status(self, statuses: Sequence[Status]) -> Submission | None:
+        """The submission in one of these statuses that arrived first."""
+        row = self.db.execute(
+            f"SELECT * FROM submissions WHERE status IN ({', '.join('?' * len(statuses))}) "  # noqa: S608 (placeholders only)
+            "ORDER BY received, id LIMIT 1", tuple(s.value for s in statuses)).fetchone()
+        return _submission(row) if row is not None else None
+
     def decided_before(self, statuses: Sequence[Status], cutoff: str) -> list[Submission]:
         """Decided (in one of these statuses) before cutoff and not purged yet."""
         rows = self.db.execute(

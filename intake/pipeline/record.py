@@ -163,16 +163,19 @@ def _new_submission(app: Intake, work: Work, verdict: Decided, report: RunReport
                 # Old mail taken in bulk notifies no editor either: the queue shows it.
                 notify_editors(app.ledger, app.settings, app.notices,
                                app.ledger.submission_by_id(sub_id), "new", stored.id)
+    fields = {"event": "submission", "reference": reference, "message_id": msg.message_id,
+              "kind": found.kind, "status": status.value}
     if status is Status.IGNORED:
         report.ignored += 1
-        log.info("%s ignored: %s", reference, reason)
+        log.info("%s ignored: %s", reference, reason, extra={**fields, "error": reason})
     elif status is Status.QUARANTINED:
         report.quarantined += 1
-        log.warning("%s quarantined: %s", reference, reason)
+        log.warning("%s quarantined: %s", reference, reason, extra={**fields, "error": reason})
     else:
         report.new += 1
         log.info("%s %s%s from %s: %s", reference, found.kind,
-                 "" if found.sure else " (unsure: triage)", msg.sender_email, title)
+                 "" if found.sure else " (unsure: triage)", msg.sender_email, title,
+                 extra=fields)
 
 
 def _sent_at(msg: ParsedMessage, arrived: str) -> str:

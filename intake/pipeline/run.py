@@ -260,7 +260,9 @@ class Intake:
                         self._deliver_one(connection, item, report)
             except TransportUnavailable as exc:
                 report.delivery_problem = str(exc)
-                log.error("mail not delivered, will retry next run: %s", exc)
+                # The run's last line says it (once); here only for -v and log collectors.
+                log.info("mail not delivered, will retry next run: %s", exc,
+                         extra={"event": "delivery_deferred", "error": str(exc)})
         report.pending = self.ledger.outbox_counts().get("pending", 0)
 
     def _deliver_one(self, transport: Transport, item: OutboxItem, report: RunReport) -> None:
@@ -284,7 +286,9 @@ class Intake:
                                           submission_id=item.submission_id, to=item.recipient,
                                           error=str(exc), attempts=attempts)
                     report.failed += 1
-                    log.error("delivery to %s failed for good: %s", item.recipient, exc)
+                    log.error("delivery to %s failed for good: %s", item.recipient, exc,
+                              extra={"event": "delivery_failed", "recipient": item.recipient,
+                                     "error": str(exc)})
             return
         # The window between the server's acceptance and this commit is the one place a
         # crash can send an email twice; it is as short as one local transaction.
