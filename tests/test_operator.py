@@ -163,3 +163,57 @@ def test_another_run_holding_the_lock_is_silent_under_q(
         loud = cli("--config", config, "ingest", eml_folder(tmp_path, []))
     assert quiet.code == 75 and quiet.err == "" and quiet.out == ""
     assert loud.code == 75 and "another intake run holds" in loud.err
+
+
+# -- editors' access by group ----------------------------------------------------------
+
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not SYSTEM_PYTHON.exists(),
+                    reason="reading as another account needs root to switch to it")
+def test_a_group_member_reads_the_ledger_and_drafts_and_others_cannot(cli: Cli) -> None:
+    import grp
+    import pwd
+    import shutil
+    import tempfile
+
+    group, nobody = grp.getgrnam("users"), pwd.getpwnam("nobody")
+    site = Path(tempfile.mkdtemp(prefix="intake-group-"))
+    try:
+        site.chmod(0o755)
+        config = site / "settings.toml"
+        config.write_text('[intake]\ndata_dir = "var"\ngroup = "users"\n[smtp]\n'
+                          'transport = "file"\nfile_dir = "sent"\n'
+                          'from = "E <e@journal.example.org>"\n', encoding="utf-8")
+        mail = [_guest(1, datetime(2026, 11, 2, tzinfo=UTC))]
+        assert cli("--config", config, "ingest", eml_folder(site, mail)).code == 0
+        data = site / "var"
+        for path in [data, *data.rglob("*")]:
+            info = path.stat()
+            assert info.st_gid == group.gr_gid, path
+            expected = 0o2750 if path.is_dir() else 0o640
+            assert stat.S_IMODE(info.st_mode) == expected, (path, oct(info.st_mode))
+        assert "shared with the group 'users'" in cli("--config", config, "doctor").out
+
+        # An editor's account reads the ledger and a draft without writing anything.
+        probe = ("import sqlite3, sys, pathlib; d = pathlib.Path(sys.argv[1]); "
+                 "db = sqlite3.connect(f'file:{d}/intake.sqlite3?mode=ro', uri=True); "
+                 "print(db.execute('select count(*) from submissions').fetchone()[0]); "
+                 "print(len(next(d.glob('drafts/*/draft.md')).read_text()) > 0)")
+
+        def run_as(groups: list[int]) -> subprocess.CompletedProcess[str]:
+            def demote() -> None:
+                os.setgroups(groups)
+                os.setgid(nobody.pw_gid)
+                os.setuid(nobody.pw_uid)
+            return subprocess.run([str(SYSTEM_PYTHON), "-c", probe, str(data)],
+                                  capture_output=True, text=True, check=False,
+                                  preexec_fn=demote, cwd="/")
+
+        member = run_as([group.gr_gid])
+        assert member.returncode == 0 and member.stdout.split() == ["1", "True"], member.stderr
+        stranger = run_as([])
+        assert stranger.returncode != 0 and "unable to open database" in stranger.stderr
+    finally:
+        shutil.rmtree(site, ignore_errors=True)

@@ -224,7 +224,11 @@ def _positive(text: str) -> int:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(args.config or default_config_path())
+    from intake.core.access import apply_group
+
+    settings = load_settings(args.config or default_config_path())
+    apply_group(settings)
+    return settings
 
 
 def _finish(settings: Settings, command: str, started: float, report: RunReport,

@@ -134,6 +134,14 @@ def _privacy(settings: Settings) -> Iterator[Check]:
             yield Check(True, f"[{name}] password_command writes the password into "
                               f"{settings.path}: keep it in a password_file (mode 600) or "
                               "password_env instead", warn=True)
+    if settings.intake.group is not None:
+        from intake.core.access import private_or_shared
+
+        problem = private_or_shared(settings)
+        shown = True
+        yield (Check(True, problem, warn=True) if problem else
+               Check(True, f"privacy: the data folder is shared with the group "
+                           f"{settings.intake.group!r} (read-only), and no one else"))
     if not shown:
         yield Check(True, "privacy: the data folder and password files are private")
 

@@ -39,15 +39,21 @@ if TYPE_CHECKING:
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
-    return load_settings(args.config or default_config_path())
+    from intake.core.access import apply_group
+
+    settings = load_settings(args.config or default_config_path())
+    apply_group(settings)
+    return settings
 
 
 @contextmanager
-def _opened(args: argparse.Namespace) -> Iterator[tuple[Settings, Ledger]]:
+def _opened(args: argparse.Namespace, readonly: bool = False
+            ) -> Iterator[tuple[Settings, Ledger]]:
     """The settings and the ledger alone: listing and simple steps need neither converters
-    nor templates, which keeps an editor's command quick to start."""
+    nor templates, which keeps an editor's command quick to start. readonly: for the
+    commands that only read, which an editor in [intake] group may run."""
     settings = settings_of(args)
-    ledger = Ledger(settings.data_dir / "intake.sqlite3")
+    ledger = Ledger(settings.data_dir / "intake.sqlite3", readonly=readonly)
     try:
         yield settings, ledger
     finally:
@@ -93,7 +99,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
             return None
         return (now - timedelta(days=days)).isoformat(timespec="seconds")
 
-    with _opened(args) as (_, ledger):
+    with _opened(args, readonly=True) as (_, ledger):
         rows = ledger.submissions(statuses, args.kind, assignee=assignee,
                                   unassigned=unassigned,
                                   received_before=days_ago(args.older_than),
@@ -135,7 +141,7 @@ def _cut(text: str, width: int) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    with _opened(args) as (settings, ledger):
+    with _opened(args, readonly=True) as (settings, ledger):
         sub = find(ledger, args.reference)
         events = ledger.events_of(sub.id)
         outbox = ledger.outbox_of(sub.id)
@@ -292,7 +298,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from intake.editors.diff import as_text, compare, revision_text, revisions
 
-    with _opened(args) as (settings, ledger):
+    with _opened(args, readonly=True) as (settings, ledger):
         sub = find(ledger, args.reference)
     kept = revisions(settings.data_dir, sub)
     if args.b is None and len(kept) < 2:

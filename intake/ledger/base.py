@@ -7,6 +7,7 @@ events, outbox); the Ledger class in __init__ puts them together on one connecti
 from __future__ import annotations
 
 import sqlite3
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -51,7 +52,12 @@ class LedgerBase:
         # Autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE.
         self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
+        # A data folder shared with a group (intake.core.access: setgid) is read by
+        # editors who may not write in it; a WAL database cannot be read without creating
+        # its -shm file, a rollback journal can. Kept (PERSIST), so no reader ever needs
+        # to create one either.
+        shared = bool(path.parent.stat().st_mode & stat.S_ISGID)
+        self.db.execute("PRAGMA journal_mode=PERSIST" if shared else "PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")  # a committed row survives power loss
         self.db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
