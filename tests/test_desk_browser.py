@@ -79,7 +79,7 @@ def test_an_editor_signs_in_reads_a_draft_with_its_image_and_no_script_runs(
         served: str, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    # INTAKE_SCREENSHOTS=docs/screenshots keeps the pictures the README shows.
+    # INTAKE_SCREENSHOTS=docs/screenshots keeps the pictures docs/editors.md shows.
     shots = Path(os.environ.get("INTAKE_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:

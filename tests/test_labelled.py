@@ -1,7 +1,7 @@
 """Triage on the labelled corpus (tests/labelled/), through the pipeline.
 
 The figures are cross-validated: each message is scored by a model trained without it
-(bench/triage_eval.py). The floors sit below today's figures (README, "Triage") so that
+(bench/triage_eval.py). The floors sit below today's figures (docs/figures.md, "Triage") so that
 a change that makes triage worse fails here, while small trade-offs stay possible.
 """
 

@@ -1,4 +1,4 @@
-"""The evidence suites in their fast form (the full runs: README, "Evidence")."""
+"""The evidence suites in their fast form (the full runs: docs/figures.md, "Evidence")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The command line: thin commands over the library, one exit code each (see README)."""
+"""The command line: thin commands over the library, one exit code each (README, "Exit codes")."""
 
 from __future__ import annotations
 
