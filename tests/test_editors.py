@@ -397,7 +397,7 @@ def test_queue_filters_and_columns(make_config: Configure, cli: Cli, tmp_path: P
     assert {"reference", "kind", "status", "title", "author_email", "received", "message_id",
             "warnings", "assignee", "age_days", "word_count"} <= set(row)
     table = _ok(cli(*c, "queue")).out.splitlines()
-    assert table[0].split() == ["REFERENCE", "KIND", "STATUS", "RECEIVED", "AGE", "WORDS",
+    assert table[0].split() == ["REFERENCE", "KIND", "STATUS", "SENT", "AGE", "WORDS",
                                 "WARN", "ASSIGNEE", "AUTHOR", "TITLE"]
     assert cli(*c, "queue", "--status", "done").code == 2
     assert cli(*c, "queue", "--kind", "essay").code == 2

@@ -119,13 +119,14 @@ def cmd_queue(args: argparse.Namespace) -> int:
 
 
 def queue_table(rows: list[Submission], now: datetime) -> str:
-    head = ("REFERENCE", "KIND", "STATUS", "RECEIVED", "AGE", "WORDS", "WARN", "ASSIGNEE",
+    head = ("REFERENCE", "KIND", "STATUS", "SENT", "AGE", "WORDS", "WARN", "ASSIGNEE",
             "AUTHOR", "TITLE")
     lines = [head]
     for r in rows:
         title = r.title if r.status is not Status.QUARANTINED else \
             f"{r.title} — {r.reason or ''}"
-        lines.append((r.reference, r.kind, r.status.value, r.received[:10],
+        # When the author sent it (never later than it arrived), not when intake read it.
+        lines.append((r.reference, r.kind, r.status.value, (r.sent_at or r.received)[:10],
                       f"{r.age_days(now)}d", str(r.word_count), str(len(r.warnings)),
                       r.assignee or "-", _cut(r.author_email or "?", 28), _cut(title, 60)))
     widths = [max(len(line[i]) for line in lines) for i in range(len(head) - 1)]
@@ -166,6 +167,7 @@ def cmd_show(args: argparse.Namespace) -> int:
            f"  assignee:  {sub.assignee or '(nobody)'}",
            f"  author:    {sub.author_name} <{sub.author_email}>",
            f"  subject:   {sub.subject}",
+           f"  sent:      {sub.sent_at or '(unknown)'}",
            f"  received:  {sub.received}",
            f"  message:   {sub.message_id or '(no Message-ID)'}",
            f"  words:     {sub.word_count}",

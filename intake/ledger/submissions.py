@@ -39,9 +39,9 @@ class Submission:
     sent_at: str | None = None  # the mail's Date, no later than it arrived
 
     def age_days(self, now: datetime) -> int:
-        """Whole days since intake received it."""
+        """Whole days since its author sent it (or, unknown, since intake received it)."""
         try:
-            return max(0, (now - datetime.fromisoformat(self.received)).days)
+            return max(0, (now - datetime.fromisoformat(self.sent_at or self.received)).days)
         except ValueError:
             return 0
 
@@ -220,7 +220,8 @@ class Submissions(LedgerBase):
         """The submission in one of these statuses that arrived first."""
         row = self.db.execute(
             f"SELECT * FROM submissions WHERE status IN ({', '.join('?' * len(statuses))}) "  # noqa: S608 (placeholders only)
-            "ORDER BY received, id LIMIT 1", tuple(s.value for s in statuses)).fetchone()
+            "ORDER BY coalesce(sent_at, received), id LIMIT 1",
+            tuple(s.value for s in statuses)).fetchone()
         return _submission(row) if row is not None else None
 
     def decided_before(self, statuses: Sequence[Status], cutoff: str) -> list[Submission]:

@@ -115,7 +115,7 @@ def status(settings: Settings) -> dict[str, Any]:
         oldest = ledger.oldest_with_status(AWAITING_EDITORS)
         found["oldest_waiting"] = None if oldest is None else {
             "reference": oldest.reference, "status": oldest.status.value,
-            "received": oldest.received,
+            "received": oldest.sent_at or oldest.received,
             "age_days": oldest.age_days(datetime.now(UTC))}
     finally:
         ledger.close()
