@@ -91,6 +91,22 @@ def test_the_demo_prints_commands_that_run(tmp_path: Path) -> None:
 _PROM_LINE = re.compile(r'^[a-z_]+(\{[a-z_]+="[^"\n]*"\})? -?[0-9.e+]+$')
 
 
+def test_doctor_warns_of_example_settings_and_a_clock_that_went_back(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Cli) -> None:
+    import sqlite3
+
+    config = make_config(**{"editors.ana": {"name": "Ana", "email": "ana@example.org"}})
+    mail = [_guest(1, datetime(2026, 11, 2, tzinfo=UTC))]
+    assert cli("--config", config, "ingest", "--no-send", eml_folder(tmp_path, mail)).code == 0
+    db = sqlite3.connect(config.parent / "var" / "intake.sqlite3")
+    with db:
+        db.execute("UPDATE events SET at = '2999-01-01T00:00:00+00:00' WHERE id = 1")
+    db.close()
+    out = cli("--config", config, "doctor").out
+    assert "WARN  still the example settings: [editors.ana] ana@example.org" in out
+    assert "clock" in out and "earlier than the newest event in the ledger (2999" in out
+
+
 def test_status_and_metrics_after_a_run(tmp_path: Path, make_config: Callable[..., Path],
                                         cli: Cli) -> None:
     metrics = tmp_path / "intake.prom"
@@ -217,3 +233,72 @@ def test_a_group_member_reads_the_ledger_and_drafts_and_others_cannot(cli: Cli) 
         assert stranger.returncode != 0 and "unable to open database" in stranger.stderr
     finally:
         shutil.rmtree(site, ignore_errors=True)
+
+
+# -- command-line comfort ----------------------------------------------------------------
+
+
+def test_a_reference_by_its_number_and_an_unknown_one(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Cli) -> None:
+    config = make_config()
+    mail = [_guest(n, datetime(2026, 11, 2, tzinfo=UTC)) for n in (1, 2)]
+    assert cli("--config", config, "ingest", "--no-send", eml_folder(tmp_path, mail)).code == 0
+    shown = cli("--config", config, "show", "2")
+    assert shown.code == 0 and shown.out.startswith("JPMS-") and "-0002" in shown.out
+    missing = cli("--config", config, "show", "99")
+    assert missing.code == 4 and "no submission '99'" in missing.err
+    table = cli("--config", config, "queue").out.splitlines()
+    assert table[0].split()[3] == "SENT" and "Author 1" in table[1] + table[2]
+
+
+def test_a_message_is_written_in_the_editors_editor(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Cli,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    config = make_config()
+    mail = [_guest(1, datetime(2026, 11, 2, tzinfo=UTC))]
+    assert cli("--config", config, "ingest", "--no-send", eml_folder(tmp_path, mail)).code == 0
+    script = tmp_path / "fake-editor"
+    script.write_text("#!/bin/sh\nprintf 'Thanks, we will read it this week.\\n' >> \"$1\"\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(script))
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    done = cli("--config", config, "reply", "1", "--yes", "--as", "ana")
+    assert done.code == 0, done.err
+    assert cli("--config", config, "send").code == 0
+    replies = [p for p in (config.parent / "sent").glob("*.eml") if "reply" in p.name]
+    assert replies and "Thanks, we will read it this week." in replies[0].read_text(
+        encoding="utf-8", errors="replace")
+
+
+def test_a_long_run_on_a_terminal_shows_progress_and_cron_sees_none(
+        tmp_path: Path, make_config: Callable[..., Path]) -> None:
+    import pty
+
+    config = make_config()
+    mail = [_guest(n, datetime(2026, 11, 2, tzinfo=UTC)) for n in range(25)]
+    folder = eml_folder(tmp_path, mail)
+    script = Path(sys.executable).parent / "intake"
+    master, slave = pty.openpty()
+    with subprocess.Popen([str(script), "--config", str(config), "ingest", "--no-send",
+                           str(folder)], stdout=subprocess.DEVNULL, stderr=slave) as run:
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal closed: the run is over
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert run.wait(timeout=120) == 0
+    os.close(master)
+    assert b"processing" in seen and b"msg/s" in seen and b"/25" in seen
+    # Not on a terminal (cron): no bar at all, for as many new messages.
+    more = eml_folder(tmp_path, [_guest(n, datetime(2026, 11, 2, tzinfo=UTC))
+                                 for n in range(25, 50)])
+    quiet = subprocess.run([str(script), "--config", str(config), "ingest", "--no-send",
+                            str(more)], capture_output=True, text=True, check=False)
+    assert quiet.returncode == 0 and "new 25" in quiet.stdout
+    assert "processing" not in quiet.stderr and "msg/s" not in quiet.stderr

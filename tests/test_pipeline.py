@@ -173,7 +173,7 @@ def test_references_count_up_per_year_and_show_tells_the_story(
         assert f": {event}" in shown.out
     data = json.loads(cli("--config", config, "show", f"JPMS-{year}-0001", "--json").out)
     assert data["outbox"][0]["state"] == "sent"
-    assert cli("--config", config, "show", "JPMS-1999-0001").code == 2
+    assert cli("--config", config, "show", "JPMS-1999-0001").code == 4  # no such submission
     assert cli("--config", config, "queue", "--status", "bogus").code == 2
     table = cli("--config", config, "queue").out
     assert table.splitlines()[0].split()[:3] == ["REFERENCE", "KIND", "STATUS"]

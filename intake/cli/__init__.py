@@ -16,6 +16,7 @@ from pathlib import Path
 from intake import __version__
 from intake.cli.desk import add_desk_commands
 from intake.cli.editors import add_editor_commands
+from intake.cli.progress import progress_bar
 from intake.cli.setup import add_setup_commands
 from intake.cli.upkeep import add_upkeep_commands
 from intake.core.config import Settings, default_config_path, load_settings
@@ -312,7 +313,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             for raw in read_paths(args.paths, args.since):
                 app.accept(raw, report)
                 del raw
-            app.process_pending(report)
+            with progress_bar(args) as app.progress:
+                app.process_pending(report)
             if not args.no_send:
                 app.deliver(transport_for(settings), report)
             else:
@@ -340,7 +342,8 @@ def cmd_poll(args: argparse.Namespace) -> int:
     with _locked(settings, args):
         app = Intake(settings, acknowledge=not args.no_acknowledge)
         try:
-            poll(app, options, report)
+            with progress_bar(args) as app.progress:
+                poll(app, options, report)
         finally:
             app.close()
     return _finish(settings, "poll", started, report, args)

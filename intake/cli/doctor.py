@@ -7,6 +7,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from intake.core.config import Settings, sender_address
@@ -33,12 +34,51 @@ def run_checks(settings: Settings) -> Iterator[Check]:
     yield from _privacy(settings)
     yield from _templates(settings)
     yield _editors(settings)
+    yield from _examples(settings)
+    yield from _clock(settings)
     yield _triage(settings)
     if settings.imap is not None:
         yield from _imap(settings)
     else:
         yield Check(True, "no [imap]: poll is not configured (ingest still works)")
     yield from _smtp(settings)
+
+
+_EXAMPLE_DOMAINS = ("example.org", "example.com", "example.net")
+
+
+def _examples(settings: Settings) -> Iterator[Check]:
+    """What `intake init` wrote and nobody changed yet: example servers and editors."""
+    found = [f"[editors.{e.id}] {e.email}" for e in settings.editors
+             if e.email.lower().endswith(_EXAMPLE_DOMAINS)]
+    for name, section in (("imap", settings.imap), ("smtp", settings.smtp)):
+        host = getattr(section, "host", None) if section is not None else None
+        if host and host.lower().endswith(_EXAMPLE_DOMAINS):
+            found.append(f"[{name}] host {host}")
+    if found:
+        yield Check(True, "still the example settings: " + ", ".join(found) + " (replace "
+                          "them with your own, or remove the example editors)", warn=True)
+
+
+def _clock(settings: Settings) -> Iterator[Check]:
+    """A clock that went back would date mail and decisions wrongly: compare it with the
+    newest moment the ledger recorded."""
+    path = settings.data_dir / "intake.sqlite3"
+    if not path.exists():
+        return
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            newest = db.execute("SELECT max(at) FROM events").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return  # the ledger check says what is wrong with it
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    if newest and str(newest) > now:
+        yield Check(True, f"this machine's clock ({now}) is earlier than the newest event in "
+                          f"the ledger ({newest}): mail and decisions would be dated wrongly; "
+                          "check the clock (timedatectl, NTP)", warn=True)
 
 
 def _editors(settings: Settings) -> Check:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -128,10 +129,13 @@ def queue_table(rows: list[Submission], now: datetime) -> str:
         # When the author sent it (never later than it arrived), not when intake read it.
         lines.append((r.reference, r.kind, r.status.value, (r.sent_at or r.received)[:10],
                       f"{r.age_days(now)}d", str(r.word_count), str(len(r.warnings)),
-                      r.assignee or "-", _cut(r.author_email or "?", 28), _cut(title, 60)))
+                      r.assignee or "-", _cut(r.author_name or r.author_email or "?", 24),
+                      title))
     widths = [max(len(line[i]) for line in lines) for i in range(len(head) - 1)]
+    # The title takes what the terminal has left (at least 20 characters).
+    room = max(20, shutil.get_terminal_size((120, 24)).columns - sum(widths) - 2 * len(widths))
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=False))
-                     + "  " + line[-1] for line in lines)
+                     + "  " + _cut(line[-1], room) for line in lines)
 
 
 def _cut(text: str, width: int) -> str:
@@ -277,7 +281,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     from intake.editors.decisions import commit, prepare
     from intake.mail.templates import Notices
 
-    message = _message(args)
+    message = _message(args, ask=args.action == "request-changes")
     with _opened(args) as (settings, ledger):
         prepared = prepare(ledger, settings, Notices(settings), args.reference, args.action,
                            actor_for(settings, args.actor), message=message,
@@ -318,7 +322,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
     from intake.editors.reply import prepare_reply, send_reply
     from intake.mail.templates import Notices
 
-    message = _message(args)
+    message = _message(args, ask=True)
     with _opened(args) as (settings, ledger):
         prepared = prepare_reply(ledger, settings, Notices(settings), args.reference,
                                  actor_for(settings, args.actor), message)
@@ -337,8 +341,12 @@ def cmd_reply(args: argparse.Namespace) -> int:
     return 0
 
 
-def _message(args: argparse.Namespace) -> str:
+def _message(args: argparse.Namespace, ask: bool = False) -> str:
+    """--message, --message-file, or (ask, on a terminal, neither given) what the editor
+    writes in $VISUAL or $EDITOR, as git commit does."""
     if args.message_file is None:
+        if not args.message and ask and sys.stdin.isatty() and sys.stdout.isatty():
+            return _from_editor()
         return str(args.message or "")
     if args.message:
         raise IntakeError("give --message or --message-file, not both")
@@ -349,6 +357,28 @@ def _message(args: argparse.Namespace) -> str:
     except (OSError, UnicodeDecodeError) as exc:
         raise IntakeError(f"--message-file {args.message_file}: cannot be read ({exc})"
                           ) from exc
+
+
+_EDITOR_HINT = ("\n# Write the message to the author above. Lines starting with # are left "
+                "out;\n# an empty message sends nothing.\n")
+
+
+def _from_editor() -> str:
+    import shlex
+    import tempfile
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        raise IntakeError("give the message with --message TEXT or --message-file FILE "
+                          "(or set $EDITOR to write it in your editor)")
+    with tempfile.NamedTemporaryFile("w+", suffix=".txt", encoding="utf-8") as draft:
+        draft.write(_EDITOR_HINT)
+        draft.flush()
+        done = subprocess.run([*shlex.split(editor), draft.name], check=False)
+        if done.returncode != 0:
+            raise IntakeError(f"{editor} exited with {done.returncode}: nothing was done")
+        text = Path(draft.name).read_text(encoding="utf-8")
+    return "\n".join(line for line in text.splitlines() if not line.startswith("#")).strip()
 
 
 def _confirmed(prepared: Prepared) -> bool:
@@ -386,7 +416,12 @@ def cmd_open(args: argparse.Namespace) -> int:
         if viewer is None:
             raise IntakeError("no system viewer found (xdg-open or open): open the path "
                               "above yourself")
-        subprocess.run([viewer, str(path)], check=False, timeout=30)
+        opened = subprocess.run([viewer, str(path)], check=False, timeout=30,
+                                capture_output=True, text=True)
+        if opened.returncode != 0:
+            detail = (opened.stderr.strip().splitlines() or ["no reason given"])[-1]
+            raise IntakeError(f"{viewer} could not open the draft (exit "
+                              f"{opened.returncode}: {detail}): open the path above yourself")
     return 0
 
 

@@ -12,6 +12,7 @@ class ExitCode(IntEnum):
     NEEDS_ATTENTION = 1  # done, but something was quarantined or failed
     USAGE = 2  # usage or settings error
     DAMAGED = 3  # the ledger or data folder is damaged: an operator must repair it
+    NOT_FOUND = 4  # no submission by that reference (a typo, or purged from another ledger)
     TEMPORARY = 75  # EX_TEMPFAIL: server unreachable, another run holds the lock
 
 

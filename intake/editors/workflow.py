@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, replace
 
 from intake.core.config import Editor, Settings
-from intake.core.errors import IntakeError
+from intake.core.errors import ExitCode, IntakeError
 from intake.core.models import Classification, Status
 from intake.ledger import Ledger, Submission
 from intake.ledger.events import EventName
@@ -107,10 +107,22 @@ def _editor_list(settings: Settings) -> str:
     return ", ".join(e.id for e in settings.editors) or "(none declared)"
 
 
+class NoSuchSubmission(WorkflowError):
+    exit_code = ExitCode.NOT_FOUND
+
+
 def find(ledger: Ledger, reference: str) -> Submission:
+    """A submission by its reference, or by its number alone (7 for JPMS-2026-0007) when
+    only one reference has that number."""
     sub = ledger.submission(reference)
+    if sub is None and reference.strip().isdigit():
+        found = ledger.submissions_numbered(int(reference))
+        if len(found) > 1:
+            raise NoSuchSubmission(f"{reference.strip()} is the number of "
+                                   f"{', '.join(s.reference for s in found)}: give one whole")
+        sub = found[0] if found else None
     if sub is None:
-        raise WorkflowError(f"no submission {reference!r} (see intake queue --status all)")
+        raise NoSuchSubmission(f"no submission {reference!r} (see intake queue --status all)")
     return sub
 
 

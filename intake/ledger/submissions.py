@@ -163,6 +163,13 @@ class Submissions(LedgerBase):
                               (reference.strip().upper(),)).fetchone()
         return _submission(row) if row else None
 
+    def submissions_numbered(self, number: int) -> list[Submission]:
+        """Submissions whose reference ends in this number (PREFIX-YEAR-NNNN)."""
+        rows = self.db.execute("SELECT * FROM submissions WHERE reference LIKE ? ORDER BY id",
+                               (f"%-{number:04d}",)).fetchall()
+        return [_submission(r) for r in rows
+                if r["reference"].rsplit("-", 1)[-1].lstrip("0") == str(number)]
+
     def submissions(self, statuses: Sequence[Status] | None = None,
                     kind: str | None = None, *, assignee: str | None = None,
                     unassigned: bool = False, received_before: str | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -61,6 +62,8 @@ class Intake:
         self.settings = settings
         # False: old mail taken in bulk (--no-acknowledge); recorded, and nobody emailed.
         self.acknowledge = acknowledge
+        # Told (done, total) after each message processed: a terminal's progress bar.
+        self.progress: Callable[[int, int], None] | None = None
         self.store = Store(settings.data_dir)
         self.ledger = Ledger(settings.data_dir / "intake.sqlite3", readonly=readonly)
         self.notices = Notices(settings)
@@ -114,6 +117,8 @@ class Intake:
         todo = self.ledger.messages_in_state(MessageState.FETCHED, limit)
         ahead: dict[int, Work] = {}
         for index, stored in enumerate(todo):
+            if self.progress is not None:
+                self.progress(index, len(todo))
             # The next messages are read and their manuscripts sent to a converter now,
             # so that conversion runs beside this message's processing.
             for upcoming in todo[index + 1:index + 1 + LOOKAHEAD]:
