@@ -71,13 +71,25 @@ def cases() -> dict[str, bytes]:
         "encrypted .docx (OLE EncryptedPackage)": (
             b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1000
             + "EncryptedPackage".encode("utf-16-le") + b"\0" * 1000),
-        ".docm (vbaProject.bin)": zip_parts({"[Content_Types].xml": b"<Types/>",
-                                        "word/document.xml": b"<x/>",
-                                        "word/vbaProject.bin": b"\0" * 100}),
+        ".docm (vbaProject.bin)": _with_macros(good),
         "truncated .docx (first half)": good[: len(good) // 2],
         "50 MB of XML (90,000 paragraphs)": docx_from_body(big_body),
         "an ordinary article (for scale)": good,
     }
+
+
+def _with_macros(document: bytes) -> bytes:
+    """The document as Word saves it with macros: a VBA project and its content type."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(document)) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+        b"application/vnd.ms-word.document.macroEnabled.main+xml")
+    parts["word/vbaProject.bin"] = b"\xd0\xcf\x11\xe0" + b"\0" * 100
+    return zip_parts(parts)
 
 
 def main() -> None:

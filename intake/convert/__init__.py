@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from intake.convert.htmldoc import html_to_markdown
 from intake.convert.legacy import (
     antiword_available,
@@ -52,9 +54,12 @@ def convert_document(name: str, data: bytes, file_type: FileType) -> Converted:
                     "ask the author for the image files.",) if remote else ()
         return Converted(markdown=markdown + "\n", warnings=warnings)
     if file_type is FileType.DOCM:
-        raise ConversionError(f"{name} is a Word file with macros, which we do not open",
-                              "Please save it as an ordinary .docx (without macros) and "
-                              "send it again.")
+        # Its text is read like any .docx; its macros are never run nor even parsed.
+        converted = convert_docx(data)
+        return replace(converted, warnings=(
+            f"{name} contains macros (VBA). intake never runs them: the draft holds only "
+            "the text. The original in original/ still has them: do not open it in Word "
+            "with macros enabled.", *converted.warnings))
     if file_type is FileType.ENCRYPTED_OFFICE:
         raise ConversionError(f"{name} is password-protected",
                               "Please send it again without a password.")

@@ -68,10 +68,8 @@ def check_package(data: bytes, what: str = "Word file", limits: ZipLimits = LIMI
             if info.flag_bits & 0x1:
                 raise ConversionError(f"the {what} is password-protected",
                                       "Please send it again without a password.")
-            if info.filename.lower().endswith("vbaproject.bin"):
-                raise ConversionError(f"the {what} contains macros, which we do not open",
-                                      "Please save it as an ordinary .docx (without macros) "
-                                      "and send it again.")
+            # A macro project (vbaProject.bin) is left unread: reading a document's text
+            # never runs it, and the caller warns the editor about it.
             total += info.file_size
             ratio = info.file_size / max(info.compress_size, 1)
             if (info.file_size > limits.max_member_bytes

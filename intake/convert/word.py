@@ -10,16 +10,19 @@ from __future__ import annotations
 import contextlib
 import html
 import io
+import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import message_from_bytes
 from email.policy import compat32
 from typing import Any
 from urllib.parse import quote
 
 import docx
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from lxml import etree
 
 from intake.convert.htmldoc import html_to_markdown
 from intake.convert.legacy import convert_rtf
@@ -27,6 +30,7 @@ from intake.convert.markdown import escape, escape_line_start, from_plain_text, 
 from intake.convert.safety import ConversionError, check_package
 from intake.convert.word_math import linear
 from intake.convert.word_parts import comments, notes
+from intake.convert.word_symbols import MISSING, is_symbol_font, symbol_char, symbol_text
 from intake.convert.word_tables import render_table
 from intake.convert.xmlsafe import parse_xml
 from intake.core.models import Asset, Converted
@@ -132,6 +136,7 @@ class _Field:
     instruction: str = ""
     in_result: bool = False
     result: list[_Run] = field(default_factory=list)
+    form: Any = None  # w:ffData of a legacy form field (text, check box, drop-down)
 
 
 # HYPERLINK "https://…" or HYPERLINK \l "bookmark" (switches may come in any order).
@@ -152,12 +157,56 @@ class _State:
     list_counts: dict[tuple[str, int], int] = field(default_factory=dict)
     lists_seen: set[str] = field(default_factory=set)
     notes: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, id) → label
+    symbols_missing: int = 0  # symbol-font characters with no known Unicode character
+    drop_cap: str = ""  # a drop cap's letter, waiting for the paragraph it begins
+
+
+_MAIN_TYPES = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml":
+        "a Word template (.dotx)",
+    "application/vnd.ms-word.document.macroEnabled.main+xml": "",  # said by the caller
+    "application/vnd.ms-word.template.macroEnabledTemplate.main+xml":
+        "a Word template with macros (.dotm)",
+}
+_DOCUMENT_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+
+
+def _as_document(data: bytes) -> tuple[bytes, str | None]:
+    """A template or macro-enabled package as an ordinary document: its main part's
+    content type is the only difference python-docx cares about. Returns the package
+    and what it was (None: an ordinary document)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        try:
+            types = zf.read("[Content_Types].xml")
+        except KeyError:
+            return data, None
+        found = next((t for t in _MAIN_TYPES if t.encode() in types), None)
+        if found is None:
+            return data, None
+        members = [(info, zf.read(info)) for info in zf.infolist()]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, blob in members:
+            if info.filename == "[Content_Types].xml":
+                blob = blob.replace(found.encode(), _DOCUMENT_TYPE)
+            zf.writestr(info.filename, blob)
+    return out.getvalue(), _MAIN_TYPES[found]
 
 
 def convert_docx(data: bytes) -> Converted:
     check_package(data)
+    data, variant = _as_document(data)
+    missing: list[str] = []
     try:
-        document = docx.Document(io.BytesIO(data))
+        try:
+            document = docx.Document(io.BytesIO(data))
+        except KeyError:
+            # A relationship to a part that is not in the file (an image, the thumbnail,
+            # the core properties): read what is there, and say what is missing.
+            data, missing = _without_dangling(data)
+            if not missing:
+                raise
+            document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors…
         if b"purl.oclc.org/ooxml/officeDocument" in _package_rels(data):
             raise ConversionError(
@@ -168,7 +217,56 @@ def convert_docx(data: bytes) -> Converted:
             f"the Word file could not be opened ({type(exc).__name__}: {exc})",
             "Please open it in Word, save it again as .docx, and send it again.",
         ) from exc
-    return _Walker(document).run()
+    converted = _Walker(document).run()
+    if variant:
+        converted = replace(converted, warnings=(
+            f"The file is {variant}; its text was read as a document.", *converted.warnings))
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5
+                                          else "")
+        converted = replace(converted, warnings=(
+            f"The Word file is damaged: it refers to {len(missing)} part(s) it does not "
+            f"contain ({shown}); the rest was read, and what they held is missing from the "
+            "draft.", *converted.warnings))
+    return converted
+
+
+def _without_dangling(data: bytes) -> tuple[bytes, list[str]]:
+    """The package without relationships to parts it does not contain, and the names
+    of those parts. The package passed check_package: its size is bounded."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = set(zf.namelist())
+        members = {info.filename: zf.read(info) for info in zf.infolist()}
+    missing: list[str] = []
+    for name, blob in list(members.items()):
+        if not name.endswith(".rels"):
+            continue
+        try:
+            root = parse_xml(blob)
+        except (etree.XMLSyntaxError, ValueError):
+            root = None  # unreadable: python-docx says why when it opens the package
+        if root is None:
+            continue
+        folder = posixpath.dirname(posixpath.dirname(name))  # word/_rels/x.rels → word
+        changed = False
+        for rel in list(root):
+            target = rel.get("Target", "")
+            if rel.get("TargetMode") == "External" or not target:
+                continue
+            path = posixpath.normpath(target.lstrip("/") if target.startswith("/")
+                                      else posixpath.join(folder, target))
+            if path not in names:
+                root.remove(rel)
+                missing.append(path)
+                changed = True
+        if changed:
+            members[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                           standalone=True)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, blob in members.items():
+            zf.writestr(name, blob)
+    return out.getvalue(), list(dict.fromkeys(missing))
 
 
 def _package_rels(data: bytes) -> bytes:
@@ -331,6 +429,14 @@ class _Walker:
         ppr = p.find(w("pPr"))
         style = self._style_of(ppr)
         text = _render(self._inline(p)).strip()
+        frame = ppr.find(w("framePr")) if ppr is not None else None
+        if frame is not None and frame.get(w("dropCap")) in ("drop", "margin") and text:
+            # A drop cap is the first letter of the next paragraph, set large in a frame
+            # of its own: "D" + "rop caps" is one word.
+            self.state.drop_cap += text
+            return
+        if self.state.drop_cap:
+            text, self.state.drop_cap = self.state.drop_cap + text, ""
         after = self._take_after()
         heading = self._heading_level(ppr, style)
         item: _Item | None = None
@@ -459,7 +565,7 @@ class _Walker:
         if mark is not None:
             kind = mark.get(w("fldCharType"))
             if kind == "begin":
-                fields.append(_Field())
+                fields.append(_Field(form=mark.find(w("ffData"))))
             elif kind == "separate" and fields:
                 fields[-1].in_result = True
             elif kind == "end" and fields:
@@ -474,6 +580,10 @@ class _Walker:
         return False
 
     def _field_result(self, field_: _Field) -> list[_Run]:
+        if field_.form is not None and not _render(field_.result).strip():
+            shown = _form_value(field_.form)  # drop-downs and check boxes have no result runs
+            if shown:
+                return [_Run(shown)]
         match = _HYPERLINK_FIELD.match(field_.instruction)
         if not match:
             return field_.result
@@ -481,14 +591,20 @@ class _Walker:
         return [self._link(_render(field_.result).strip(), "#" + target if anchor else target)]
 
     def _run(self, r: Any) -> list[_Run]:
-        return self._run_content(r, self._run_format(r.find(w("rPr"))))
+        rpr = r.find(w("rPr"))
+        return self._run_content(r, self._run_format(rpr), _symbol_font(rpr))
 
-    def _run_content(self, r: Any, fmt: frozenset[str]) -> list[_Run]:
+    def _run_content(self, r: Any, fmt: frozenset[str], font: str | None = None
+                     ) -> list[_Run]:
         out: list[_Run] = []
         for child in r:
             tag = child.tag
             if tag == w("t"):
-                out.append(_Run(child.text or "", fmt))
+                text = child.text or ""
+                if font is not None:  # typed in a symbol font: a letter shows a sign
+                    text, unknown = symbol_text(font, text)
+                    self.state.symbols_missing += unknown
+                out.append(_Run(text, fmt))
             elif tag in (w("tab"), w("ptab")):
                 out.append(_Run(" ", fmt))
             elif tag in (w("br"), w("cr")):
@@ -499,13 +615,16 @@ class _Walker:
             elif tag == w("sym"):
                 code = _int(child.get(w("char")), 16)
                 if code:
-                    out.append(_Run(chr(code - 0xF000 if code >= 0xF000 else code), fmt))
+                    shown = symbol_char(child.get(w("font")), code)
+                    if shown is None:
+                        self.state.symbols_missing += 1
+                    out.append(_Run(shown or MISSING, fmt))
             elif tag in (w("drawing"), w("pict")):
                 out.extend(self._drawing(child))
             elif tag == f"{{{MC}}}AlternateContent":
                 branch = _alternative(child)
                 if branch is not None:  # its children stand where a run's would
-                    out.extend(self._run_content(branch, fmt))
+                    out.extend(self._run_content(branch, fmt, font))
             elif tag == w("object"):
                 self.state.objects += 1
             elif tag in (w("footnoteReference"), w("endnoteReference")):
@@ -609,7 +728,9 @@ class _Walker:
 
     def _image(self, rid: str, alt: str) -> _Run:
         rel = self.part.rels.get(rid)
-        if rel is None or rel.is_external:
+        if rel is None:
+            return _Run("")  # its part is missing from the file: said in the warnings
+        if rel.is_external:
             self.state.linked_images += 1
             return _Run("")
         part = rel.target_part
@@ -638,6 +759,10 @@ class _Walker:
         if self.state.equations:
             warnings.append(f"{self.state.equations} equation(s) are in the draft as the plain "
                             "text of their symbols (in `code`); typeset them from the original.")
+        if self.state.symbols_missing:
+            warnings.append(f"{self.state.symbols_missing} symbol(s) set in a symbol font "
+                            f"have no known character and show as {MISSING}: check them "
+                            "in the original.")
         if self.state.objects:
             warnings.append(f"{self.state.objects} embedded object(s) (charts, equations or "
                             "other files) are not in the draft, see the original file.")
@@ -737,7 +862,45 @@ def _plain(markdown: str) -> str:
     return " ".join(re.sub(r"\\(.)", r"\1", text).split())
 
 
+def _form_value(form: Any) -> str:
+    """What a legacy form field shows when it has no result runs: the chosen entry of a
+    drop-down, a check box's mark, a text field's default."""
+    dropdown = form.find(w("ddList"))
+    if dropdown is not None:
+        entries = [e.get(w("val"), "") for e in dropdown.iterchildren(w("listEntry"))]
+        chosen = dropdown.find(w("result"))
+        if chosen is None:
+            chosen = dropdown.find(w("default"))
+        index = _int(chosen.get(w("val")) if chosen is not None else "0") or 0
+        return entries[index] if 0 <= index < len(entries) else ""
+    box = form.find(w("checkBox"))
+    if box is not None:
+        state = box.find(w("checked"))
+        if state is None:
+            state = box.find(w("default"))
+        on = state is not None and state.get(w("val"), "1").lower() not in _OFF
+        return "☒" if on else "☐"
+    text = form.find(w("textInput"))
+    default = text.find(w("default")) if text is not None else None
+    return default.get(w("val"), "") if default is not None else ""
+
+
+def _symbol_font(rpr: Any) -> str | None:
+    """The run's font when it is a symbol font (its letters show other characters)."""
+    fonts = rpr.find(w("rFonts")) if rpr is not None else None
+    if fonts is None:
+        return None
+    font = fonts.get(w("ascii")) or fonts.get(w("hAnsi"))
+    return font if is_symbol_font(font) else None
+
+
 def _core_title(document: Any) -> str | None:
+    try:
+        # Without a core properties part python-docx makes one up, titled "Word
+        # Document": no title then, so the email's subject is taken instead.
+        document.part.package.part_related_by(RT.CORE_PROPERTIES)
+    except KeyError:
+        return None
     try:
         title = document.core_properties.title
     except Exception:  # a damaged core.xml must not cost the whole draft

@@ -58,9 +58,7 @@ def _rows(tbl: Any, render_paragraph: Callable[[Any], str]) -> list[list[_Cell]]
     rows: list[list[_Cell]] = []
     for tr in _own(tbl, "tr"):
         cells = []
-        for tc in tr:
-            if tc.tag != w("tc"):
-                continue
+        for tc in _row_cells(tr):
             props = tc.find(w("tcPr"))
             span = props.find(w("gridSpan")) if props is not None else None
             vmerge = props.find(w("vMerge")) if props is not None else None
@@ -83,6 +81,21 @@ def _rows(tbl: Any, render_paragraph: Callable[[Any], str]) -> list[list[_Cell]]
         rows.append(cells)
     _count_rowspans(rows)
     return rows
+
+
+def _row_cells(row: Any) -> list[Any]:
+    """A row's cells in order, looking through content controls (w:sdt) and custom XML
+    that wrap a cell: skipping them would drop its text and move the cells after it one
+    column left."""
+    found = []
+    for child in row:
+        if child.tag == w("tc"):
+            found.append(child)
+        elif child.tag in (w("sdt"), w("customXml")):
+            content = child.find(w("sdtContent")) if child.tag == w("sdt") else child
+            if content is not None:
+                found.extend(_row_cells(content))
+    return found
 
 
 def _cell_blocks(tc: Any) -> list[Any]:
