@@ -177,18 +177,18 @@ def sweep_documents(sweep: Sweep, files: list[Path], work: Path, limit: float) -
         try:
             with time_limit(limit), contextlib.redirect_stderr(err), \
                     contextlib.redirect_stdout(io.StringIO()):
-                code = convert_to_folder(path, work / "drafts" / str(n))
+                words = convert_to_folder(path, work / "drafts" / str(n))
         except Hang:
             sweep.hangs.append(f"document {path.relative_to(CORPUS)}")
         except Exception as exc:
             sweep.crashes.append(f"document {path.relative_to(CORPUS)}: "
                                  f"{type(exc).__name__}: {exc}")
         else:
-            if code == 0:
+            if words is not None:
                 sweep.converted += 1
             else:
                 said = err.getvalue().splitlines()
-                reason = said[0].split(": ", 2)[-1] if said else f"exit code {code}"
+                reason = said[0].split(": ", 2)[-1] if said else "refused"
                 sweep.refusals[_gist(reason.replace(path.name, "FILE"))] += 1
         _measure(sweep, str(path.relative_to(CORPUS)), began)
         sweep.documents += 1

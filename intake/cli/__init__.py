@@ -200,10 +200,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--part", choices=("all", "subject", "text", "html"), default="all")
     p.add_argument("--list", action="store_true", help="list templates and samples")
 
-    p = add("convert", cmd_convert, "convert one document into a draft folder, no mail")
-    p.add_argument("file", type=Path)
+    p = add("convert", cmd_convert, "convert documents (files, or folders of them) into "
+            "draft folders, no mail; several at once, with a summary")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("-o", "--output", type=Path, default=None,
-                   help="draft folder to write (default: FILE's name without extension)")
+                   help="one FILE: the draft folder to write; several, or a folder: where "
+                        "their draft folders go (default: beside each file, named after it)")
 
     p = add("demo", cmd_demo, "a self-contained run on sample submissions, no server needed")
     p.add_argument("--dir", type=Path, default=Path("intake-demo"),
@@ -424,9 +426,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    from intake.cli.convert import convert_to_folder
+    from intake.cli.convert import convert_many
 
-    return convert_to_folder(args.file, args.output)
+    return convert_many(args.files, args.output)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
