@@ -243,7 +243,7 @@ def test_merged_cells_fall_back_to_html_without_losing_text() -> None:
 M_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
 
 
-def test_equations_keep_their_text_in_linear_form() -> None:
+def test_equations_are_latex_in_the_text_and_keep_their_linear_form() -> None:
     def mt(text: str) -> str:
         return f"<m:r><m:t>{text}</m:t></m:r>"
 
@@ -253,8 +253,22 @@ def test_equations_keep_their_text_in_linear_form() -> None:
              f"{mt('=')}<m:f><m:num>{mt('a')}</m:num><m:den>{mt('b+c')}</m:den></m:f>"
              "</m:oMath>")
     result = convert_docx(docx_from_body(para(run("Sum: "), omath, run(" done."))))
-    assert result.markdown == "Sum: `∑_(i=1)^n x^2=a/(b+c)` done.\n"
+    assert result.markdown == "Sum: $\\sum_{i=1}^{n} {x}^{2}=\\frac{a}{b+c}$ done.\n"
+    assert result.equations == ({"latex": "\\sum_{i=1}^{n} {x}^{2}=\\frac{a}{b+c}",
+                                 "text": "∑_(i=1)^n x^2=a/(b+c)"},)
     assert any("1 equation(s)" in w for w in result.warnings)
+    # A display equation, a root, Greek letters and signs, fences and a function.
+    alpha_pm_beta = mt("\u03b1\u00b1\u03b2")
+    display = (f'<m:oMathPara xmlns:m="{M_NS}"><m:oMath><m:rad><m:radPr><m:degHide/>'
+               f"</m:radPr><m:deg/><m:e>{alpha_pm_beta}</m:e></m:rad>{mt('≥')}<m:d><m:e>"
+               f"<m:func><m:fName>{mt('sin')}</m:fName><m:e>{mt('θ')}</m:e></m:func>"
+               "</m:e></m:d></m:oMath></m:oMathPara>")
+    shown = convert_docx(docx_from_body(para(display))).markdown.strip()
+    assert shown == ("$$\\sqrt{\\alpha \\pm \\beta }\\geq \\left( \\sin{\\theta } "
+                     "\\right)$$")
+    # A dollar written by the author is only a dollar.
+    assert convert_docx(docx_from_body(para(run("It costs $5 or $10.")))).markdown == \
+        "It costs \\$5 or \\$10.\n"
 
 
 def test_links_inside_footnotes_resolve_against_the_notes_part() -> None:

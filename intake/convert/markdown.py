@@ -8,7 +8,8 @@ import re
 # Authors' text is untrusted: every pattern here runs in linear time on any input. A
 # repeated run may not cross the place where the next attempt could start (a newline
 # for ^, a bracket for links), or is only tried at the start of its run (a look-behind).
-_INLINE = re.compile(r"([\\`*_\[\]<])")
+# "$" too: a renderer with math support would read "$5 and $10" as an equation.
+_INLINE = re.compile(r"([\\`*_\[\]<$])")
 _LINE_START = re.compile(r"^([^\S\n]*)([#>+=|-])", re.MULTILINE)
 _ORDERED_START = re.compile(r"^([^\S\n]*\d+)([.)])", re.MULTILINE)
 _WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")

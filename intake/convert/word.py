@@ -28,7 +28,7 @@ from intake.convert.htmldoc import html_to_markdown
 from intake.convert.legacy import convert_rtf
 from intake.convert.markdown import escape, escape_line_start, from_plain_text, tidy
 from intake.convert.safety import ConversionError, check_package
-from intake.convert.word_math import linear
+from intake.convert.word_math import latex, linear
 from intake.convert.word_parts import comments, notes
 from intake.convert.word_symbols import MISSING, is_symbol_font, symbol_char, symbol_text
 from intake.convert.word_tables import render_table
@@ -151,7 +151,7 @@ class _State:
     after: list[str] = field(default_factory=list)  # text-box paragraphs, after their anchor
     linked_images: int = 0
     objects: int = 0
-    equations: int = 0
+    equations: list[dict[str, str]] = field(default_factory=list)
     last_list: str | None = None  # numId of the list the previous paragraph was in
     last_ordered: bool = False
     list_counts: dict[tuple[str, int], int] = field(default_factory=dict)
@@ -346,7 +346,8 @@ class _Walker:
         return Converted(markdown=tidy(body), title=title, assets=tuple(self.state.assets),
                          warnings=tuple(self.state.warnings),
                          comments=tuple({"author": c.author, "date": c.date, "text": c.text}
-                                        for c in found))
+                                        for c in found),
+                         equations=tuple(self.state.equations))
 
     def _notes(self) -> str:
         """Footnotes and endnotes, in the order the text refers to them, as [^n]: text."""
@@ -549,11 +550,16 @@ class _Walker:
         return runs
 
     def _equation(self, node: Any) -> _Run:
-        """An equation as the text of its symbols, in a code span, with a warning:
-        Markdown has no equations, and dropping one would change the article."""
-        text = linear(node)
-        self.state.equations += 1
-        return _Run(f"`{text.replace('`', chr(0x2018))}`" if text else "", raw=True)
+        """An equation as LaTeX between dollars (what publishing systems with math support
+        render: $$…$$ for a display equation), its linear text kept beside it in the
+        front matter, and a warning to check both against the original."""
+        text, tex = linear(node), latex(node)
+        if not text:
+            return _Run("")
+        self.state.equations.append({"latex": tex, "text": text})
+        display = node.tag == f"{{{M}}}oMathPara"
+        fence = "$$" if display else "$"
+        return _Run(f"{fence}{tex}{fence}" if tex else f"`{text}`", raw=True)
 
     def _field_step(self, r: Any, fields: list[_Field], runs: list[_Run]) -> bool:
         """Follow a complex field (begin, instruction, separate, result, end) through runs.
@@ -757,8 +763,9 @@ class _Walker:
             warnings.append(f"{self.state.linked_images} image(s) are linked, not embedded, "
                             "and were not fetched: ask the author for the image files.")
         if self.state.equations:
-            warnings.append(f"{self.state.equations} equation(s) are in the draft as the plain "
-                            "text of their symbols (in `code`); typeset them from the original.")
+            warnings.append(f"{len(self.state.equations)} equation(s) are in the draft as "
+                            "LaTeX between $ signs (their plain text is under equations in "
+                            "the front matter); check them against the original.")
         if self.state.symbols_missing:
             warnings.append(f"{self.state.symbols_missing} symbol(s) set in a symbol font "
                             f"have no known character and show as {MISSING}: check them "

@@ -165,6 +165,7 @@ class Converted:
     assets: tuple[Asset, ...] = ()
     warnings: tuple[str, ...] = ()
     comments: tuple[dict[str, str], ...] = ()  # reviewers' comments: author, date, text
+    equations: tuple[dict[str, str], ...] = ()  # each equation: its LaTeX and linear text
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,7 @@ class Draft:
     title_found: bool = False  # the manuscript carries its own title (not the subject's)
     links: int = 0  # links to web pages, references left out
     comments: tuple[dict[str, str], ...] = ()
+    equations: tuple[dict[str, str], ...] = ()  # LaTeX in the text; here with linear text
     problem: str | None = None  # why the submission must be quarantined, for an editor
     advice: str | None = None  # what the author should send instead, when there is a problem
     for_author: tuple[str, ...] = ()  # guideline findings, in words for the author

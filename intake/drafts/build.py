@@ -104,6 +104,7 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection,
     markdown = ""
     title: str | None = None
     comments: tuple[dict[str, str], ...] = ()
+    equations: tuple[dict[str, str], ...] = ()
 
     limits = Limits(settings.convert_seconds, settings.convert_memory_mb)
     read = document if document is not None else read_manuscript(msg, settings)
@@ -112,6 +113,7 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection,
         markdown = converted.markdown
         title = converted.title
         comments = converted.comments
+        equations = converted.equations
         assets.extend(converted.assets)
         warnings.extend(converted.warnings)
         if not is_convertible(manuscript.file_type) and msg.text.strip():
@@ -201,6 +203,7 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection,
         problem=problem,
         advice=advice,
         comments=comments,
+        equations=equations,
     )
 
 

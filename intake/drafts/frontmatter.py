@@ -36,6 +36,7 @@ def front_matter(*, reference: str, kind: str, status: Status, msg: ParsedMessag
         "warnings": list(draft.warnings),
         "privacy": [dict(flag) for flag in draft.privacy],
         "comments": list(draft.comments),
+        **({"equations": [dict(e) for e in draft.equations]} if draft.equations else {}),
         "classification": {"score": classification.score,
                            "signals": list(classification.signals),
                            "sure": classification.sure},
