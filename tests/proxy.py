@@ -73,3 +73,75 @@ class CuttingProxy:
             with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
             s.close()
+
+
+@dataclass
+class SizeLimit:
+    """An HTTP front on 127.0.0.1 that refuses a request body over max_body with 413,
+    as nginx's client_max_body_size does, and passes everything else to the server
+    (one request per connection: it asks both sides to close after the answer)."""
+
+    target_port: int
+    max_body: int
+    port: int = 0
+    refused: int = 0
+    _listener: socket.socket = field(default_factory=socket.socket)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __enter__(self) -> SizeLimit:
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(16)
+        self._listener.settimeout(0.2)
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        with client:
+            client.settimeout(30)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = client.recv(65536)
+                if not chunk:
+                    return
+                head += chunk
+            header, _, rest = head.partition(b"\r\n\r\n")
+            length = 0
+            for line in header.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value.strip() or 0)
+            if length > self.max_body:
+                self.refused += 1
+                client.sendall(b"HTTP/1.1 413 Request Entity Too Large\r\nContent-Type: "
+                               b"text/html\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                return
+            lines = [line for line in header.split(b"\r\n")
+                     if not line.lower().startswith(b"connection:")]
+            request = b"\r\n".join([*lines, b"Connection: close"]) + b"\r\n\r\n" + rest
+            with socket.create_connection(("127.0.0.1", self.target_port), timeout=30) as up:
+                up.sendall(request)
+                sent = len(rest)
+                while sent < length:
+                    chunk = client.recv(65536)
+                    if not chunk:
+                        break
+                    up.sendall(chunk)
+                    sent += len(chunk)
+                while True:
+                    chunk = up.recv(65536)
+                    if not chunk:
+                        break
+                    client.sendall(chunk)

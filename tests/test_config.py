@@ -146,3 +146,24 @@ def test_example_matches_the_built_in_kinds_and_documents_every_key() -> None:
         REPO / "settings.toml")
     assert example.kinds == built_in.kinds
     assert example.triage == built_in.triage and example.replies == built_in.replies
+
+
+def test_the_wordpress_example_reads_and_its_mistakes_are_named(tmp_path: Path) -> None:
+    text = (REPO / "settings.toml").read_text(encoding="utf-8")
+    start = text.index("# [publish.wordpress]")
+    tail = text[start:]
+    for key in ("[publish.wordpress]", "url = ", "username = ", "password_file = ",
+                "[publish.wordpress.categories]", "guest_post = ", "status = ", "tags = "):
+        tail = tail.replace("# " + key, key)
+    path = tmp_path / "settings.toml"
+    path.write_text(text[:start] + tail, encoding="utf-8")
+    found = load_settings(path).wordpress
+    assert found is not None and found.url == "https://blog.example.org"
+    assert found.categories == {"guest_post": "Guest posts"} and found.status == "draft"
+    for wrong, says in (
+            ('url = "https://blog.example.org"', 'url = "http://blog.example.org"'),
+            ('guest_post = "Guest posts"', 'essays = "Essays"'),
+            ('status = "draft"', 'status = "live"')):
+        path.write_text(text[:start] + tail.replace(wrong, says), encoding="utf-8")
+        with pytest.raises(SettingsError, match=r"\[publish.wordpress\]"):
+            load_settings(path)

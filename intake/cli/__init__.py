@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from intake import __version__
 from intake.cli.desk import add_desk_commands
@@ -29,6 +30,9 @@ from intake.core.errors import (
     is_storage_full,
 )
 from intake.core.report import RunReport
+
+if TYPE_CHECKING:
+    from intake.pipeline.run import Intake
 
 log = logging.getLogger("intake")
 
@@ -262,6 +266,14 @@ def _finish(settings: Settings, command: str, started: float, report: RunReport,
     return int(code)
 
 
+def _publish_waiting(app: Intake, settings: Settings) -> None:
+    """Articles an editor published while the blog was down go out now."""
+    if settings.wordpress is not None:
+        from intake.editors.publish import publish_pending
+
+        publish_pending(app.ledger, settings)
+
+
 @contextmanager
 def _locked(settings: Settings, args: argparse.Namespace) -> Iterator[None]:
     """The run lock; with -q, another run holding it for less than quiet_minutes (a long
@@ -346,6 +358,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
         try:
             with progress_bar(args) as app.progress:
                 poll(app, options, report)
+            _publish_waiting(app, settings)
         finally:
             app.close()
     return _finish(settings, "poll", started, report, args)
@@ -363,6 +376,7 @@ def cmd_send(args: argparse.Namespace) -> int:
         app = Intake(settings)
         try:
             app.deliver(transport_for(settings), report, now=args.now)
+            _publish_waiting(app, settings)
         finally:
             app.close()
     code = (ExitCode.TEMPORARY if report.delivery_problem else

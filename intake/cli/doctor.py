@@ -42,6 +42,30 @@ def run_checks(settings: Settings) -> Iterator[Check]:
     else:
         yield Check(True, "no [imap]: poll is not configured (ingest still works)")
     yield from _smtp(settings)
+    if settings.wordpress is not None:
+        yield _wordpress(settings)
+
+
+def _wordpress(settings: Settings) -> Check:
+    """The WordPress login, and whether the user may do what publishing needs."""
+    from intake.publish.wordpress import WordPress
+
+    section = settings.wordpress
+    assert section is not None
+    try:
+        me = WordPress(section).me()
+    except IntakeError as exc:
+        return Check(False, f"WordPress {section.url}: {exc}")
+    can = me.get("capabilities") or {}
+    needed = ["upload_files", "edit_posts"] + (
+        ["publish_posts"] if section.status == "publish" else [])
+    missing = [c for c in needed if not can.get(c)]
+    roles = ", ".join(me.get("roles") or []) or "no role"
+    if missing:
+        return Check(False, f"WordPress {section.url}: {section.username!r} ({roles}) may not "
+                            f"{', '.join(missing)}: give the user the editor role")
+    return Check(True, f"WordPress {section.url}: signed in as {section.username!r} ({roles}); "
+                       f"new posts are {section.status}")
 
 
 _EXAMPLE_DOMAINS = ("example.org", "example.com", "example.net")

@@ -425,6 +425,20 @@ def cmd_open(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- publish ---------------------------------------------------------------------------
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from intake.editors.publish import publish
+
+    with _opened(args) as (settings, ledger):
+        done = publish(ledger, settings, args.reference, actor_for(settings, args.actor))
+    how = "updated" if done.updated else "made"
+    print(f"{args.reference}: post {done.post_id} {how} on WordPress ({done.status}, "
+          f"{done.uploaded} image(s) uploaded): {done.link}")
+    return 0
+
+
 # -- export ----------------------------------------------------------------------------
 
 
@@ -581,6 +595,11 @@ def add_editor_commands(register: Register) -> None:
                    help="markdown: .md, .html and assets/ (default); docx: a Word file and "
                         "assets/; all: both")
     p.add_argument("--force", action="store_true", help="replace an earlier export")
+    actor_option(p)
+
+    p = register("publish", cmd_publish, "publish an accepted submission to WordPress as a "
+                 "draft post (again: the same post, updated)")
+    p.add_argument("reference")
     actor_option(p)
 
     p = register("open", cmd_open, "print the path of a submission's draft")

@@ -282,6 +282,37 @@ class WebSection:
         "the emails editors get", None)
 
 
+PostStatus = Literal["draft", "pending", "private", "publish"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class WordPressSection:
+    """[publish.wordpress]: where `intake publish` sends accepted articles."""
+
+    url: str = _opt("the site's address (https://blog.example.org); the REST API root is "
+                    "found from it")
+    username: str = _opt("the WordPress user intake publishes as (an editor)")
+    password_env: str | None = _opt("environment variable that holds the user's "
+                                    "Application Password", None)
+    password_file: Path | None = _opt("file whose first line is the Application Password",
+                                      None)
+    password_command: str | None = _opt("command that prints the Application Password", None)
+    status: PostStatus = _opt('the new post\'s status: "draft" (default), "pending", '
+                              '"private" or "publish"', "draft")
+    tags: tuple[str, ...] = _opt("tags every published post gets", ())
+    byline: str = _opt('where the author\'s name goes: "content" (a first paragraph), '
+                       '"meta:KEY" (a custom field the site registers), or "none"', "content")
+    timeout: float = _opt("seconds to wait for the site before giving up", 30.0)
+    # [publish.wordpress.categories]: kind → the category its posts go in.
+    categories: dict[str, str] = field(default_factory=dict)
+
+    def credentials(self) -> Credentials:
+        return Credentials(username=self.username, password_env=self.password_env,
+                           password_file=self.password_file,
+                           password_command=self.password_command,
+                           section="publish.wordpress")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     path: Path
@@ -295,6 +326,7 @@ class Settings:
     editors: tuple[Editor, ...] = ()
     review: ReviewSection = field(default_factory=ReviewSection)
     web: WebSection = field(default_factory=WebSection)
+    wordpress: WordPressSection | None = None  # [publish.wordpress]
     # Rejection reasons: a short name (--reason NAME) → the wording the author reads.
     reasons: dict[str, str] = field(default_factory=dict)
 
@@ -400,7 +432,7 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     base = path.resolve().parent
     ctx = _Context(path, base)
     ctx.check_keys(data, {"intake", "imap", "smtp", "drafts", "triage", "replies", "kinds",
-                          "editors", "review", "web", "reasons"}, "")
+                          "editors", "review", "web", "reasons", "publish"}, "")
     intake = ctx.build(IntakeSection, ctx.table(data, "intake"), "intake")
     if not _PREFIX.fullmatch(intake.reference_prefix):
         ctx.fail("intake", "reference_prefix", "2 to 10 capital letters or digits",
@@ -501,6 +533,7 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     web = ctx.build(WebSection, ctx.table(data, "web"), "web")
     if web.session_hours < 1:
         ctx.fail("web", "session_hours", "at least 1", web.session_hours)
+    wordpress = _wordpress(ctx, ctx.table(data, "publish"), {k.name for k in kinds})
     reasons: dict[str, str] = {}
     for key, text in ctx.table(data, "reasons").items():
         if not _KIND_NAME.fullmatch(key):
@@ -522,8 +555,44 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
         editors=tuple(editors),
         review=review,
         web=web,
+        wordpress=wordpress,
         reasons=reasons,
     )
+
+
+def _wordpress(ctx: _Context, publish: dict[str, Any], kinds: set[str]
+               ) -> WordPressSection | None:
+    ctx.check_keys(publish, {"wordpress"}, "publish")
+    if "wordpress" not in publish:
+        return None
+    table = dict(ctx.table(publish, "wordpress"))
+    categories = table.pop("categories", {})
+    if not isinstance(categories, dict) or not all(
+            isinstance(v, str) and v.strip() for v in categories.values()):
+        ctx.fail("publish.wordpress", "categories",
+                 "a table of kind = \"Category name\"", categories)
+    unknown = sorted(set(categories) - kinds)
+    if unknown:
+        ctx.fail("publish.wordpress", "categories", f"kinds among {', '.join(sorted(kinds))}",
+                 ", ".join(unknown))
+    section = ctx.build(WordPressSection, table, "publish.wordpress")
+    if not section.url.startswith(("https://", "http://")):
+        ctx.fail("publish.wordpress", "url", "an http(s) address", section.url)
+    if section.url.startswith("http://") and not _is_loopback(
+            section.url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)[0]):
+        raise SettingsError(f"{ctx.path}: [publish.wordpress] url: an Application Password "
+                            "goes with every request, so only https:// (or a loopback "
+                            "address, for tests) is allowed")
+    if not (section.byline in ("content", "none") or section.byline.startswith("meta:")):
+        ctx.fail("publish.wordpress", "byline", '"content", "meta:KEY" or "none"',
+                 section.byline)
+    sources = [k for k in ("password_env", "password_file", "password_command")
+               if getattr(section, k)]
+    if len(sources) != 1:
+        raise SettingsError(f"{ctx.path}: [publish.wordpress] set exactly one of "
+                            "password_env, password_file or password_command (an Application "
+                            "Password: Users → Profile → Application Passwords)")
+    return replace(section, categories={k: v.strip() for k, v in categories.items()})
 
 
 @dataclass

@@ -45,6 +45,8 @@ class EventName(StrEnum):
     REPLIED = "replied"
     RETRIED = "retried"
     EXPORTED = "exported"
+    PUBLISHED = "published"
+    PUBLISH_PENDING = "publish pending"
     PURGED = "purged"
 
 

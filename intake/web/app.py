@@ -231,6 +231,8 @@ def create_app(settings: Settings) -> Flask:
             editors=list(editors.values()), kinds=[k.name for k in settings.kinds],
             decisions=[a for a, d in DECISIONS.items() if _allowed(sub, d.status)],
             revisions=revisions(settings.data_dir, sub),
+            can_publish=settings.wordpress is not None and sub.status is Status.ACCEPTED,
+            published=ledger().last_event(sub.id, EventName.PUBLISHED),
             thread=thread(settings.data_dir, ledger(), sub),
             messages=get_flashed_messages())
 
@@ -296,6 +298,22 @@ def create_app(settings: Settings) -> Flask:
                 step(writable, actor_for(settings, g.editor.id))
         except IntakeError as exc:
             flash(str(exc))
+        return redirect(f"/s/{reference}/")
+
+    @app.post("/s/<reference>/publish")
+    def publish_post(reference: str) -> Any:
+        """An accepted article to WordPress as a draft post (again: the same post)."""
+        from intake.editors.publish import publish
+
+        try:
+            with changing() as writable:
+                done = publish(writable, settings, reference,
+                               actor_for(settings, g.editor.id))
+        except IntakeError as exc:
+            flash(f"Not published: {exc}")
+        else:
+            flash(f"{'Updated' if done.updated else 'Made'} WordPress post {done.post_id} "
+                  f"({done.status}, {done.uploaded} image(s) uploaded): {done.link}")
         return redirect(f"/s/{reference}/")
 
     @app.post("/s/<reference>/assign")

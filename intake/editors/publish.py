@@ -1,0 +1,179 @@
+"""Publish an accepted submission to WordPress as a draft post: one editor's action.
+
+The post is made from the draft as every other page shows it (intake.export.html: the
+same renderer and sanitiser, so nothing active reaches the site); each image of the
+draft (already stripped of its metadata) goes to the media library with its alt text,
+the first one as the featured image; the byline, the kind's category and the tags
+from the settings. The post's id, link and uploaded images are kept in the
+submission's history (and mirrored in the draft's front matter): publishing again
+updates the same post and uploads only images it has not uploaded before, so a revision
+accepted after publishing reaches the same post. Nothing is ever published without an
+editor's action, and nothing but a draft unless [publish.wordpress] status says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import mimetypes
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from intake.core.config import Settings, WordPressSection
+from intake.core.errors import IntakeError
+from intake.core.models import Status
+from intake.editors.workflow import Actor, WorkflowError, find
+from intake.export.html import author_of, safe_html
+from intake.ledger import Ledger, Submission
+from intake.ledger.events import EventName
+from intake.ledger.store import read_draft, update_front_matter
+from intake.publish.wordpress import SiteUnavailable, WordPress
+
+log = logging.getLogger(__name__)
+_IMAGE = re.compile(r"!\[([^\[\]]*)\]\(assets/([^()\s]+)\)")
+_TAG = re.compile(r"<[^<>]*>")
+_EXCERPT_WORDS = 55
+
+
+@dataclass(frozen=True)
+class Published:
+    post_id: int
+    link: str
+    status: str
+    updated: bool  # the post existed and was updated
+    uploaded: int  # images uploaded this time (the others were there already)
+
+
+def publish(ledger: Ledger, settings: Settings, reference: str, actor: Actor,
+            site: WordPress | None = None) -> Published:
+    section = _section(settings)
+    sub = find(ledger, reference)
+    if sub.status is not Status.ACCEPTED:
+        raise WorkflowError(f"{sub.reference} is {sub.status.value}: only an accepted "
+                            "submission is published (intake accept first)")
+    if not sub.draft_dir:
+        raise WorkflowError(f"{sub.reference} has no draft to publish")
+    folder = settings.data_dir / sub.draft_dir
+    front, body = read_draft(folder / "draft.md")
+    site = site or WordPress(section)
+    earlier = ledger.last_event(sub.id, EventName.PUBLISHED)
+    known: dict[str, int] = dict(earlier.detail.get("media", {})) if earlier else {}
+    post_id = int(earlier.detail["post_id"]) if earlier else None
+    try:
+        published = _send(site, section, sub, front, body, folder, known, post_id)
+    except SiteUnavailable as exc:
+        with ledger.transaction():
+            ledger.add_event(EventName.PUBLISH_PENDING, submission_id=sub.id, actor=actor.id,
+                             reason=str(exc))
+        raise
+    with ledger.transaction():
+        ledger.add_event(EventName.PUBLISHED, submission_id=sub.id, actor=actor.id,
+                         site=section.url, post_id=published.post_id, link=published.link,
+                         status=published.status, updated=published.updated, media=known)
+    update_front_matter(folder / "draft.md", published={
+        "wordpress": {"post_id": published.post_id, "link": published.link,
+                      "status": published.status}})
+    return published
+
+
+def pending(ledger: Ledger) -> list[Submission]:
+    """Accepted submissions whose last publishing failed because the site was down."""
+    waiting = []
+    for sub, event in ledger.with_event_since(EventName.PUBLISH_PENDING, ""):
+        done = ledger.last_event(sub.id, EventName.PUBLISHED)
+        if sub.status is Status.ACCEPTED and (done is None or done.at < event.at):
+            waiting.append(sub)
+    return waiting
+
+
+def publish_pending(ledger: Ledger, settings: Settings) -> list[str]:
+    """Publish what waited for the site to come back (each run of poll and send); stop
+    at the first sign it is still down. The references published."""
+    if settings.wordpress is None:
+        return []
+    done: list[str] = []
+    for sub in pending(ledger):
+        try:
+            publish(ledger, settings, sub.reference, Actor("intake", "intake"))
+        except SiteUnavailable:
+            break
+        except IntakeError as exc:
+            log.warning("%s: publishing to WordPress failed: %s", sub.reference, exc)
+            continue
+        done.append(sub.reference)
+        log.info("%s: published to WordPress (it waited for the site)", sub.reference)
+    return done
+
+
+def _section(settings: Settings) -> WordPressSection:
+    if settings.wordpress is None:
+        raise WorkflowError(f"{settings.path}: [publish.wordpress] is not set: add the "
+                            "site's url, a username and its Application Password")
+    return settings.wordpress
+
+
+def _send(site: WordPress, section: WordPressSection, sub: Submission,
+          front: dict[str, Any], body: str, folder: Path, known: dict[str, int],
+          post_id: int | None) -> Published:
+    media: dict[str, Any] = {}
+    uploaded = 0
+    featured: int | None = None
+    for alt, name in _IMAGE.findall(body):
+        path = folder / "assets" / name
+        if name in media or not path.is_file() or path.is_symlink():
+            continue
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if digest not in known:
+            mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            uploaded_media = site.upload(name, data, mime, alt)
+            known[digest] = uploaded_media.id
+            media[name] = uploaded_media
+            uploaded += 1
+        else:
+            media[name] = known[digest]
+        if featured is None:
+            found = media[name]
+            featured = found if isinstance(found, int) else found.id
+    content = safe_html(body)
+    for name, found in media.items():
+        media_id = found if isinstance(found, int) else found.id
+        source = f'src="assets/{html.escape(name)}"'
+        url = found.url if not isinstance(found, int) else _media_url(site, media_id)
+        content = content.replace(
+            source, f'src="{html.escape(url)}" class="wp-image-{media_id}"')
+    author = author_of(front) or sub.author_name
+    fields: dict[str, Any] = {"title": html.escape(sub.title), "status": section.status,
+                              "excerpt": _excerpt(content)}
+    if section.byline == "content" and author:
+        content = f'<p class="byline">By {html.escape(author)}</p>\n{content}'
+    elif section.byline.startswith("meta:") and author:
+        fields["meta"] = {section.byline.removeprefix("meta:"): author}
+    fields["content"] = content
+    if featured is not None:
+        fields["featured_media"] = featured
+    category = section.categories.get(sub.kind)
+    if category:
+        fields["categories"] = [site.term("categories", category)]
+    if section.tags:
+        fields["tags"] = [site.term("tags", tag) for tag in section.tags]
+    updated = post_id is not None and site.post(post_id) is not None
+    saved = site.save_post(post_id if updated else None, fields)
+    return Published(post_id=int(saved["id"]), link=str(saved.get("link", "")),
+                     status=str(saved.get("status", section.status)), updated=updated,
+                     uploaded=uploaded)
+
+
+def _media_url(site: WordPress, media_id: int) -> str:
+    found = site.call("GET", f"wp/v2/media/{media_id}")
+    return str(found.get("source_url", "")) if isinstance(found, dict) else ""
+
+
+def _excerpt(content: str) -> str:
+    first = next((p for p in re.split(r"</p>", content) if "<p" in p), "")
+    words = html.unescape(_TAG.sub(" ", first)).split()
+    text = " ".join(words[:_EXCERPT_WORDS])
+    return html.escape(text + ("…" if len(words) > _EXCERPT_WORDS else ""))

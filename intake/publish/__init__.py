@@ -1,0 +1,1 @@
+"""Publishing accepted articles to a blog (WordPress)."""

@@ -1,0 +1,256 @@
+"""Publishing accepted articles to a real WordPress (Debian's packages, tests/wordpress.py):
+a draft post with its images, the same post updated when published again, nothing
+active reaching the site, and each failure said clearly with nothing lost."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from intake.demo.samples import DOCX, article_docx, noisy_png, text_docx
+from intake.demo.samples import email as make_email
+from intake.ledger.store import read_front_matter
+from tests.conftest import CliResult, eml_folder
+from tests.wordpress import AUTHOR_ONLY, EDITOR, WordPressSite, available
+
+Cli = Callable[..., CliResult]
+Configure = Callable[..., Path]
+
+pytestmark = pytest.mark.skipif(available() is not None, reason=str(available()))
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[WordPressSite]:
+    started = WordPressSite.start()
+    yield started
+    started.stop()
+
+
+def _config(make_config: Configure, site: WordPressSite, monkeypatch: pytest.MonkeyPatch,
+            user: str = EDITOR, password: str | None = None, **extra: Any) -> Path:
+    monkeypatch.setenv("INTAKE_TEST_WP_PASSWORD", password or site.passwords[user])
+    wordpress = {"url": site.url, "username": user, "password_env": "INTAKE_TEST_WP_PASSWORD",
+                 "tags": ["students"], **extra}
+    return make_config(**{"editors.ana": {"name": "Ana Lima", "email": "ana@journal.example.org"},
+                          "publish.wordpress": wordpress,
+                          "publish.wordpress.categories": {"guest_post": "Guest posts"}})
+
+
+def _accepted(tmp_path: Path, cli: Cli, config: Path, document: bytes,
+              subject: str = "Guest post: night shifts") -> str:
+    mail = make_email("Sam Okafor <sam@uni.example>", subject, "Please find my article.",
+                      attachments=(("article.docx", DOCX, document),),
+                      message_id=f"<{abs(hash(document))}@uni.example>")
+    assert cli("--config", config, "ingest", "--no-send", eml_folder(tmp_path, [mail])).code == 0
+    rows = [json.loads(line) for line in cli("--config", config, "queue", "--json").out
+            .splitlines()]
+    ref = str(rows[-1]["reference"])
+    for step in (("review", ref), ("accept", ref, "-y")):
+        done = cli("--config", config, *step, "--as", "ana")
+        assert done.code == 0, done.err
+    return ref
+
+
+def _publish(cli: Cli, config: Path, ref: str, code: int = 0) -> CliResult:
+    done = cli("--config", config, "publish", ref, "--as", "ana")
+    assert done.code == code, (done.out, done.err)
+    return done
+
+
+def _post_id(done: CliResult) -> int:
+    found = re.search(r"post (\d+)", done.out)
+    assert found, done.out
+    return int(found.group(1))
+
+
+def test_an_accepted_article_becomes_a_draft_post_with_its_images(
+        tmp_path: Path, make_config: Configure, cli: Cli, site: WordPressSite,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    config = _config(make_config, site, monkeypatch)
+    ref = _accepted(tmp_path, cli, config, article_docx("What nights teach"))
+    first = _publish(cli, config, ref)
+    assert "made on WordPress (draft, 1 image(s) uploaded)" in first.out
+    post_id = _post_id(first)
+    post = site.api(f"/wp/v2/posts/{post_id}?context=edit")
+    assert isinstance(post, dict)
+    assert post["status"] == "draft" and post["title"]["raw"] == "What nights teach"
+    raw = post["content"]["raw"]
+    assert raw.startswith('<p class="byline">By Sam Okafor</p>')
+    assert "the ward round moves quickly" in raw
+    media = site.api(f"/wp/v2/media/{post['featured_media']}")
+    assert isinstance(media, dict) and media["source_url"] in raw
+    assert f"wp-image-{post['featured_media']}" in raw
+    category = site.api(f"/wp/v2/categories/{post['categories'][0]}")
+    assert isinstance(category, dict) and category["name"] == "Guest posts"
+    assert post["excerpt"]["raw"].startswith("Every year, thousands of medical students")
+    front = read_front_matter(next((config.parent / "var" / "drafts").glob("*/draft.md")))
+    assert front["published"]["wordpress"]["post_id"] == post_id
+
+    # Again: the same post, updated; the image is not uploaded twice.
+    again = _publish(cli, config, ref)
+    assert _post_id(again) == post_id and "updated on WordPress (draft, 0 image(s)" in again.out
+    posts = site.api("/wp/v2/posts?status=draft&per_page=100&context=edit")
+    assert isinstance(posts, list)
+    assert [p["id"] for p in posts if p["title"]["raw"] == "What nights teach"] == [post_id]
+    shown = json.loads(cli("--config", config, "show", ref, "--json").out)
+    assert [e["event"] for e in shown["history"]].count("published") == 2
+
+
+def test_a_hostile_manuscript_reaches_the_site_as_text(
+        tmp_path: Path, make_config: Configure, cli: Cli, site: WordPressSite,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    config = _config(make_config, site, monkeypatch)
+    hostile = text_docx("A title <script>alert(1)</script>", [
+        "Words <script>alert('x')</script> and <img src=x onerror=alert(2)> and "
+        "<iframe src=https://evil.example></iframe> and [a link](javascript:alert(3)).",
+        "More ordinary words so the article reads as one."])
+    ref = _accepted(tmp_path, cli, config, hostile, subject="Guest post: hostile")
+    post_id = _post_id(_publish(cli, config, ref))
+    post = site.api(f"/wp/v2/posts/{post_id}?context=edit")
+    assert isinstance(post, dict)
+    raw = post["content"]["raw"]
+    tags, attributes = _markup(raw)
+    assert not tags & {"script", "iframe", "object", "embed", "style"}, tags
+    assert not [a for a in attributes if a[0].startswith("on")], attributes
+    assert not [a for a in attributes if "javascript:" in (a[1] or "").lower()], attributes
+    assert "&lt;script&gt;" in raw  # the author's words are kept, as text
+
+
+def test_only_an_accepted_submission_is_published(
+        tmp_path: Path, make_config: Configure, cli: Cli, site: WordPressSite,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    config = _config(make_config, site, monkeypatch)
+    mail = make_email("Kim <kim@uni.example>", "Guest post: waiting", "Attached.",
+                      attachments=(("a.docx", DOCX, article_docx("Waiting")),))
+    cli("--config", config, "ingest", "--no-send", eml_folder(tmp_path, [mail]))
+    refused = _publish(cli, config, "1", code=2)
+    assert "only an accepted submission is published" in refused.err
+
+
+def test_a_wrong_password_and_a_user_without_rights_are_said_and_change_nothing(
+        tmp_path: Path, make_config: Configure, cli: Cli, site: WordPressSite,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    config = _config(make_config, site, monkeypatch, password="wrong pass word here")
+    ref = _accepted(tmp_path, cli, config, article_docx("Refused"))
+    wrong = _publish(cli, config, ref, code=2)
+    assert "WordPress refused the login of 'ana'" in wrong.err
+    assert "Application Password" in wrong.err
+    contributor = _config(make_config, site, monkeypatch, user=AUTHOR_ONLY)
+    denied = _publish(cli, contributor, ref, code=2)
+    assert "does not let 'zoe' do this" in denied.err and "editor role" in denied.err
+    shown = json.loads(cli("--config", config, "show", ref, "--json").out)
+    assert "published" not in [e["event"] for e in shown["history"]]
+
+
+def test_the_site_down_is_temporary_and_retried_by_the_next_send(
+        tmp_path: Path, make_config: Configure, cli: Cli, site: WordPressSite,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import free_port
+
+    config = _config(make_config, site, monkeypatch, url=f"http://127.0.0.1:{free_port()}")
+    ref = _accepted(tmp_path, cli, config, article_docx("Later"))
+    down = _publish(cli, config, ref, code=75)
+    assert "could not be reached" in down.err and "nothing was published" in down.err
+    shown = json.loads(cli("--config", config, "show", ref, "--json").out)
+    assert "publish pending" in [e["event"] for e in shown["history"]]
+    # The site is back (the right address): the next send publishes what waited.
+    back = _config(make_config, site, monkeypatch)
+    sent = cli("--config", back, "send")
+    assert sent.code == 0, sent.err
+    shown = json.loads(cli("--config", back, "show", ref, "--json").out)
+    assert "published" in [e["event"] for e in shown["history"]]
+
+
+def test_an_upload_over_the_sites_limit_is_said(
+        tmp_path: Path, make_config: Configure, cli: Cli, site: WordPressSite,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.proxy import SizeLimit
+
+    with SizeLimit(site.port, max_body=200_000) as limit:
+        config = _config(make_config, site, monkeypatch, url=f"http://127.0.0.1:{limit.port}")
+        big = text_docx("Big figure", ["An article with a large figure in it."], images=0)
+        ref = _accepted(tmp_path, cli, config, _with_image(big, noisy_png(400)))
+        refused = _publish(cli, config, ref, code=1)
+    assert "refused an upload of" in refused.err and "(413)" in refused.err
+
+
+def _markup(page: str) -> tuple[set[str], list[tuple[str, str | None]]]:
+    """The elements and attributes a browser would build from the page."""
+    from html.parser import HTMLParser
+
+    tags: set[str] = set()
+    attributes: list[tuple[str, str | None]] = []
+
+    class Reader(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            tags.add(tag)
+            attributes.extend(attrs)
+
+    Reader().feed(page)
+    return tags, attributes
+
+
+def _with_image(document: bytes, image: bytes) -> bytes:
+    import io
+
+    import docx
+
+    doc = docx.Document(io.BytesIO(document))
+    doc.add_picture(io.BytesIO(image))
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def test_doctor_checks_the_login_and_the_users_rights(
+        make_config: Configure, cli: Cli, site: WordPressSite,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    good = cli("--config", _config(make_config, site, monkeypatch), "doctor").out
+    assert f"ok    WordPress {site.url}: signed in as 'ana' (editor); new posts are draft" in good
+    wrong = cli("--config", _config(make_config, site, monkeypatch, password="no such pw"),
+                "doctor").out
+    assert f"FAIL  WordPress {site.url}: WordPress refused the login of 'ana'" in wrong
+    weak = cli("--config", _config(make_config, site, monkeypatch, user=AUTHOR_ONLY),
+               "doctor").out
+    assert "'zoe' (contributor) may not upload_files" in weak
+
+
+def test_the_desk_publishes_an_accepted_article_in_one_action(
+        tmp_path: Path, make_config: Configure, cli: Cli, site: WordPressSite,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import re as regex
+
+    from intake.core.config import load_settings
+    from intake.web.app import create_app
+
+    config = _config(make_config, site, monkeypatch)
+    ref = _accepted(tmp_path, cli, config, article_docx("From the desk"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+    assert cli("--config", config, "passwd", "ana").code == 0
+    app = create_app(load_settings(config))
+    app.config["TESTING"] = True
+    client = app.test_client()
+
+    def token(path: str) -> str:
+        found = regex.search(r'name="csrf_token" value="([^"]+)"',
+                             client.get(path).get_data(as_text=True))
+        assert found
+        return found.group(1)
+
+    client.post("/sign-in", data={"editor": "ana", "password": "correct horse battery",
+                                  "csrf_token": token("/sign-in")})
+    page = client.get(f"/s/{ref}/").get_data(as_text=True)
+    assert "Publish to WordPress" in page
+    done = client.post(f"/s/{ref}/publish", data={"csrf_token": token(f"/s/{ref}/")},
+                       follow_redirects=True).get_data(as_text=True)
+    found = regex.search(r"Made WordPress post (\d+) \(draft, 1 image\(s\) uploaded\)", done)
+    assert found, done
+    assert "Update the WordPress post" in done and f"post {found.group(1)}</a>" in done
+    post = site.api(f"/wp/v2/posts/{found.group(1)}?context=edit")
+    assert isinstance(post, dict) and post["title"]["raw"] == "From the desk"
