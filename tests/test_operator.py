@@ -231,6 +231,29 @@ def test_a_group_member_reads_the_ledger_and_drafts_and_others_cannot(cli: Cli) 
         assert member.returncode == 0 and member.stdout.split() == ["1", "True"], member.stderr
         stranger = run_as([])
         assert stranger.returncode != 0 and "unable to open database" in stranger.stderr
+
+        # And through intake's own read-only commands, when this installation is one
+        # another account can run (the system Python, this checkout and its packages).
+        packages = [p for p in sys.path if p.endswith("site-packages")]
+        if all(_readable_by_others(Path(p)) for p in [str(REPO), *packages]):
+            probe = ("import sys; sys.path[:0] = sys.argv[2:]; from intake.cli import main; "
+                     "sys.exit(main(['--config', sys.argv[1], 'queue']) or "
+                     "main(['--config', sys.argv[1], 'show', '1']) or "
+                     "main(['--config', sys.argv[1], 'status']))")
+
+            def intake_as(groups: list[int]) -> subprocess.CompletedProcess[str]:
+                def demote() -> None:
+                    os.setgroups(groups)
+                    os.setgid(nobody.pw_gid)
+                    os.setuid(nobody.pw_uid)
+                return subprocess.run([str(SYSTEM_PYTHON), "-c", probe, str(config),
+                                       str(REPO), *packages], capture_output=True, text=True,
+                                      check=False, preexec_fn=demote, cwd="/")
+
+            reading = intake_as([group.gr_gid])
+            assert reading.returncode == 0, reading.stderr
+            assert "guest_post" in reading.stdout and "last run: ingest" in reading.stdout
+            assert intake_as([]).returncode != 0
     finally:
         shutil.rmtree(site, ignore_errors=True)
 
@@ -302,3 +325,8 @@ def test_a_long_run_on_a_terminal_shows_progress_and_cron_sees_none(
                             str(more)], capture_output=True, text=True, check=False)
     assert quiet.returncode == 0 and "new 25" in quiet.stdout
     assert "processing" not in quiet.stderr and "msg/s" not in quiet.stderr
+
+
+def _readable_by_others(path: Path) -> bool:
+    """Whether every folder from / down to path lets another account in."""
+    return all(part.stat().st_mode & stat.S_IXOTH for part in [path, *path.parents])

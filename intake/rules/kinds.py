@@ -1,8 +1,13 @@
-"""Which kind of submission a message is, from the signals declared in settings.toml.
+"""Which kind of submission a message is: the operator's rules on top of a learned model.
 
-Every matching signal adds to its kind's score and is kept, in words, so an editor
-can see why a message landed where it did. A decision too weak ([triage] min_score)
-or too close to the runner-up ([triage] margin) is marked unsure: an editor decides.
+A dedicated address (or plus-addressing) decides. Otherwise the learned model
+(intake.rules.learned, over intake.rules.features: what the message and its document
+say) gives each kind a probability, and every phrase of settings.toml that matches adds
+RULES_WEIGHT per point to its kind; a kind of the operator's own that the model does
+not know is found by its phrases alone. The reasons are kept, in words, so an editor can
+see why a message landed where it did; a decision less sure than [triage]
+min_confidence waits in triage. With [triage] model = "off", the phrases alone decide:
+too weak ([triage] min_score) or too close to the runner-up ([triage] margin) is unsure.
 """
 
 from __future__ import annotations
