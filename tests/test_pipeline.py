@@ -292,3 +292,29 @@ def test_winmail_dat_is_unpacked_and_its_document_becomes_the_draft(
     folder = config.parent / "var" / row["draft_dir"]
     assert (folder / "original" / "winmail.dat").is_file()
     assert (folder / "original" / "Outlook article.docx").read_bytes() == article
+
+
+def test_an_outlook_msg_is_read_as_the_email_it_holds(tmp_path: Path) -> None:
+    """Sent on its own (saved from Outlook) or forwarded the Outlook way (attached as
+    .msg): either is read as the message Outlook kept, headers and files included."""
+    from intake.demo.samples import email as make_email
+    from intake.mail.parse import parse_message
+
+    data = (Path(__file__).parent / "data" / "outlook-newsletter.msg").read_bytes()
+    alone = parse_message(data)
+    assert alone.sender_email == "nueblingv@w-vwa.de"
+    assert alone.message_id == "<20170918100018.6AE0948009C@www.w-vwa.de>"
+    assert alone.subject.startswith("Newsletter Prüfung Personalwesen")
+    assert "Sehr geehrte Frau Gaiser-Schönenborn" in alone.text
+    assert len(alone.attachments) == 5
+    forward = make_email("Ana <ana@uni.example>", "FW: the newsletter", "See below.",
+                         attachments=(("newsletter.msg", "application/vnd.ms-outlook", data),))
+    wrapped = parse_message(forward)
+    assert wrapped.forwarded is not None
+    inner = parse_message(wrapped.forwarded)
+    assert inner.message_id == alone.message_id and len(inner.attachments) == 5
+    # Not a message at all: refused with a reason, as before.
+    from intake.mail.parse import ParseError
+
+    with pytest.raises(ParseError, match=r"Outlook \.msg file that could not be read"):
+        parse_message(b"\xd0\xcf\x11\xe0" + b"\x00" * 600)

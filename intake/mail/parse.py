@@ -20,6 +20,7 @@ from intake.core.filenames import safe_filename, unique
 from intake.core.models import Attachment, ParsedMessage
 from intake.core.sniff import EXTENSIONS, sniff
 from intake.mail.identity import fingerprint
+from intake.mail.outlook import is_msg, msg_to_eml
 from intake.mail.transfer import Irregular, decode_base64
 
 # No controls: a Message-ID is echoed in our replies' In-Reply-To and References.
@@ -40,8 +41,12 @@ class ParseError(Exception):
 
 def parse_message(data: bytes) -> ParsedMessage:
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ParseError("this is an Outlook .msg file, not an email as sent: open it in "
-                         "Outlook and forward it, or save it as .eml")
+        # An Outlook .msg saved from Outlook (not an email as sent): the email it holds.
+        converted = msg_to_eml(data) if is_msg(data) else None
+        if converted is None:
+            raise ParseError("this is an Outlook .msg file that could not be read: open it "
+                             "in Outlook and forward it, or save it as .eml")
+        data = converted
     try:
         tree = _tree(data)
         parts = sum(1 for _ in tree.walk())
@@ -75,6 +80,11 @@ def parse_message(data: bytes) -> ParsedMessage:
             if addr
         )
     )
+    attachments = _attachments(mail.attachments)
+    files = [a for a in attachments if not a.inline]
+    if forwarded is None and len(files) == 1 and is_msg(files[0].data):
+        # A message forwarded the Outlook way: attached as .msg, read as the message.
+        forwarded = msg_to_eml(files[0].data)
     text = "\n\n".join(t.strip("\r\n") for t in mail.text_plain).strip()
     html = "\n".join(mail.text_html)
     if not text and html:
@@ -90,7 +100,7 @@ def parse_message(data: bytes) -> ParsedMessage:
         references=tuple(_MSGID.findall(headers.get("references", ""))),
         text=text,
         html=html,
-        attachments=_attachments(mail.attachments),
+        attachments=attachments,
         headers=headers,
         content_type=message.get_content_type(),
         defects=tuple(sorted(mail.defects_categories)),
