@@ -142,8 +142,13 @@ def message_features(msg: ParsedMessage, document: str | None = None,
     _pairs("b", body_words, out)
     for concept in concepts(subject_words):
         out[f"ks:{concept}"] = 1.0
-    for concept in concepts(subject_words + body_words):
+    named = sorted(concepts(subject_words + body_words))
+    for concept in named:
         out[f"k:{concept}"] = 1.0
+    # Ideas together say more than each alone: a contest and a sponsor is an offer to
+    # sponsor the prize, not an entry; writing and a status question is not a submission.
+    for first, second in itertools.combinations(named, 2):
+        out[f"kk:{first}+{second}"] = 1.0
     out[f"f:body_{_size(len(body_words))}"] = 1.0
     if "?" in body[:3000]:
         out["f:question"] = 1.0

@@ -119,6 +119,10 @@ def describe(name: str) -> str:
     kind, _, value = name.partition(":")
     if kind in _CONCEPT_PLACES:
         return f"{_CONCEPT_PLACES[kind]} {_CONCEPT_WORDS.get(value, value)}"
+    if kind == "kk":
+        first, _, second = value.partition("+")
+        return (f"the message {_CONCEPT_WORDS.get(first, first)} and "
+                f"{_CONCEPT_WORDS.get(second, second)}")
     if kind == "f":
         thing, _, size = value.rpartition("_")
         if thing == "documents":
