@@ -100,6 +100,11 @@ def test_an_accepted_article_becomes_a_draft_post_with_its_images(
     shown = json.loads(cli("--config", config, "show", ref, "--json").out)
     assert [e["event"] for e in shown["history"]].count("published") == 2
 
+    # The image deleted on the site meanwhile: uploaded again, the post still the same.
+    site.call("DELETE", f"/wp/v2/media/{post['featured_media']}?force=true")
+    third = _publish(cli, config, ref)
+    assert _post_id(third) == post_id and "updated on WordPress (draft, 1 image(s)" in third.out
+
 
 def test_a_hostile_manuscript_reaches_the_site_as_text(
         tmp_path: Path, make_config: Configure, cli: Cli, site: WordPressSite,

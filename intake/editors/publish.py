@@ -18,6 +18,7 @@ import html
 import logging
 import mimetypes
 import re
+import urllib.error
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from intake.export.html import author_of, safe_html
 from intake.ledger import Ledger, Submission
 from intake.ledger.events import EventName
 from intake.ledger.store import read_draft, update_front_matter
-from intake.publish.wordpress import SiteUnavailable, WordPress
+from intake.publish.wordpress import Media, PublishError, SiteUnavailable, WordPress
 
 log = logging.getLogger(__name__)
 _IMAGE = re.compile(r"!\[([^\[\]]*)\]\(assets/([^()\s]+)\)")
@@ -118,7 +119,7 @@ def _section(settings: Settings) -> WordPressSection:
 def _send(site: WordPress, section: WordPressSection, sub: Submission,
           front: dict[str, Any], body: str, folder: Path, known: dict[str, int],
           post_id: int | None) -> Published:
-    media: dict[str, Any] = {}
+    media: dict[str, Media] = {}
     uploaded = 0
     featured: int | None = None
     for alt, name in _IMAGE.findall(body):
@@ -127,24 +128,20 @@ def _send(site: WordPress, section: WordPressSection, sub: Submission,
             continue
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
-        if digest not in known:
+        earlier = _still_there(site, known[digest]) if digest in known else None
+        if earlier is None:  # never uploaded, or deleted on the site since
             mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
-            uploaded_media = site.upload(name, data, mime, alt)
-            known[digest] = uploaded_media.id
-            media[name] = uploaded_media
+            earlier = site.upload(name, data, mime, alt)
+            known[digest] = earlier.id
             uploaded += 1
-        else:
-            media[name] = known[digest]
+        media[name] = earlier
         if featured is None:
-            found = media[name]
-            featured = found if isinstance(found, int) else found.id
+            featured = media[name].id
     content = safe_html(body)
     for name, found in media.items():
-        media_id = found if isinstance(found, int) else found.id
         source = f'src="assets/{html.escape(name)}"'
-        url = found.url if not isinstance(found, int) else _media_url(site, media_id)
         content = content.replace(
-            source, f'src="{html.escape(url)}" class="wp-image-{media_id}"')
+            source, f'src="{html.escape(found.url)}" class="wp-image-{found.id}"')
     author = author_of(front) or sub.author_name
     fields: dict[str, Any] = {"title": html.escape(sub.title), "status": section.status,
                               "excerpt": _excerpt(content)}
@@ -167,9 +164,17 @@ def _send(site: WordPress, section: WordPressSection, sub: Submission,
                      uploaded=uploaded)
 
 
-def _media_url(site: WordPress, media_id: int) -> str:
-    found = site.call("GET", f"wp/v2/media/{media_id}")
-    return str(found.get("source_url", "")) if isinstance(found, dict) else ""
+def _still_there(site: WordPress, media_id: int) -> Media | None:
+    """An image uploaded before, if the site still has it."""
+    try:
+        found = site.call("GET", f"wp/v2/media/{media_id}", context="edit")
+    except PublishError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, urllib.error.HTTPError) and cause.code in (404, 410):
+            return None
+        raise
+    return Media(media_id, str(found.get("source_url", ""))) if isinstance(found, dict) \
+        else None
 
 
 def _excerpt(content: str) -> str:
