@@ -259,3 +259,26 @@ def test_the_desk_publishes_an_accepted_article_in_one_action(
     assert "Update the WordPress post" in done and f"post {found.group(1)}</a>" in done
     post = site.api(f"/wp/v2/posts/{found.group(1)}?context=edit")
     assert isinstance(post, dict) and post["title"]["raw"] == "From the desk"
+
+
+def test_a_revision_taken_after_publishing_reaches_the_same_post(
+        tmp_path: Path, make_config: Configure, cli: Cli, site: WordPressSite,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    config = _config(make_config, site, monkeypatch)
+    ref = _accepted(tmp_path, cli, config, text_docx("First words", [
+        "The first version of the article, with enough words to read as one."]))
+    post_id = _post_id(_publish(cli, config, ref))
+    # The author sends a corrected version after the decision: held for an editor.
+    fixed = make_email("Sam Okafor <sam@uni.example>", f"[{ref}] corrected version",
+                       "A small correction, sorry.", message_id="<fix@uni.example>",
+                       attachments=(("article.docx", DOCX, text_docx("First words", [
+                           "The corrected version of the article, with enough words."])),))
+    assert cli("--config", config, "ingest", "--no-send", eml_folder(tmp_path, [fixed])).code == 0
+    shown = json.loads(cli("--config", config, "show", ref, "--json").out)
+    take = next(e["take"] for e in shown["history"] if e.get("take"))
+    taken = cli("--config", config, "take-revision", ref, take.split()[-1], "--as", "ana")
+    assert taken.code == 0, taken.err
+    again = _publish(cli, config, ref)
+    assert _post_id(again) == post_id and "updated" in again.out
+    post = site.api(f"/wp/v2/posts/{post_id}?context=edit")
+    assert isinstance(post, dict) and "The corrected version" in post["content"]["raw"]
