@@ -8,23 +8,21 @@ import contextlib
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Self
 
 
-@dataclass
-class CuttingProxy:
-    target_port: int
-    cut_after: int | None = None  # bytes from the server, per connection; None: never
-    cut_on: bytes | None = None  # cut when the client sends this (e.g. b" MOVE ")
-    deliver_cut_command: bool = False  # True: the server gets that command, its reply is lost
-    port: int = 0
-    cuts: int = 0
-    _listener: socket.socket = field(default_factory=socket.socket)
-    _stop: threading.Event = field(default_factory=threading.Event)
+class _Listening:
+    """A listener on 127.0.0.1 that hands each connection to _serve in a thread of its
+    own, until the with-block ends."""
 
-    def __enter__(self) -> CuttingProxy:
+    port: int
+
+    def __enter__(self) -> Self:
+        self._listener = socket.socket()
+        self._stop = threading.Event()
         self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(8)
+        self._listener.listen(16)
         self._listener.settimeout(0.2)
         self.port = self._listener.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
@@ -40,12 +38,27 @@ class CuttingProxy:
                 client, _ = self._listener.accept()
             except (TimeoutError, OSError):
                 continue
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            cutting = threading.Event()  # once set, the server's replies are dropped
-            threading.Thread(target=self._pipe, args=(client, upstream, None, cutting,
-                                                      self.cut_on), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, client, self.cut_after,
-                                                      cutting), daemon=True).start()
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class CuttingProxy(_Listening):
+    target_port: int
+    cut_after: int | None = None  # bytes from the server, per connection; None: never
+    cut_on: bytes | None = None  # cut when the client sends this (e.g. b" MOVE ")
+    deliver_cut_command: bool = False  # True: the server gets that command, its reply is lost
+    port: int = 0
+    cuts: int = 0
+
+    def _serve(self, client: socket.socket) -> None:
+        upstream = socket.create_connection(("127.0.0.1", self.target_port))
+        cutting = threading.Event()  # once set, the server's replies are dropped
+        threading.Thread(target=self._pipe, args=(client, upstream, None, cutting,
+                                                  self.cut_on), daemon=True).start()
+        self._pipe(upstream, client, self.cut_after, cutting)
 
     def _pipe(self, src: socket.socket, dst: socket.socket, limit: int | None,
               cutting: threading.Event, token: bytes | None = None) -> None:
@@ -76,7 +89,7 @@ class CuttingProxy:
 
 
 @dataclass
-class SizeLimit:
+class SizeLimit(_Listening):
     """An HTTP front on 127.0.0.1 that refuses a request body over max_body with 413,
     as nginx's client_max_body_size does, and passes everything else to the server
     (one request per connection: it asks both sides to close after the answer)."""
@@ -85,28 +98,6 @@ class SizeLimit:
     max_body: int
     port: int = 0
     refused: int = 0
-    _listener: socket.socket = field(default_factory=socket.socket)
-    _stop: threading.Event = field(default_factory=threading.Event)
-
-    def __enter__(self) -> SizeLimit:
-        self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(16)
-        self._listener.settimeout(0.2)
-        self.port = self._listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._listener.close()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                client, _ = self._listener.accept()
-            except (TimeoutError, OSError):
-                continue
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _serve(self, client: socket.socket) -> None:
         with client:

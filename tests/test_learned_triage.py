@@ -17,7 +17,7 @@ import pytest
 from intake.core.config import DraftsSection, load_settings
 from intake.core.errors import SettingsError
 from intake.core.models import Classification
-from intake.demo.samples import DOCX
+from intake.demo.samples import DOCX, text_docx
 from intake.demo.samples import email as make_email
 from intake.drafts.build import read_manuscript
 from intake.mail.parse import parse_message
@@ -44,7 +44,7 @@ def _document(what: str, lang: str, name: str) -> tuple[str, str, bytes]:
     title, blocks = corpus.document_text(what, lang, BANK, random.Random(1), name)
     if name.endswith(".pdf"):
         return name, corpus.PDF, corpus.text_pdf([title, *blocks] if title else blocks)
-    return name, DOCX, corpus.word_document(title, blocks)
+    return name, DOCX, text_docx(title, blocks)
 
 
 @pytest.mark.parametrize(("words_", "concept"), [

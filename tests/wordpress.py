@@ -161,13 +161,7 @@ class WordPressSite:
 
     def api(self, path: str, user: str = EDITOR) -> object:
         """GET from the REST API as user (for the tests' own checks)."""
-        import base64
-
-        token = base64.b64encode(f"{user}:{self.passwords[user]}".encode()).decode()
-        request = urllib.request.Request(f"{self.url}/wp-json{path}",
-                                         headers={"Authorization": f"Basic {token}"})
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            return json.loads(answer.read())
+        return self.call("GET", path, user)
 
     def call(self, method: str, path: str, user: str = EDITOR) -> object:
         """Any request to the REST API as user (the tests' own changes to the site)."""

@@ -242,7 +242,7 @@ def _finish(settings: Settings, command: str, started: float, report: RunReport,
             args: argparse.Namespace) -> int:
     """Record the run (last-run.json, metrics), then say what a person needs to know:
     one line per problem on stderr, the summary on stdout (as JSON with --json)."""
-    from intake.pipeline.status import problems_of, record_run
+    from intake.pipeline.status import conditions_of, record_run
 
     code = report.exit_code()
     record = record_run(settings, command, started, int(code), report)
@@ -260,9 +260,8 @@ def _finish(settings: Settings, command: str, started: float, report: RunReport,
     # the operator only then.
     if not args.quiet or code != ExitCode.OK:
         print(report.summary())
-    for problem in problems_of(report):
-        if not problem.endswith(("quarantined", "failed for good")):
-            print(f"intake: {problem}", file=sys.stderr)
+    for condition in conditions_of(report):  # the summary has the rest
+        print(f"intake: {condition}", file=sys.stderr)
     return int(code)
 
 

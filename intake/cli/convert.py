@@ -55,16 +55,16 @@ def convert_many(sources: list[Path], output: Path | None, limits: Limits | None
     started = time.monotonic()
     refused = words = 0
     taken: set[Path] = set()
-    loaded = _load(files[0])
+    job = _load(files[0])
     for index, source in enumerate(files):
         upcoming = _load(files[index + 1]) if index + 1 < len(files) else None
-        if upcoming is not None and upcoming[0] is not None:
-            prefetch(*upcoming[0], limits)  # the other worker starts on it now
+        if upcoming is not None:
+            prefetch(*upcoming, limits)  # the other worker starts on it now
         target = output if single and output else _target(source, output, taken)
-        result = convert_to_folder(source, target, limits, loaded)
+        result = convert_to_folder(source, target, limits, job)
         refused += result is None
         words += result or 0
-        loaded = upcoming if upcoming is not None else (None, source)
+        job = upcoming
     if not single:
         seconds = time.monotonic() - started
         print(f"converted {len(files) - refused} of {len(files)} document(s) · {words:,} "
@@ -73,15 +73,16 @@ def convert_many(sources: list[Path], output: Path | None, limits: Limits | None
     return int(ExitCode.NEEDS_ATTENTION if refused else ExitCode.OK)
 
 
-_Loaded = tuple[tuple[str, bytes, "FileType"] | None, Path]
+_Job = tuple[str, bytes, FileType]  # a document's safe name, bytes and type
 
 
-def _load(source: Path) -> _Loaded:
+def _load(source: Path) -> _Job | None:
+    """The document read, or None when it cannot be (said when its turn comes)."""
     try:
         data = source.read_bytes()
     except OSError:
-        return None, source  # said when its turn comes
-    return (safe_filename(source.name, "document"), data, sniff(data)), source
+        return None
+    return safe_filename(source.name, "document"), data, sniff(data)
 
 
 def _target(source: Path, output: Path | None, taken: set[Path]) -> Path:
@@ -98,9 +99,10 @@ def _target(source: Path, output: Path | None, taken: set[Path]) -> Path:
 
 
 def convert_to_folder(source: Path, output: Path | None, limits: Limits | None = None,
-                      loaded: _Loaded | None = None) -> int | None:
-    """One document to its draft folder; its word count, or None when it was refused."""
-    job = loaded[0] if loaded is not None and loaded[1] == source else _load(source)[0]
+                      job: _Job | None = None) -> int | None:
+    """One document to its draft folder (job: the document as already read); its word
+    count, or None when it was refused."""
+    job = job or _load(source)
     if job is None:
         print(f"intake: {source}: cannot be read", file=sys.stderr)
         return None

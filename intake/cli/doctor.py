@@ -12,7 +12,7 @@ from pathlib import Path
 
 from intake.core.config import Settings, sender_address
 from intake.core.errors import IntakeError
-from intake.ledger import MIGRATIONS
+from intake.ledger import MIGRATIONS, Ledger
 from intake.mail.smtp import SmtpTransport, TransportUnavailable
 from intake.mail.templates import SAMPLES, Notices, sample
 from intake.sources.imap import ImapUnavailable, Mailbox
@@ -91,13 +91,13 @@ def _clock(settings: Settings) -> Iterator[Check]:
     if not path.exists():
         return
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-        try:
-            newest = db.execute("SELECT max(at) FROM events").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.Error:
+        ledger = Ledger(path, readonly=True)
+    except (IntakeError, sqlite3.Error):
         return  # the ledger check says what is wrong with it
+    try:
+        newest = ledger.newest_event_at()
+    finally:
+        ledger.close()
     now = datetime.now(UTC).isoformat(timespec="seconds")
     if newest and str(newest) > now:
         yield Check(True, f"this machine's clock ({now}) is earlier than the newest event in "

@@ -96,14 +96,16 @@ def article_docx(title: str, paragraphs: int = 6, image: bool = True) -> bytes:
 
 def text_docx(title: str | None, paragraphs: list[str], *, links: tuple[str, ...] = (),
               images: int = 0, image_alt: str = "") -> bytes:
-    """A plain document: an optional title, paragraphs (\"# \" starts a heading), links,
-    images."""
+    """A plain document: an optional title, paragraphs (\"# \" starts a heading, \"- \" a
+    list item), links, images."""
     doc = docx.Document()
     if title:
         doc.add_heading(title, level=0)
     for text in paragraphs:
         if text.startswith("# "):
             doc.add_heading(text[2:], level=1)
+        elif text.startswith("- "):
+            doc.add_paragraph(text[2:], style="List Bullet")
         else:
             doc.add_paragraph(text)
     if links:

@@ -18,7 +18,6 @@ import html
 import logging
 import mimetypes
 import re
-import urllib.error
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from intake.export.html import author_of, safe_html
 from intake.ledger import Ledger, Submission
 from intake.ledger.events import EventName
 from intake.ledger.store import read_draft, update_front_matter
-from intake.publish.wordpress import Media, PublishError, SiteUnavailable, WordPress
+from intake.publish.wordpress import Media, SiteUnavailable, WordPress
 
 log = logging.getLogger(__name__)
 _IMAGE = re.compile(r"!\[([^\[\]]*)\]\(assets/([^()\s]+)\)")
@@ -157,7 +156,7 @@ def _send(site: WordPress, section: WordPressSection, sub: Submission,
         fields["categories"] = [site.term("categories", category)]
     if section.tags:
         fields["tags"] = [site.term("tags", tag) for tag in section.tags]
-    updated = post_id is not None and site.post(post_id) is not None
+    updated = post_id is not None and site.found(f"wp/v2/posts/{post_id}") is not None
     saved = site.save_post(post_id if updated else None, fields)
     return Published(post_id=int(saved["id"]), link=str(saved.get("link", "")),
                      status=str(saved.get("status", section.status)), updated=updated,
@@ -166,15 +165,8 @@ def _send(site: WordPress, section: WordPressSection, sub: Submission,
 
 def _still_there(site: WordPress, media_id: int) -> Media | None:
     """An image uploaded before, if the site still has it."""
-    try:
-        found = site.call("GET", f"wp/v2/media/{media_id}", context="edit")
-    except PublishError as exc:
-        cause = exc.__cause__
-        if isinstance(cause, urllib.error.HTTPError) and cause.code in (404, 410):
-            return None
-        raise
-    return Media(media_id, str(found.get("source_url", ""))) if isinstance(found, dict) \
-        else None
+    found = site.found(f"wp/v2/media/{media_id}")
+    return Media(media_id, str(found.get("source_url", ""))) if found is not None else None
 
 
 def _excerpt(content: str) -> str:

@@ -88,6 +88,11 @@ class Events(LedgerBase):
                                (submission_id,)).fetchall()
         return [_event(r) for r in rows]
 
+    def newest_event_at(self) -> str | None:
+        """When the ledger last recorded anything (a clock that went back shows here)."""
+        row = self.db.execute("SELECT max(at) FROM events").fetchone()
+        return str(row[0]) if row and row[0] else None
+
     def count_events(self, submission_id: int, event: EventName) -> int:
         row = self.db.execute("SELECT COUNT(*) FROM events WHERE submission_id = ? AND "
                               "event = ?", (submission_id, event)).fetchone()

@@ -50,27 +50,34 @@ def read_run(settings: Settings) -> RunRecord | None:
         return None
 
 
-def problems_of(report: RunReport) -> list[str]:
+def conditions_of(report: RunReport) -> list[str]:
+    """What stopped part of the run and heals by itself (a server; the next run)."""
     found = [f"mail not fetched: {report.source_problem}" if report.source_problem else "",
              f"mail not delivered: {report.delivery_problem}" if report.delivery_problem else "",
              "messages taken and kept, but not yet marked done on the server (the next "
              f"run does it): {report.mark_problem}" if report.mark_problem else ""]
+    return [p for p in found if p]
+
+
+def problems_of(report: RunReport) -> list[str]:
+    """Everything a person may need to know about the run, conditions first."""
+    found = conditions_of(report)
     if report.quarantined:
         found.append(f"{report.quarantined} submission(s) quarantined")
     if report.failed or report.bounced:
         found.append(f"{report.failed + report.bounced} email(s) failed for good")
-    return [p for p in found if p]
+    return found
 
 
 def record_run(settings: Settings, command: str, started: float, exit_code: int,
-               report: RunReport | None = None, problem: str | None = None) -> RunRecord:
+               report: RunReport) -> RunRecord:
     """Write last-run.json for this run, carrying when runs last succeeded and since when
     they have been failing; then the metrics file, when one is set."""
     previous = read_run(settings)
     finished = _now()
     ok = exit_code == 0
-    counts = {k: v for k, v in asdict(report).items() if isinstance(v, int)} if report else {}
-    problems = (problems_of(report) if report else []) + ([problem] if problem else [])
+    counts = {k: v for k, v in asdict(report).items() if isinstance(v, int)}
+    problems = problems_of(report)
     record = RunRecord(
         command=command,
         started=datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),

@@ -184,15 +184,17 @@ class WordPress:
         saved = self.call("POST", route, fields)
         return saved if isinstance(saved, dict) else {}
 
-    def post(self, post_id: int) -> dict[str, Any] | None:
+    def found(self, route: str) -> dict[str, Any] | None:
+        """What the site has at route (a post, an image), as an editor sees it; None
+        when it has it no more (deleted there since)."""
         try:
-            found = self.call("GET", f"wp/v2/posts/{post_id}", context="edit")
+            answer = self.call("GET", route, context="edit")
         except PublishError as exc:
             cause = exc.__cause__
             if isinstance(cause, urllib.error.HTTPError) and cause.code in (404, 410):
                 return None
             raise
-        return found if isinstance(found, dict) else None
+        return answer if isinstance(answer, dict) else None
 
 
 def _detail(exc: urllib.error.HTTPError) -> str:

@@ -18,10 +18,9 @@ import random
 from pathlib import Path
 from typing import Any
 
-import docx
 import yaml
 
-from intake.demo.samples import DOCX, tiny_png
+from intake.demo.samples import DOCX, text_docx, tiny_png
 from intake.demo.samples import email as make_email
 
 PDF = "application/pdf"
@@ -65,7 +64,7 @@ def _attachment(name: str, what: str, lang: str, bank: dict[str, Any],
     title, blocks = document_text(what, lang, bank, rng, name)
     if name.lower().endswith(".pdf"):
         return name, PDF, text_pdf([title, *blocks] if title else blocks)
-    return name, DOCX, word_document(title, blocks)
+    return name, DOCX, text_docx(title, blocks)
 
 
 def document_text(what: str, lang: str, bank: dict[str, Any], rng: random.Random,
@@ -77,22 +76,6 @@ def document_text(what: str, lang: str, bank: dict[str, Any], rng: random.Random
     title = chosen.get("title")
     blocks = [str(b) for b in chosen.get("blocks", [])]
     return (str(title) if title else None), blocks
-
-
-def word_document(title: str | None, blocks: list[str]) -> bytes:
-    doc = docx.Document()
-    if title:
-        doc.add_heading(title, level=0)
-    for block in blocks:
-        if block.startswith("# "):
-            doc.add_heading(block[2:], level=1)
-        elif block.startswith("- "):
-            doc.add_paragraph(block[2:], style="List Bullet")
-        else:
-            doc.add_paragraph(block)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
 
 
 def text_pdf(blocks: list[str], width: int = 90) -> bytes:

@@ -104,7 +104,6 @@ def classify(msg: ParsedMessage, rules: Iterable[KindRule], triage: TriageSectio
     addressed = bool(scored) and any(s.startswith("sent to ") for s in scored[0][1])
     if model is None or addressed or not rules:
         return _by_rules(msg, scored, triage)
-    known = [rule.name for rule in rules if rule.name in model.labels]
     top_rule = scored[0] if scored else None
     if top_rule is not None and top_rule[3] not in model.labels \
             and top_rule[0] >= triage.min_score:
@@ -117,10 +116,10 @@ def classify(msg: ParsedMessage, rules: Iterable[KindRule], triage: TriageSectio
     points = {name: score for score, _, _, name in scored}
     logits = {label: raw[index] + RULES_WEIGHT * points.get(label, 0)
               for index, label in enumerate(model.labels)}
-    # A kind the model knows but the settings do not declare: its share goes to the
-    # default kind ("other" is the model's word for what is not a submission).
-    chosen = known or [triage.default_kind]
-    names_kept = [label for label in model.labels if label in chosen]
+    # A kind the model knows but the settings do not declare is left out, and the
+    # probabilities are shared among the kinds that remain.
+    declared = {rule.name for rule in rules}
+    names_kept = [label for label in model.labels if label in declared]
     if not names_kept:
         return _by_rules(msg, scored, triage)
     probs = dict(zip(names_kept, softmax([logits[n] for n in names_kept]), strict=True))
