@@ -190,3 +190,22 @@ def test_privacy_screen_flags_with_where_and_never_edits(
     draft = (config.parent / "var" / "drafts" / front["reference"] / "draft.md").read_text()
     assert "His DOB: 03/04/1958 and MRN: 4456 7781" in draft
     assert "patient identifier" not in text
+
+
+def test_the_screens_word_checks_clear_nothing_its_patterns_would_flag() -> None:
+    """The screen skips a pattern when the words it needs are absent (privacy.py); the
+    check must see them as the case-blind pattern does, letters it folds included."""
+    from intake.drafts.privacy import screen
+
+    cases = {
+        "Date of b\u0131rth: 12/03/1987.": "a date of birth",  # dotless i
+        "DATE OF B\u0130RTH 12/03/1987.": "a date of birth",  # dotted capital I
+        "\u017fSN: 123 456 789 0.": "an insurance or social security number",  # long s
+        "Her number is 123-45-6789.": "an insurance or social security number",  # bare
+        "MRN 4456 7781 was on the form.": "a medical record number",
+        "Call +44 20 7946 0958 today.": "a phone number",
+        "Peter Smith, a 45-year-old, was admitted.": "a name next to clinical details",
+    }
+    for text, what in cases.items():
+        assert what in [f.what for f in screen(text)], text
+    assert screen("Students who prepare report feeling more involved on the ward.") == []
