@@ -109,6 +109,32 @@ def test_composed_reply_threads_and_marks_itself_automatic(tmp_path: Path) -> No
     assert no_thread["In-Reply-To"] is None
 
 
+def test_a_reply_in_other_scripts_reads_back_as_written_with_crlf_lines(tmp_path: Path) -> None:
+    """Replies to ASCII addresses are built with the classic email API (templates.py):
+    names, subjects and bodies in any script come back intact, every line ends in CRLF
+    (SMTP sends the bytes as they are), and plain ASCII text stays readable (7bit)."""
+    from intake.mail.templates import Rendered
+
+    notices = _notices(tmp_path)
+    subject = "Reçu : « 睡眠と夜勤 » — " + "très long sujet " * 12
+    rendered = Rendered(clean_header_text(subject), "Merci — 受け取りました.\n", "<p>ok</p>\n")
+    msg = notices.compose(rendered, to_name='Zoë "Q" O\'Brien, MD', to_email="zoe@uni.example",
+                          in_reply_to="<m1@uni.example>")
+    data = msg.as_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n")
+    assert all(len(line) <= 998 for line in data.split(b"\r\n"))
+    parsed = email.message_from_bytes(data, policy=policy.default)
+    assert parsed["To"].addresses[0].display_name == 'Zoë "Q" O\'Brien, MD'
+    assert parsed["To"].addresses[0].addr_spec == "zoe@uni.example"
+    assert str(parsed["Subject"]) == clean_header_text(subject)
+    plain, html = parsed.get_body(("plain",)), parsed.get_body(("html",))
+    assert plain is not None and html is not None
+    assert plain.get_content().replace("\r\n", "\n") == "Merci — 受け取りました.\n"
+    assert html["Content-Transfer-Encoding"] == "7bit"
+    assert html.get_content().replace("\r\n", "\n") == "<p>ok</p>\n"
+    assert not parsed.defects and not any(part.defects for part in parsed.walk())
+
+
 def test_clean_header_text() -> None:
     assert clean_header_text("a\r\nb\x00c\td\u2028e") == "a b c d e"
     assert len(clean_header_text("x" * 500)) == 200

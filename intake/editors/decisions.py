@@ -9,7 +9,7 @@ decision stood.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 from typing import Any
 
 from intake.core.config import Settings
@@ -37,7 +37,7 @@ class Prepared:
     reason: str | None
     template: str | None  # None: decided without an email
     rendered: Rendered | None
-    email: EmailMessage | None
+    email: Message | None
 
 
 def prepare(ledger: Ledger, settings: Settings, notices: Notices, reference: str,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
+from email.message import Message
 from typing import Any
 
 from intake.core.config import Editor, Settings
@@ -37,7 +37,7 @@ class Digest:
     at: str  # when it was built: the next digest's "new" starts here
     sections: list[dict[str, Any]]
     rendered: Rendered | None = None
-    email: EmailMessage | None = None
+    email: Message | None = None
 
     @property
     def total(self) -> int:

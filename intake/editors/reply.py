@@ -9,7 +9,7 @@ submission, as any reply in its thread does.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 
 from intake.core.config import Settings
 from intake.editors.decisions import decision_context, thread_of
@@ -27,7 +27,7 @@ class PreparedReply:
     actor: Actor
     message: str
     rendered: Rendered
-    email: EmailMessage
+    email: Message
 
 
 def prepare_reply(ledger: Ledger, settings: Settings, notices: Notices, reference: str,
