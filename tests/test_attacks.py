@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from intake.core.config import load_settings
-from intake.demo.samples import DOCX, article_docx
+from intake.demo.samples import DOCX, article_docx, text_docx
 from intake.demo.samples import email as make_email
 from intake.editors.purge import purge
 from intake.ledger.store import read_front_matter
@@ -436,12 +436,45 @@ BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
     # In a part whose name does not end in .xml.
     ("customXml/item9.bin", BOMB, False),
     ("word/embeddings/data", b"\xef\xbb\xbf  " + BOMB, False),
+    # Behind comments and instructions that hold what looks like a root element's tag.
+    ("word/document.xml", b'<?xml version="1.0"?><?pi <w:document>?><!-- <w:body> -->'
+     + BOMB[21:], True),
+    # Behind a comment longer than the prolog is read ahead.
+    ("word/document.xml", b'<?xml version="1.0"?><!--' + os.urandom(600_000).hex().encode()
+     + b"-->"
+     + BOMB[21:], True),
+    # In UTF-16.
+    ("word/document.xml", '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE w [ ]><w/>'
+     .encode("utf-16"), True),
+    # After stray text, where only markup may stand: the whole part is searched.
+    ("word/document.xml", b'<?xml version="1.0"?>text' + b" " * 8000 + b"<!DOCTYPE w [ ]>",
+     True),
 ])
 def test_a_dtd_in_any_xml_part_is_refused(part: str, data: bytes, replace_part: bool) -> None:
     from intake.convert.safety import ConversionError, check_package
 
     with pytest.raises(ConversionError, match="DOCTYPE or entity"):
         check_package(_with_part(part, data, replace_part=replace_part))
+
+
+def test_a_doctype_after_the_root_element_is_refused_by_the_parser() -> None:
+    """check_package reads each part up to its root element (a DOCTYPE may only come
+    before it); one placed later makes the part malformed, and the document is refused."""
+    import io
+    import zipfile
+
+    from intake.convert import convert_document
+    from intake.convert.safety import ConversionError, check_package
+    from intake.core.models import FileType
+
+    doc = text_docx("Title", ["Body"])
+    with zipfile.ZipFile(io.BytesIO(doc)) as package:
+        body = package.read("word/document.xml")
+    late = body.replace(b"</w:body>", b"</w:body><!DOCTYPE w [<!ENTITY e 'x'>]>")
+    hostile = _with_part("word/document.xml", late, replace_part=True)
+    check_package(hostile)  # not found in the prolog, so it is left to the parser
+    with pytest.raises(ConversionError):
+        convert_document("late.docx", hostile, FileType.DOCX)
 
 
 def test_xml_is_parsed_with_entities_left_unexpanded() -> None:

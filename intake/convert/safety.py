@@ -11,6 +11,7 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass
+from typing import IO
 
 
 class ConversionError(Exception):
@@ -41,6 +42,7 @@ _HTML_OVERRIDE = re.compile(
     rb'<Override\s+PartName="([^"]{1,300})"\s+ContentType="(?:text/html|message/rfc822|'
     rb'application/xhtml\+xml)"', re.IGNORECASE)
 _CHUNK = 1024 * 1024
+_LONG_PROLOG = 64 * 1024  # Word writes a few hundred bytes before the root element
 _SEND_AGAIN = "Please send the article again as an ordinary .docx file or as a PDF."
 
 
@@ -102,20 +104,76 @@ def check_package(data: bytes, what: str = "Word file", limits: ZipLimits = LIMI
 
 
 def _declares_dtd(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    """Whether a part that is XML (whatever its name) declares a DTD or an entity anywhere,
-    read whole in chunks that overlap by a declaration's length."""
+    """Whether a part that is XML (whatever its name) declares a DTD or an entity.
+
+    XML allows a DOCTYPE, and with it any entity declaration, only in the prolog: before
+    the root element, among comments and processing instructions. So a well-formed part
+    is read up to its root element's first tag, not whole (a template's styles alone can
+    be ~1 MB of XML); a parser that met a DOCTYPE later would refuse the part anyway. A
+    part whose opening is anything else is searched whole, as it always was."""
     with zf.open(info) as fh:
-        chunk = fh.read(512)
-        if not chunk.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").startswith(b"<"):
+        window = fh.read(512)
+        if not window.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").startswith(b"<"):
             return False  # an image or another binary part: not XML
-        chunk += fh.read(_CHUNK)
-        tail = b""
-        while chunk:
-            window = tail + chunk.replace(b"\x00", b"")  # UTF-16 XML reads as ASCII here
-            if _DOCTYPE.search(window):
+        window = window.replace(b"\x00", b"")  # UTF-16 XML reads as ASCII here
+        at, ended = 0, False
+        while True:
+            at = _skip_space(window, at)
+            kind, end = _prolog_item(window, at, ended)
+            if kind == "root":
+                return False
+            if kind == "declaration":
                 return True
-            tail = window[-16:]
-            chunk = fh.read(_CHUNK)
+            if kind == "other":
+                return _search_whole(fh, window)
+            if end is not None:
+                at = end
+                continue
+            if ended:
+                return False  # no root element, and nothing declared
+            if len(window) - at > _LONG_PROLOG:
+                return _search_whole(fh, window[at:])  # linear, whatever the comment's size
+            more = fh.read(_CHUNK)
+            ended = not more
+            window = window[at:] + more.replace(b"\x00", b"")
+            at = 0
+
+
+def _skip_space(window: bytes, at: int) -> int:
+    while at < len(window) and window[at] in b"\xef\xbb\xbf\xff\xfe \t\r\n":
+        at += 1
+    return at
+
+
+def _prolog_item(window: bytes, at: int, ended: bool) -> tuple[str | None, int | None]:
+    """What starts at window[at]: "root" (the root element's tag), "declaration"
+    (<!DOCTYPE, <!ENTITY), "other" (not what a prolog holds), or (None, end) a comment
+    or processing instruction that ends at end; (None, None) when more must be read."""
+    if len(window) - at < 10 and not ended:
+        return None, None
+    if window.startswith(b"<?", at):
+        close = window.find(b"?>", at + 2)
+        return None, (close + 2 if close >= 0 else None)
+    if window.startswith(b"<!--", at):
+        close = window.find(b"-->", at + 4)
+        return None, (close + 3 if close >= 0 else None)
+    if _DOCTYPE.match(window, at):
+        return "declaration", None
+    if window[at:at + 1] == b"<" and window[at + 1:at + 2].isalpha():
+        return "root", None
+    return "other", None
+
+
+def _search_whole(fh: IO[bytes], window: bytes) -> bool:
+    """The rest of the part searched for a declaration, in chunks that overlap by one's
+    length."""
+    chunk, tail = window, b""
+    while chunk:
+        joined = tail + chunk.replace(b"\x00", b"")
+        if _DOCTYPE.search(joined):
+            return True
+        tail = joined[-16:]
+        chunk = fh.read(_CHUNK)
     return False
 
 

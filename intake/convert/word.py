@@ -72,23 +72,37 @@ class _Style:
     num: tuple[str, int] | None  # numId, level
 
 
-class _Styles:
-    """Paragraph and character styles by id, resolved (with inheritance) when first used:
-    a document uses a handful of the hundreds its template defines."""
+# One style by its id, found by libxml2 itself: indexing every style of a template (often
+# hundreds) would make a Python object for each, which cost more than the whole walk.
+_STYLE_BY_ID = etree.XPath("w:style[@w:styleId = $sid]", namespaces={"w": W})
 
-    def __init__(self, elements: dict[str, Any]) -> None:
-        self.elements = elements
+
+class _Styles:
+    """Paragraph and character styles by id, looked up and resolved (with inheritance)
+    when first used: a document uses a handful of the hundreds its template defines."""
+
+    def __init__(self, root: Any = None) -> None:
+        self.root = root
+        self.elements: dict[str, Any] = {}  # found so far; None: no such style
         self.resolved: dict[str, _Style] = {}
 
-    def get(self, sid: str, default: _Style | None = None) -> _Style | None:
+    def _element(self, sid: str | None) -> Any:
+        if sid is None or self.root is None:
+            return None
         if sid not in self.elements:
+            found = _STYLE_BY_ID(self.root, sid=sid)
+            self.elements[sid] = found[-1] if found else None  # the last, as Word reads
+        return self.elements[sid]
+
+    def get(self, sid: str, default: _Style | None = None) -> _Style | None:
+        if self._element(sid) is None:
             return default
         return self._resolve(sid, 0)
 
     def _resolve(self, sid: str, depth: int) -> _Style:
         if sid in self.resolved:
             return self.resolved[sid]
-        style = self.elements[sid]
+        style = self._element(sid)
         name_el = style.find(w("name"))
         name = name_el.get(w("val"), sid) if name_el is not None else sid
         ppr = style.find(w("pPr"))
@@ -96,8 +110,9 @@ class _Styles:
         outline = _int(level.get(w("val"))) if level is not None else None
         num = _num_pr(ppr)
         based = style.find(w("basedOn"))
-        parent_id = based.get(w("val")) if based is not None else None
-        if parent_id in self.elements and parent_id != sid and depth < 20:
+        parent_id: str | None = based.get(w("val")) if based is not None else None
+        if (parent_id is not None and parent_id != sid and depth < 20
+                and self._element(parent_id) is not None):
             parent = self._resolve(parent_id, depth + 1)  # inherit what this leaves unset
             outline = parent.outline if outline is None else outline
             num = parent.num if num is None else num
@@ -292,8 +307,8 @@ class _Walker:
         try:
             root = self.part.styles.element
         except (KeyError, NotImplementedError, AttributeError):
-            return _Styles({})
-        return _Styles({el.get(w("styleId")): el for el in root.iterchildren(w("style"))})
+            return _Styles()
+        return _Styles(root)
 
     def _link_targets(self) -> set[str]:
         """Bookmarks some link in the body points to: only those get an anchor."""
