@@ -1,15 +1,22 @@
 """Files people open: raw messages and draft folders, written atomically under data_dir.
 
-Every write is tmp → fsync → rename → fsync(dir), so a crash leaves either the
-old state or the new one, never half a file.
+A single file is written tmp → fsync → rename → fsync(dir), so a crash leaves either
+the old state or the new one, never half a file. A draft folder, or a batch of raw
+messages, is written whole and renamed into place, then made durable with one sync of
+the filesystem (syncfs) instead of one fsync per file and folder: nothing points at
+these files until the ledger commits after that sync, and what a crash leaves before
+it is replaced whole by the next run (checked by content for raw messages).
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import hashlib
 import os
 import shutil
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +33,33 @@ def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _load_syncfs() -> Callable[[int], int] | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        syncfs: Callable[[int], int] = libc.syncfs
+        return syncfs
+    except (OSError, AttributeError):  # not Linux: os.sync() instead
+        return None
+
+
+_SYNCFS = _load_syncfs()
+
+
+def sync_filesystem(path: Path) -> None:
+    """Everything written under path's filesystem is on disk when this returns (Linux's
+    syncfs, which also reports a failed write since 5.8; os.sync elsewhere)."""
+    if _SYNCFS is None:
+        os.sync()
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if _SYNCFS(fd) != 0:
+            error = ctypes.get_errno()
+            raise OSError(error, f"syncing {path}: {os.strerror(error)}")
     finally:
         os.close(fd)
 
@@ -66,12 +100,29 @@ class Store:
     def raw_path(self, sha256: str) -> Path:
         return self.raw_dir / sha256[:2] / f"{sha256}.eml"
 
-    def keep_raw(self, sha256: str, data: bytes) -> Path:
-        """Write the message as received; content-addressed, so a rewrite is harmless."""
+    def keep_raw(self, sha256: str, data: bytes, *, sync: bool = True) -> Path:
+        """Write the message as received; content-addressed, so a rewrite is harmless.
+        sync=False: renamed into place but not yet durable; the caller syncs (sync()) a
+        batch of them before the ledger records any."""
         path = self.raw_path(sha256)
-        if not path.exists() or path.stat().st_size != len(data):
+        if path.exists() and path.stat().st_size == len(data) and _holds(path, sha256):
+            return path
+        if sync:
             write_atomic(path, data)
+            return path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         return path
+
+    def sync(self) -> None:
+        """Make what was written under the data folder durable (see keep_raw)."""
+        sync_filesystem(self.root)
 
     def read_raw(self, relpath: str) -> bytes:
         return (self.root / relpath).read_bytes()
@@ -160,7 +211,8 @@ def write_draft_folder(
     email_text: str = "",
     bare: bool = False,
 ) -> Path:
-    """Build the whole folder beside its place, then swap it in with one rename.
+    """Build the whole folder beside its place, swap it in with one rename, then sync
+    the filesystem once: durable when this returns.
 
     bare: only the email's text and its files (correspondence), no draft.
     """
@@ -170,19 +222,15 @@ def write_draft_folder(
     (tmp / "original").mkdir()
     try:
         if not bare:
-            _write_synced(tmp / "draft.md", render_draft(front_matter, markdown).encode())
+            _write_new(tmp / "draft.md", render_draft(front_matter, markdown).encode())
         for asset in assets:
-            _write_synced(tmp / "assets" / asset.name, asset.data)
+            _write_new(tmp / "assets" / asset.name, asset.data)
         for att in originals:
-            _write_synced(tmp / "original" / att.filename, att.data)
+            _write_new(tmp / "original" / att.filename, att.data)
         if email_text.strip():
-            _write_synced(tmp / "email.txt", email_text.encode("utf-8"))
+            _write_new(tmp / "email.txt", email_text.encode("utf-8"))
         if bare:
             (tmp / "assets").rmdir()
-        for folder in (tmp / "assets", tmp / "original", tmp):
-            if not folder.exists():
-                continue
-            _fsync_dir(folder)
         if final.exists():
             # Left by a run that crashed before its ledger commit (the ledger never saw
             # it), or an earlier `intake convert` of the same file: replaced whole.
@@ -191,15 +239,23 @@ def write_draft_folder(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _fsync_dir(final.parent)
+    sync_filesystem(final)
     return final
 
 
-def _write_synced(path: Path, data: bytes) -> None:
+def _write_new(path: Path, data: bytes) -> None:
     with path.open("xb") as fh:
         fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+
+
+def _holds(path: Path, sha256: str) -> bool:
+    """Whether a file left at a raw message's place has its content: one renamed there
+    by a run killed before its sync may not."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest() == sha256
 
 
 def render_draft(front_matter: dict[str, Any], markdown: str) -> str:

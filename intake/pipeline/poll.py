@@ -153,9 +153,8 @@ def _fetch_new(app: Intake, box: Mailbox, section: ImapSection, key: str,
                                  box.headers(uid), size=sizes[uid])
                 app.accept(raw, report, imap=(key, state.uidvalidity, uid))
         for batch in box.fetch(small, section.batch_size):
-            for item in batch:
-                app.accept(_raw(section, state.uidvalidity, item), report,
-                           imap=(key, state.uidvalidity, item.uid))
+            app.accept_batch([(_raw(section, state.uidvalidity, item),
+                               (key, state.uidvalidity, item.uid)) for item in batch], report)
         with app.ledger.transaction():
             app.ledger.set_cursor(key, state.uidvalidity, chunk[-1])
         if time.monotonic() - started > section.run_budget:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from intake.convert.isolated import Limits, prefetch
 from intake.core.budget import MessageTimeout, time_budget
@@ -86,27 +87,44 @@ class Intake:
         imap: where the message sits on the server, linked to its row in the same
         transaction, so the mark phase can later move it whatever became of it.
         """
-        report.fetched += 1
-        sha = hashlib.sha256(raw.data).hexdigest()
-        # Only the headers of a message too large to fetch: it stays on the server.
-        left = "left: too large" if raw.size else None
-        known = self.ledger.message_by_sha(sha)
-        if known is not None:
-            report.known += 1
-            if imap is not None:
-                with self.ledger.transaction():
-                    self.ledger.link_uid(*imap, known.id, done_how=left)
-            return None
-        path = self.store.keep_raw(sha, raw.data)  # durable before the row points at it
+        return self.accept_batch([(raw, imap)], report)[0]
+
+    def accept_batch(self, batch: Sequence[tuple[RawMessage, ImapPlace | None]],
+                     report: RunReport) -> list[StoredMessage | None]:
+        """accept() for a batch (a fetch's worth): every file written, the filesystem
+        synced once, then one transaction records them all. Bytes are durable before
+        any row points at them, as when taken one at a time."""
+        fresh: dict[str, Path] = {}  # written in this batch, by digest
+        entries: list[tuple[RawMessage, ImapPlace | None, str, StoredMessage | None]] = []
+        for raw, imap in batch:
+            report.fetched += 1
+            sha = hashlib.sha256(raw.data).hexdigest()
+            known = self.ledger.message_by_sha(sha)
+            if known is not None or sha in fresh:
+                report.known += 1
+            else:
+                fresh[sha] = self.store.keep_raw(sha, raw.data, sync=False)
+            entries.append((raw, imap, sha, known))
+        if fresh:
+            self.store.sync()
+        rows: dict[str, int] = {}
+        taken: list[str | None] = []
         with self.ledger.transaction():
-            row = self.ledger.add_message(sha256=sha, source=raw.source, origin=raw.origin,
-                                          raw_path=self.store.relative(path),
-                                          size=raw.size or len(raw.data))
-            if imap is not None:
-                self.ledger.link_uid(*imap, row, done_how=left)
-        stored = self.ledger.message_by_sha(sha)
-        assert stored is not None and stored.id == row
-        return stored
+            for raw, imap, sha, known in entries:
+                new = known is None and sha not in rows
+                if new:
+                    rows[sha] = self.ledger.add_message(
+                        sha256=sha, source=raw.source, origin=raw.origin,
+                        raw_path=self.store.relative(fresh[sha]),
+                        size=raw.size or len(raw.data))
+                if imap is not None:
+                    # Only the headers of a message too large to fetch: it stays on the
+                    # server.
+                    left = "left: too large" if raw.size else None
+                    self.ledger.link_uid(*imap, known.id if known else rows[sha],
+                                         done_how=left)
+                taken.append(sha if new else None)
+        return [self.ledger.message_by_sha(sha) if sha else None for sha in taken]
 
     # -- phase 2: process -----------------------------------------------------
 
