@@ -178,3 +178,24 @@ def test_a_shared_document_reaches_its_author_with_the_link_for_the_editor(
     assert outcome.acknowledge
     assert any(link in w for w in outcome.draft.warnings)
     assert "attach the file itself" in str(outcome.draft.advice)
+
+
+def test_a_batch_is_recorded_once_each_and_a_half_written_raw_file_is_rewritten(
+        app: Intake) -> None:
+    """accept_batch: the same bytes twice in one batch make one row; a raw file left at
+    its place by a run killed before its sync (right size, wrong bytes) is written again
+    rather than trusted."""
+    import hashlib
+
+    first = make_email(AUTHOR, "Guest post: one", ARTICLE, message_id="<b1@uni>")
+    second = make_email(AUTHOR, "Guest post: two", ARTICLE, message_id="<b2@uni>")
+    place = app.store.raw_path(hashlib.sha256(second).hexdigest())
+    place.parent.mkdir(parents=True, exist_ok=True)
+    place.write_bytes(b"\0" * len(second))
+    report = RunReport()
+    taken = app.accept_batch([(RawMessage("file", "a", first), None),
+                              (RawMessage("file", "b", first), None),
+                              (RawMessage("file", "c", second), None)], report)
+    assert [t is not None for t in taken] == [True, False, True]
+    assert (report.fetched, report.known) == (3, 1)
+    assert place.read_bytes() == second
