@@ -512,3 +512,29 @@ def test_servers_without_move_get_copy_then_delete(
     assert again.out.startswith("fetched 0 · new 0"), again.out
     assert imap.count("Intake/Processed") == 3
     assert len(smtp.handler.messages) == 3
+
+
+def test_message_contents_never_reach_the_imap_debug_log(
+        imap: ImapAccount, smtp_factory: Callable[..., SmtpServer], make_config: Configure,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """IMAPClient turns imaplib's debug output on, which formats every message it reads
+    (its whole text, whether or not anyone logs it); intake turns that off (imap.py).
+    IMAPClient's own lines still reach the debug log."""
+    import logging
+
+    from intake.core.config import load_settings
+    from intake.sources.imap import Mailbox
+
+    config, _ = _setup(imap, smtp_factory, make_config)
+    imap.append(make_email("Ana Lima <ana@uni.example>", "Guest post",
+                           "A case I will not forget: the words xq7-secret-body.",
+                           message_id="<secret@uni.example>"))
+    section = load_settings(config).imap
+    assert section is not None
+    with caplog.at_level(logging.DEBUG, logger="imapclient"), Mailbox(section) as box:
+        box.select("INBOX")
+        fetched = [item for batch in box.fetch(box.uids_above(0), 10) for item in batch]
+    assert b"xq7-secret-body" in fetched[0].data
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Logged in as" in logged  # IMAPClient's own log is still there
+    assert "xq7-secret-body" not in logged

@@ -421,12 +421,8 @@ def test_a_message_fed_in_pieces_parses_as_it_does_whole(tree: str, piece: int) 
 
     data = ("From: a@uni.example\r\nSubject: s\r\nMIME-Version: 1.0\r\n" + tree).encode(
         "utf-8", "surrogateescape")
-    original = parse._FEED
-    parse._FEED = piece  # pieces end anywhere, between a CR and its LF too
-    try:
-        fed = parse._tree(data)
-    finally:
-        parse._FEED = original
+    # Pieces end anywhere, between a CR and its LF too.
+    fed = parse._tree(data[start:start + piece] for start in range(0, len(data), piece))
     whole = message_from_bytes(data, policy=compat32)
 
     def shape(tree: Message) -> list[object]:

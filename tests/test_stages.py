@@ -199,3 +199,25 @@ def test_a_batch_is_recorded_once_each_and_a_half_written_raw_file_is_rewritten(
     assert [t is not None for t in taken] == [True, False, True]
     assert (report.fetched, report.known) == (3, 1)
     assert place.read_bytes() == second
+
+
+def test_a_large_kept_message_is_parsed_from_its_file_not_read_whole(app: Intake) -> None:
+    """Above READ_WHOLE_BYTES the read stage leaves the bytes on disk and parse streams
+    them from the file: the same message as parsed from memory."""
+    import os
+
+    from intake.demo.samples import DOCX
+    from intake.pipeline.stages import READ_WHOLE_BYTES
+
+    blob = os.urandom(READ_WHOLE_BYTES)
+    data = make_email(AUTHOR, "Guest post: large", ARTICLE, message_id="<large@uni>",
+                      attachments=(("post.docx", DOCX, blob),))
+    stored = app.accept(RawMessage("file", "large", data), RunReport())
+    assert stored is not None and stored.size > READ_WHOLE_BYTES
+    work = Work(stored)
+    assert run_until(app, work, PREPARE_STAGES) is None
+    assert work.data == b""
+    whole = parse_message(data)
+    assert work.message.attachments[0].data == blob == whole.attachments[0].data
+    assert (work.message.subject, work.message.text, work.message.fingerprint) == (
+        whole.subject, whole.text, whole.fingerprint)

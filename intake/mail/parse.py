@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.feedparser import BytesFeedParser
 from email.header import decode_header, make_header
 from email.message import Message
 from email.policy import compat32
+from pathlib import Path
 from typing import Any
 
 import mailparser
@@ -39,16 +41,34 @@ class ParseError(Exception):
     """The bytes cannot be read as an email; the reason is for an editor."""
 
 
+_OLE = b"\xd0\xcf\x11\xe0"
+
+
 def parse_message(data: bytes) -> ParsedMessage:
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
+    if data.startswith(_OLE):
         # An Outlook .msg saved from Outlook (not an email as sent): the email it holds.
         converted = msg_to_eml(data) if is_msg(data) else None
         if converted is None:
             raise ParseError("this is an Outlook .msg file that could not be read: open it "
                              "in Outlook and forward it, or save it as .eml")
         data = converted
+    view = memoryview(data)
+    return _parse(bytes(view[start:start + _FEED]) for start in range(0, len(view), _FEED))
+
+
+def parse_message_file(path: Path) -> ParsedMessage:
+    """parse_message() of a kept message, read from its file a piece at a time: a large
+    message is never in memory whole beside what the parser makes of it."""
+    with path.open("rb") as fh:
+        if fh.read(len(_OLE)) == _OLE:
+            return parse_message(path.read_bytes())
+        fh.seek(0)
+        return _parse(iter(lambda: fh.read(_FEED), b""))
+
+
+def _parse(chunks: Iterator[bytes]) -> ParsedMessage:
     try:
-        tree = _tree(data)
+        tree = _tree(chunks)
         parts = sum(1 for _ in tree.walk())
         if parts > MAX_PARTS:
             raise ParseError(f"the message has {parts:,} MIME parts, more than the "
@@ -117,11 +137,10 @@ def parse_message(data: bytes) -> ParsedMessage:
 _FEED = 64 * 1024
 
 
-def _tree(data: bytes) -> Message:
+def _tree(chunks: Iterator[bytes]) -> Message:
     parser = BytesFeedParser(policy=compat32)
-    view = memoryview(data)
-    for start in range(0, len(view), _FEED):
-        parser.feed(bytes(view[start:start + _FEED]))
+    for chunk in chunks:
+        parser.feed(chunk)
     return parser.close()
 
 

@@ -43,7 +43,8 @@ _FINAL = {Status.IGNORED: MessageState.IGNORED, Status.QUARANTINED: MessageState
 
 def record(app: Intake, work: Work, outcome: Outcome, report: RunReport) -> None:
     if isinstance(outcome, Unreadable):
-        headers = app.headers_of(work.stored) if outcome.headers_only else work.data
+        headers = (work.data if work.data and not outcome.headers_only
+                   else app.headers_of(work.stored))
         quarantine_unreadable(app, work.stored, outcome.reason, report, headers=headers)
     elif isinstance(outcome, Duplicate):
         _duplicate(app, work, outcome, report)

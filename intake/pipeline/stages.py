@@ -22,7 +22,7 @@ from intake.core.models import Classification, Draft, ParsedMessage, Status
 from intake.drafts.build import Manuscript, build_draft, read_manuscript
 from intake.drafts.checks import review
 from intake.ledger import OutboxItem, StoredMessage, Submission
-from intake.mail.parse import ParseError, parse_message
+from intake.mail.parse import ParseError, parse_message, parse_message_file
 from intake.rules.automatic import Automatic, Category, denied, detect, role_sender
 from intake.rules.bounces import read_bounce
 from intake.rules.kinds import classify
@@ -118,8 +118,13 @@ def too_large(app: Intake, work: Work) -> Work | Outcome:
                       f"limit ([intake] max_message_bytes): {where}", headers_only=True)
 
 
+# A kept message larger than this is parsed from its file a piece at a time, never read
+# whole: the parser's own copy of its largest part is then the most it costs in memory.
+READ_WHOLE_BYTES = 1024 * 1024
+
+
 def read(app: Intake, work: Work) -> Work | Outcome:
-    if not work.data and work.msg is None:
+    if not work.data and work.msg is None and work.stored.size <= READ_WHOLE_BYTES:
         work.data = app.store.read_raw(work.stored.raw_path)
     return work
 
@@ -129,7 +134,8 @@ def parse(app: Intake, work: Work) -> Work | Outcome:
         return work  # read ahead (run.py)
     failpoint("reading")
     try:
-        work.msg = parse_message(work.data)
+        work.msg = (parse_message(work.data) if work.data else
+                    parse_message_file(app.settings.data_dir / work.stored.raw_path))
     except ParseError as exc:
         return Unreadable(str(exc))
     return work
@@ -259,7 +265,7 @@ def _about_our_mail(app: Intake, work: Work, found: Automatic) -> AboutOurMail |
     msg = work.message
     delayed = False
     if found.category is Category.BOUNCE:
-        bounce = read_bounce(work.data)
+        bounce = read_bounce(work.data or app.store.read_raw(work.stored.raw_path))
         ids, detail, delayed = list(bounce.message_ids), bounce.diagnostic, bounce.delayed
     elif found.category is Category.AUTO_REPLY:
         ids, detail = [msg.in_reply_to, *reversed(msg.references)], found.reason

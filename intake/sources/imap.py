@@ -73,6 +73,12 @@ class Mailbox:
         try:
             client = IMAPClient(s.host, port=s.port, ssl=s.security == "tls",
                                 ssl_context=context, timeout=timeout)
+            # IMAPClient turns imaplib's debug output on (level 5) to feed its logger, and
+            # imaplib then formats the repr() of every literal it reads, whether or not
+            # anyone logs it: a 28 MB message cost ~60 MB more, and messages' contents
+            # have no place in a debug log. IMAPClient's own lines (connecting, logging
+            # in, some commands) still reach its logger.
+            client._imap.debug = 0
             self.client = client
             if s.security == "starttls":
                 client.starttls(context)
