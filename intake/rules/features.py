@@ -30,9 +30,17 @@ _WORD = re.compile(r"[^\W\d_]+")
 _QUOTED_REPLY = re.compile(r"^[^\S\n]*>[^\n]*$", re.MULTILINE)
 # Combining marks (accents) left by NFKD, in the blocks Latin, Greek and Cyrillic use.
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_YEAR = re.compile(r"(?<!\d)(?:19[5-9]\d|20[0-4]\d)(?!\d)")
+# A year is four digits with no digit on either side; the left side is checked after the
+# match (_years), so that the pattern starts with literal digits the regex engine can
+# skip to, instead of a look-behind tried at every position.
+_YEAR = re.compile(r"(?:19[5-9]|20[0-4])\d(?!\d)")
 _MONEY = re.compile(r"[$€£]\s?\d|\d\s?(?:[$€£]|usd|eur|gbp|dollars?|euros?|pounds)(?![a-z])",
                     re.IGNORECASE)
+# What _MONEY cannot match without (a symbol, or a word in lower case): a text with none
+# is cleared by str.find instead of a case-blind scan of every position.
+_MONEY_MARKS = ("$", "€", "£", "usd", "eur", "gbp", "dollar", "pound")
+# The letters a case-blind regex takes for s and k that lower() keeps apart.
+_FOLD = str.maketrans({"\u017f": "s", "\u212a": "k"})
 _HEADING_LINE = re.compile(r"^#{1,6} ", re.MULTILINE)
 _LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s", re.MULTILINE)
 _LINK = re.compile(r"https?://", re.IGNORECASE)
@@ -94,6 +102,16 @@ def words(text: str, limit: int) -> list[str]:
     return found
 
 
+def _years(text: str) -> int:
+    return sum(1 for m in _YEAR.finditer(text)
+               if not (m.start() and text[m.start() - 1].isdecimal()))
+
+
+def _money(text: str) -> bool:
+    low = (text if text.isascii() else text.translate(_FOLD)).lower()
+    return any(mark in low for mark in _MONEY_MARKS) and _MONEY.search(text) is not None
+
+
 def _size(count: int) -> str:
     label = "none"
     for floor, name in _SIZES:
@@ -152,7 +170,7 @@ def message_features(msg: ParsedMessage, document: str | None = None,
     out[f"f:body_{_size(len(body_words))}"] = 1.0
     if "?" in body[:3000]:
         out["f:question"] = 1.0
-    if _MONEY.search(body[:20_000]) or _MONEY.search(subject):
+    if _money(body[:20_000]) or _money(subject):
         out["f:money"] = 1.0
     if _SHARED.search(f"{msg.text[:20_000]} {msg.html[:50_000]}"):
         out["f:shared_link"] = 1.0
@@ -192,7 +210,7 @@ def _document(text: str, title: str | None, out: dict[str, float]) -> None:
     out[f"f:doc_{_size(total)}"] = 1.0
     headings = len(_HEADING_LINE.findall(head))
     out[f"f:doc_headings_{min(headings, 4)}"] = 1.0
-    years = len(_YEAR.findall(head))
+    years = _years(head)
     if years >= 4:
         out["f:doc_many_years"] = 1.0
     lines = [line for line in head.splitlines() if line.strip()]
@@ -202,7 +220,7 @@ def _document(text: str, title: str | None, out: dict[str, float]) -> None:
             out["f:doc_mostly_lists"] = 1.0
         average = total / len(lines)
         out["f:doc_long_paragraphs" if average > 40 else "f:doc_short_lines"] = 1.0
-    if _MONEY.search(head):
+    if _money(head):
         out["f:doc_money"] = 1.0
     if title:
         out["f:doc_title"] = 1.0
