@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from intake.convert.isolated import warm_up
 from intake.core.budget import MessageTimeout, time_budget
 from intake.core.config import ImapSection, Settings
 from intake.core.errors import SettingsError
@@ -139,6 +140,7 @@ def _fetch_new(app: Intake, box: Mailbox, section: ImapSection, key: str,
         uids = uids[: options.limit]
     if not uids:
         return
+    warm_up()  # the converters load while the mail is fetched
     sizes = box.sizes(uids)
     limit = app.settings.intake.max_message_bytes
     started = time.monotonic()
