@@ -135,6 +135,24 @@ def test_a_reply_in_other_scripts_reads_back_as_written_with_crlf_lines(tmp_path
     assert not parsed.defects and not any(part.defects for part in parsed.walk())
 
 
+def test_the_reply_to_setting_is_written_as_an_address(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from intake.mail.templates import Rendered
+
+    notices = _notices(tmp_path)
+    rendered = Rendered("Received", "Thanks.\n", "<p>Thanks.</p>\n")
+    for setting, expected in (("Rédaction <eds@journal.example.org>",
+                               "Rédaction <eds@journal.example.org>"),
+                              ("eds@journal.example.org", "eds@journal.example.org"),
+                              ("not an address", None)):
+        notices.settings = replace(notices.settings, smtp=replace(notices.settings.smtp,
+                                                                  reply_to=setting))
+        msg = notices.compose(rendered, to_name="A", to_email="a@uni.example")
+        parsed = email.message_from_bytes(msg.as_bytes(), policy=policy.default)
+        assert (str(parsed["Reply-To"]) if parsed["Reply-To"] else None) == expected
+
+
 def test_clean_header_text() -> None:
     assert clean_header_text("a\r\nb\x00c\td\u2028e") == "a b c d e"
     assert len(clean_header_text("x" * 500)) == 200

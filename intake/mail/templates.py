@@ -198,9 +198,12 @@ class Notices:
             msg["Content-Type"] = "multipart/alternative"
             msg["From"] = _address_line(sender.display_name, sender.addr_spec)
             msg["To"] = _address_line(clean_header_text(to_name, 100), to_email)
-            if self.settings.smtp.reply_to:
-                msg["Reply-To"] = ", ".join(_address_line(n, a) for n, a in
-                                            getaddresses([self.settings.smtp.reply_to]))
+            reply_to = [_address_line(clean_header_text(name, 100), address)
+                        for name, address in getaddresses([self.settings.smtp.reply_to or ""])
+                        if "@" in address and address.isascii()
+                        and not any(c.isspace() for c in address)]
+            if reply_to:
+                msg["Reply-To"] = ", ".join(reply_to)
             msg["Subject"] = _text_line(rendered.subject)
         else:
             # An address in UTF-8 (RFC 6531) can only be written as UTF-8: such an email
