@@ -11,7 +11,7 @@ it is replaced whole by the next run (checked by content for raw messages).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import hashlib
 import os
 import shutil
@@ -37,46 +37,50 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _load_syncfs() -> Callable[[int], int] | None:
+@functools.cache
+def _syncfs() -> Callable[[int], int] | None:
+    """libc's syncfs, found when first needed: the running program's own symbols hold
+    libc's (no search for the library, which would start a process on every command)."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        syncfs: Callable[[int], int] = libc.syncfs
+        syncfs: Callable[[int], int] = ctypes.CDLL(None, use_errno=True).syncfs
         return syncfs
     except (OSError, AttributeError):  # not Linux: os.sync() instead
         return None
 
 
-_SYNCFS = _load_syncfs()
-
-
 def sync_filesystem(path: Path) -> None:
     """Everything written under path's filesystem is on disk when this returns (Linux's
     syncfs, which also reports a failed write since 5.8; os.sync elsewhere)."""
-    if _SYNCFS is None:
+    syncfs = _syncfs()
+    if syncfs is None:
         os.sync()
         return
     fd = os.open(path, os.O_RDONLY)
     try:
-        if _SYNCFS(fd) != 0:
+        if syncfs(fd) != 0:
             error = ctypes.get_errno()
             raise OSError(error, f"syncing {path}: {os.strerror(error)}")
     finally:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """durable=False: renamed into place but not synced; the caller syncs the filesystem
+    (sync_filesystem) before anything points at the file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with tmp.open("xb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
 class Store:
@@ -100,24 +104,13 @@ class Store:
     def raw_path(self, sha256: str) -> Path:
         return self.raw_dir / sha256[:2] / f"{sha256}.eml"
 
-    def keep_raw(self, sha256: str, data: bytes, *, sync: bool = True) -> Path:
+    def keep_raw(self, sha256: str, data: bytes) -> Path:
         """Write the message as received; content-addressed, so a rewrite is harmless.
-        sync=False: renamed into place but not yet durable; the caller syncs (sync()) a
-        batch of them before the ledger records any."""
+        Renamed into place but not yet durable: the caller syncs (sync()) a batch of
+        them before the ledger records any."""
         path = self.raw_path(sha256)
-        if path.exists() and path.stat().st_size == len(data) and _holds(path, sha256):
-            return path
-        if sync:
-            write_atomic(path, data)
-            return path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            tmp.write_bytes(data)
-            tmp.replace(path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        if not (path.exists() and path.stat().st_size == len(data) and _holds(path, sha256)):
+            write_atomic(path, data, durable=False)
         return path
 
     def sync(self) -> None:

@@ -103,7 +103,7 @@ class Intake:
             if known is not None or sha in fresh:
                 report.known += 1
             else:
-                fresh[sha] = self.store.keep_raw(sha, raw.data, sync=False)
+                fresh[sha] = self.store.keep_raw(sha, raw.data)
             entries.append((raw, imap, sha, known))
         if fresh:
             self.store.sync()
