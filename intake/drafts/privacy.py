@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from intake.core import caseblind
 from intake.drafts.sections import REFERENCES_LABEL, section_label
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -23,9 +24,7 @@ _CLINICAL = re.compile(
     r"biopsy|scan|case)\b", re.I)
 
 # Each pattern with what it cannot match without: words (any one, in lower case) and a
-# count of digits. A case-blind pattern that starts with \b gets no help from the regex
-# engine's prefix scan and is tried at every position, ~40 ns each: a paragraph that
-# lacks its words or digits is cleared by str.find instead, a hundred times cheaper.
+# count of digits; a paragraph that lacks them is cleared by str.find (core.caseblind).
 # bare: digits enough without the words (0: never).
 _PATTERNS: tuple[tuple[str, tuple[str, ...], int, int, re.Pattern[str]], ...] = (
     ("a date of birth", ("dob", "d.o.b", "date of birth", "born"), 4, 0, re.compile(
@@ -68,8 +67,6 @@ _CLINICAL_WORDS = ("patient", "diagnos", "presented", "presenting", "admitted", 
                    "year", "symptom", "treated", "treatment", "prescribed", "surgery",
                    "operated", "ward", "clinic", "history of", "died", "biopsy", "scan", "case")
 _NAMED_WORDS = ("M", "patient", "named", "called", "year")
-# The letters a case-blind regex takes for i, k and s that lower() keeps apart.
-_FOLD = str.maketrans({"\u0131": "i", "\u0130": "i", "\u017f": "s", "\u212a": "k"})
 
 
 @dataclass(frozen=True)
@@ -115,15 +112,10 @@ def screen(markdown: str, author_email: str = "") -> list[Flag]:
     return flags[:_MAX_FLAGS]
 
 
-def _lower(text: str) -> str:
-    """text in lower case, as a case-blind regex compares it (for the word tests)."""
-    return (text if text.isascii() else text.translate(_FOLD)).lower()
-
-
 def _identifiers(text: str, where: str, author_email: str) -> list[Flag]:
     found: list[Flag] = []
     taken: list[tuple[int, int]] = []
-    low = _lower(text)
+    low = caseblind.lower(text)
     digits = len(_DIGIT.findall(text))
     for what, words, least, bare, pattern in _PATTERNS:
         worded = digits >= least and any(word in low for word in words)

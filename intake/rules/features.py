@@ -23,6 +23,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from intake.core import caseblind
 from intake.core.models import Attachment, ParsedMessage
 from intake.rules.concepts import concepts
 
@@ -37,10 +38,8 @@ _YEAR = re.compile(r"(?:19[5-9]|20[0-4])\d(?!\d)")
 _MONEY = re.compile(r"[$€£]\s?\d|\d\s?(?:[$€£]|usd|eur|gbp|dollars?|euros?|pounds)(?![a-z])",
                     re.IGNORECASE)
 # What _MONEY cannot match without (a symbol, or a word in lower case): a text with none
-# is cleared by str.find instead of a case-blind scan of every position.
+# is cleared by str.find (core.caseblind).
 _MONEY_MARKS = ("$", "€", "£", "usd", "eur", "gbp", "dollar", "pound")
-# The letters a case-blind regex takes for s and k that lower() keeps apart.
-_FOLD = str.maketrans({"\u017f": "s", "\u212a": "k"})
 _HEADING_LINE = re.compile(r"^#{1,6} ", re.MULTILINE)
 _LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s", re.MULTILINE)
 _LINK = re.compile(r"https?://", re.IGNORECASE)
@@ -108,8 +107,7 @@ def _years(text: str) -> int:
 
 
 def _money(text: str) -> bool:
-    low = (text if text.isascii() else text.translate(_FOLD)).lower()
-    return any(mark in low for mark in _MONEY_MARKS) and _MONEY.search(text) is not None
+    return caseblind.has_any(text, _MONEY_MARKS) and _MONEY.search(text) is not None
 
 
 def _size(count: int) -> str:
