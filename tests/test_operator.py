@@ -218,18 +218,18 @@ def test_a_group_member_reads_the_ledger_and_drafts_and_others_cannot(cli: Cli) 
                  "print(db.execute('select count(*) from submissions').fetchone()[0]); "
                  "print(len(next(d.glob('drafts/*/draft.md')).read_text()) > 0)")
 
-        def run_as(groups: list[int]) -> subprocess.CompletedProcess[str]:
+        def python_as(groups: list[int], *args: str) -> subprocess.CompletedProcess[str]:
+            """The system Python run as nobody, in groups, with these arguments."""
             def demote() -> None:
                 os.setgroups(groups)
                 os.setgid(nobody.pw_gid)
                 os.setuid(nobody.pw_uid)
-            return subprocess.run([str(SYSTEM_PYTHON), "-c", probe, str(data)],
-                                  capture_output=True, text=True, check=False,
-                                  preexec_fn=demote, cwd="/")
+            return subprocess.run([str(SYSTEM_PYTHON), *args], capture_output=True,
+                                  text=True, check=False, preexec_fn=demote, cwd="/")
 
-        member = run_as([group.gr_gid])
+        member = python_as([group.gr_gid], "-c", probe, str(data))
         assert member.returncode == 0 and member.stdout.split() == ["1", "True"], member.stderr
-        stranger = run_as([])
+        stranger = python_as([], "-c", probe, str(data))
         assert stranger.returncode != 0 and "unable to open database" in stranger.stderr
 
         # And through intake's own read-only commands, when this installation is one
@@ -242,13 +242,7 @@ def test_a_group_member_reads_the_ledger_and_drafts_and_others_cannot(cli: Cli) 
                      "main(['--config', sys.argv[1], 'status']))")
 
             def intake_as(groups: list[int]) -> subprocess.CompletedProcess[str]:
-                def demote() -> None:
-                    os.setgroups(groups)
-                    os.setgid(nobody.pw_gid)
-                    os.setuid(nobody.pw_uid)
-                return subprocess.run([str(SYSTEM_PYTHON), "-c", probe, str(config),
-                                       str(REPO), *packages], capture_output=True, text=True,
-                                      check=False, preexec_fn=demote, cwd="/")
+                return python_as(groups, "-c", probe, str(config), str(REPO), *packages)
 
             reading = intake_as([group.gr_gid])
             assert reading.returncode == 0, reading.stderr

@@ -87,27 +87,25 @@ def _row_cells(row: Any) -> list[Any]:
     """A row's cells in order, looking through content controls (w:sdt) and custom XML
     that wrap a cell: skipping them would drop its text and move the cells after it one
     column left."""
-    found = []
-    for child in row:
-        if child.tag == w("tc"):
-            found.append(child)
-        elif child.tag in (w("sdt"), w("customXml")):
-            content = child.find(w("sdtContent")) if child.tag == w("sdt") else child
-            if content is not None:
-                found.extend(_row_cells(content))
-    return found
+    return _through_controls(row, (w("tc"),))
 
 
 def _cell_blocks(tc: Any) -> list[Any]:
     """A cell's paragraphs and tables, in order, looking through content controls."""
+    return _through_controls(tc, (w("p"), w("tbl")))
+
+
+def _through_controls(parent: Any, tags: tuple[str, ...]) -> list[Any]:
+    """parent's children with one of tags, in order, and those inside the content
+    controls and custom XML elements that wrap them."""
     found = []
-    for child in tc:
-        if child.tag in (w("p"), w("tbl")):
+    for child in parent:
+        if child.tag in tags:
             found.append(child)
         elif child.tag in (w("sdt"), w("customXml")):
             content = child.find(w("sdtContent")) if child.tag == w("sdt") else child
             if content is not None:
-                found.extend(_cell_blocks(content))
+                found.extend(_through_controls(content, tags))
     return found
 
 

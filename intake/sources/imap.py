@@ -198,9 +198,6 @@ class Mailbox:
         # "n:*" always matches the highest UID, even below n: filter.
         return sorted(u for u in self.c.search(criteria) if u > last_uid)
 
-    def all_uids(self, since: date | None = None) -> list[int]:
-        return sorted(self.c.search(["SINCE", since] if since else ["ALL"]))
-
     def sizes(self, uids: Sequence[int]) -> dict[int, int]:
         found: dict[int, int] = {}
         for batch in _batches(uids, 500):
