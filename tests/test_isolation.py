@@ -103,3 +103,17 @@ def test_a_prefetched_document_is_converted_while_the_caller_works() -> None:
     isolated.prefetch("y.docx", article_docx("Y"), FileType.DOCX, Limits())
     assert len(isolated._workers) == 2 and all(pending(w) for w in isolated._workers)
     assert convert_isolated("z.docx", article_docx("Z"), FileType.DOCX, Limits()).title == "Z"
+
+
+def test_workers_stand_back_for_the_processor() -> None:
+    """A document using its whole time limit slows the rest of the machine less."""
+    import os
+
+    from intake.convert import isolated
+
+    isolated._retire()
+    convert_isolated("a.docx", article_docx("A", image=False), FileType.DOCX, Limits())
+    (worker,) = isolated._workers
+    assert worker.process.pid is not None
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, worker.process.pid) == min(ours + 10, 19)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from intake.core.config import DraftsSection, KindRule
 from intake.demo.samples import DOCX, article_docx, cv_docx, tiny_png
 from intake.demo.samples import email as make_email
 from intake.drafts.build import build_draft
-from intake.drafts.sections import find_sections
+from intake.drafts.sections import count_links, find_sections
 from intake.mail.parse import parse_message
 
 ARTICLE = """# Night shifts
@@ -60,3 +65,32 @@ def test_roles_of_several_documents() -> None:
     assert roles == {"Cover letter.docx": "cover letter", "Priya CV.docx": "cv",
                      "essay.docx": "manuscript", "headshot.png": "headshot"}
     assert draft.author_bio == "About the author"
+
+
+# The links to web pages, as one pattern: count_links must count exactly what it finds.
+_ONE_PATTERN = re.compile(r"\]\(\s*<?https?://|(?<![(<\w])https?://", re.I)
+
+
+def test_links_are_markdown_targets_and_bare_addresses() -> None:
+    text = ("See [the guide](https://a.example/g); https://c.example is bare; "
+            "[x]( <HTTPS://d.example>) too. Not these: (http://e.example), "
+            "xhttp://f.example, [mail](mailto:a@b.example), [in](#top).")
+    assert count_links(text) == 3 == len(_ONE_PATTERN.findall(text))
+    assert count_links("http://start.example") == 1
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("](<> \t\n\u00a0hHtTpPsS\u017f:/_a1(é\u0345")),
+               max_size=60))
+def test_link_count_equals_the_one_pattern(text: str) -> None:
+    assert count_links(text) == len(_ONE_PATTERN.findall(text))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" \t\n\r\u00a0a#")), max_size=40))
+def test_tidy_equals_its_two_patterns(text: str) -> None:
+    """tidy() skips a pattern where it cannot match; the result is the patterns'."""
+    from intake.convert.markdown import tidy
+
+    expected = re.sub(r"\n{3,}", "\n\n", re.sub(r"(?<![ \t])[ \t]+\n", "\n", text)).strip("\n")
+    assert tidy(text) == (expected + "\n" if expected else "")

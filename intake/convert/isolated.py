@@ -39,6 +39,9 @@ from intake.core.models import Asset, Converted, FileType
 # article with a dozen photos is a few MB; past this, images are left out (and said so).
 MAX_OUTPUT_BYTES = 64 * 1024 * 1024
 
+# How far a worker stands back for the processor (os.nice: 0 to 19).
+_NICENESS = 10
+
 _SEND_AGAIN = "Please send the article again as an ordinary .docx file or as a PDF."
 
 
@@ -257,6 +260,9 @@ def _outcome(answer: tuple[str, Any], name: str, limits: Limits) -> Converted:
 
 def _serve(conn: Connection, memory_mb: int, scratch: str) -> None:
     os.setpgrp()  # a group of its own: stopping it stops its helpers too
+    # Behind the rest of the machine for the processor: a hostile document may use its
+    # whole time limit, and the mail server beside intake should not feel it.
+    os.nice(_NICENESS)
     tempfile.tempdir = scratch
     os.environ["TMPDIR"] = scratch
     limit = memory_mb * 1024 * 1024

@@ -16,6 +16,7 @@ _WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")
 _IMAGE = re.compile(r"!\[[^\[\]]*\]\([^()\[\]]*\)")
 _LINK_TARGET = re.compile(r"\]\([^()\[\]]*\)")
 _TRAILING_SPACE = re.compile(r"(?<![ \t])[ \t]+\n")
+_BLANK_RUN = re.compile(r"\n{3,}")
 
 
 def escape(text: str) -> str:
@@ -46,6 +47,12 @@ def count_words(markdown: str) -> int:
 
 def tidy(markdown: str) -> str:
     """At most one blank line between blocks, a single trailing newline."""
-    text = _TRAILING_SPACE.sub("\n", markdown)
-    text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+    text = markdown
+    # Each pattern only where it can match: a draft is tidied when converted and again
+    # when built, and the second time there is seldom anything to do.
+    if " \n" in text or "\t\n" in text:
+        text = _TRAILING_SPACE.sub("\n", text)
+    if "\n\n\n" in text:
+        text = _BLANK_RUN.sub("\n\n", text)
+    text = text.strip("\n")
     return text + "\n" if text else ""
