@@ -525,13 +525,13 @@ def test_many_parts_each_under_the_threshold_are_one_bomb() -> None:
 
 
 def test_what_a_document_brings_back_is_bounded() -> None:
-    from intake.convert import isolated
+    from intake.convert import worker
     from intake.core.models import Asset, Converted
 
     many = Converted(markdown="text\n", assets=tuple(
         Asset(f"image-{n:03d}.png", b"x" * (8 * 1024 * 1024)) for n in range(12)))
-    bounded = isolated._bounded(many)
-    assert sum(len(a.data) for a in bounded.assets) <= isolated.MAX_OUTPUT_BYTES
+    bounded = worker.bounded(many)
+    assert sum(len(a.data) for a in bounded.assets) <= worker.MAX_OUTPUT_BYTES
     assert len(bounded.assets) == 7 and "left out of the draft" in bounded.warnings[-1]
 
 

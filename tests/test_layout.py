@@ -90,3 +90,18 @@ def test_front_ends_sit_on_top() -> None:
     below = [m for m in graph if not m.startswith(("intake.cli", "intake.demo"))
              and m not in ("intake.__main__",)]
     assert [m for m in below if any(t.startswith("intake.cli") for t in graph[m])] == []
+
+
+def test_the_main_process_of_a_poll_does_not_load_the_converters() -> None:
+    """Documents are converted in workers, whose fork server loads the converters once;
+    loading python-docx, pypdf, lxml and Pillow in the main process too would only make
+    every cron run, most of which find no new mail, start later."""
+    import subprocess
+    import sys
+
+    heavy = ("docx", "pypdf", "lxml", "PIL", "intake.convert.word", "intake.convert.worker")
+    probe = ("import sys, intake.cli, intake.pipeline.poll, intake.pipeline.run, "
+             f"intake.drafts.build; print([m for m in {heavy!r} if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"

@@ -10,8 +10,8 @@ of the parent (an SMTP test server, a log handler) can be inherited mid-use.
 Nothing outlives its limit: each worker leads its own process group, so the helper
 programs it starts (antiword, unrtf) die with it, and writes its temporary files in
 a folder of its own, removed when it is retired (also at exit). What a worker sends
-back is bounded (MAX_OUTPUT_BYTES), so the main process's memory does not grow with
-what a document expands to.
+back is bounded (MAX_OUTPUT_BYTES in intake.convert.worker, where the worker's side
+lives), so the main process's memory does not grow with what a document expands to.
 """
 
 from __future__ import annotations
@@ -21,28 +21,16 @@ import contextlib
 import hashlib
 import multiprocessing
 import os
-import resource
 import shutil
 import signal
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from intake.convert import convert_document
-from intake.convert.images import clean_assets
-from intake.convert.safety import ConversionError
+from intake.convert.safety import SEND_AGAIN, ConversionError
 from intake.core.models import Asset, Converted, FileType
-
-# What one document may bring back to the draft: its text and images together. An
-# article with a dozen photos is a few MB; past this, images are left out (and said so).
-MAX_OUTPUT_BYTES = 64 * 1024 * 1024
-
-# How far a worker stands back for the processor (os.nice: 0 to 19).
-_NICENESS = 10
-
-_SEND_AGAIN = "Please send the article again as an ordinary .docx file or as a PDF."
 
 
 @dataclass(frozen=True)
@@ -59,7 +47,7 @@ def _ctx() -> Any:
     if _context is None:
         _context = multiprocessing.get_context("forkserver")
         # Imported once in the server, so each child starts with the converters loaded.
-        _context.set_forkserver_preload(["intake.convert", "intake.convert.isolated"])
+        _context.set_forkserver_preload(["intake.convert.worker", "intake.convert.isolated"])
     return _context
 
 
@@ -207,7 +195,7 @@ def _ask(name: str, job: tuple[str, tuple[Any, ...]], limits: Limits) -> Convert
     except (OSError, ValueError):
         _retire(worker)
         raise ConversionError(f"the converter could not be started for {name}",
-                              _SEND_AGAIN) from None
+                              SEND_AGAIN) from None
     worker.job, worker.started = "asked", time.monotonic()
     return _answer(worker, name, limits)
 
@@ -248,83 +236,19 @@ def _outcome(answer: tuple[str, Any], name: str, limits: Limits) -> Converted:
         raise ConversionError(*payload)
     if outcome == "timeout":
         raise ConversionError(f"{name} took longer than {limits.seconds:.0f} seconds to "
-                              "convert (a damaged or hostile file?)", _SEND_AGAIN)
+                              "convert (a damaged or hostile file?)", SEND_AGAIN)
     if outcome == "memory":
         raise ConversionError(f"{name} needs more than {limits.memory_mb} MB of memory to "
-                              "convert (a damaged or hostile file?)", _SEND_AGAIN)
+                              "convert (a damaged or hostile file?)", SEND_AGAIN)
     if outcome == "crashed":
         raise ConversionError(f"the converter stopped on {name} (exit code {payload})",
-                              _SEND_AGAIN)
-    raise ConversionError(f"the converter failed on {name} ({payload})", _SEND_AGAIN)
+                              SEND_AGAIN)
+    raise ConversionError(f"the converter failed on {name} ({payload})", SEND_AGAIN)
 
 
 def _serve(conn: Connection, memory_mb: int, scratch: str) -> None:
-    os.setpgrp()  # a group of its own: stopping it stops its helpers too
-    # Behind the rest of the machine for the processor: a hostile document may use its
-    # whole time limit, and the mail server beside intake should not feel it.
-    os.nice(_NICENESS)
-    tempfile.tempdir = scratch
-    os.environ["TMPDIR"] = scratch
-    limit = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    while True:
-        try:
-            job, args = conn.recv()
-        except EOFError:
-            return  # the parent is gone or done
-        result = _run(job, args)
-        try:
-            conn.send(result)
-        except MemoryError:
-            conn.send(("memory", None))
-        if result[0] not in ("ok", "refused"):
-            return  # the parent replaces a worker that failed
+    """The worker's life (intake.convert.worker), started in the child: the fork server
+    has loaded the converters, and the main process never does."""
+    from intake.convert.worker import serve
 
-
-def _run(job: str, args: tuple[Any, ...]) -> tuple[str, Any]:
-    try:
-        if job == "images":
-            markdown, assets, notes = clean_assets(*args)
-            return "ok", Converted(markdown=markdown, assets=assets, warnings=notes)
-        return "ok", _bounded(_finished(convert_document(*args)))
-    except ConversionError as exc:
-        return "refused", (exc.reason, exc.advice)
-    except MemoryError:
-        return "memory", None
-    except RecursionError:
-        return "error", "the document is nested too deeply"
-    except Exception as exc:  # a converter bug: reported, never fatal to the run
-        return "error", f"{type(exc).__name__}: {exc}"
-
-
-def _finished(converted: Converted) -> Converted:
-    markdown, assets, notes = clean_assets(converted.markdown, converted.assets)
-    return replace(converted, markdown=markdown, assets=assets,
-                   warnings=(*converted.warnings, *notes))
-
-
-def _bounded(converted: Converted) -> Converted:
-    """At most MAX_OUTPUT_BYTES back to the parent: images beyond it are left out (the
-    largest first), and a text larger than it all is refused."""
-    text = len(converted.markdown.encode("utf-8"))
-    if text > MAX_OUTPUT_BYTES:
-        raise ConversionError(f"the document's text is {text:,} bytes, more than the "
-                              f"{MAX_OUTPUT_BYTES:,} an article can need (a hostile file?)",
-                              _SEND_AGAIN)
-    room = MAX_OUTPUT_BYTES - text
-    kept: list[Asset] = []
-    left: list[str] = []
-    for asset in sorted(converted.assets, key=lambda a: len(a.data)):
-        if len(asset.data) <= room:
-            kept.append(asset)
-            room -= len(asset.data)
-        else:
-            left.append(asset.name)
-    if not left:
-        return converted
-    order = {a.name: n for n, a in enumerate(converted.assets)}
-    note = (f"{len(left)} image(s) ({', '.join(left[:5])}{'…' if len(left) > 5 else ''}) "
-            f"were left out of the draft: together the images are more than "
-            f"{MAX_OUTPUT_BYTES // (1024 * 1024)} MB; the original file has them.")
-    return replace(converted, assets=tuple(sorted(kept, key=lambda a: order[a.name])),
-                   warnings=(*converted.warnings, note))
+    serve(conn, memory_mb, scratch)

@@ -43,7 +43,7 @@ _HTML_OVERRIDE = re.compile(
     rb'application/xhtml\+xml)"', re.IGNORECASE)
 _CHUNK = 1024 * 1024
 _LONG_PROLOG = 64 * 1024  # Word writes a few hundred bytes before the root element
-_SEND_AGAIN = "Please send the article again as an ordinary .docx file or as a PDF."
+SEND_AGAIN = "Please send the article again as an ordinary .docx file or as a PDF."
 
 
 # What zipfile raises on damaged archives: NotImplementedError for a garbled version or
@@ -58,13 +58,13 @@ def check_package(data: bytes, what: str = "Word file", limits: ZipLimits = LIMI
         zf = zipfile.ZipFile(io.BytesIO(data))
     except _ZIP_ERRORS as exc:
         raise ConversionError(f"the {what} is damaged or incomplete ({exc})",
-                              _SEND_AGAIN) from exc
+                              SEND_AGAIN) from exc
     with zf:
         members = zf.infolist()
         if len(members) > limits.max_members:
             raise ConversionError(
                 f"the {what} has {len(members)} parts, more than the {limits.max_members} "
-                "a document needs (a possible zip bomb)", _SEND_AGAIN)
+                "a document needs (a possible zip bomb)", SEND_AGAIN)
         total = 0
         for info in members:
             if info.flag_bits & 0x1:
@@ -78,16 +78,16 @@ def check_package(data: bytes, what: str = "Word file", limits: ZipLimits = LIMI
                     or (info.file_size > 1024 * 1024 and ratio > limits.max_ratio)):
                 raise ConversionError(
                     f"the {what} has a part ({info.filename[:80]}) that expands to "
-                    f"{info.file_size:,} bytes (a possible zip bomb)", _SEND_AGAIN)
+                    f"{info.file_size:,} bytes (a possible zip bomb)", SEND_AGAIN)
         if total > limits.max_total_bytes:
             raise ConversionError(f"the {what} expands to {total:,} bytes, more than the "
-                                  f"{limits.max_total_bytes:,} allowed", _SEND_AGAIN)
+                                  f"{limits.max_total_bytes:,} allowed", SEND_AGAIN)
         # The whole package too, not only each part: hundreds of parts just under the
         # per-part threshold add up to the same bomb.
         if total > limits.ratio_floor_bytes and total / max(len(data), 1) > limits.max_ratio:
             raise ConversionError(
                 f"the {what} expands {total // max(len(data), 1):,} times, to {total:,} "
-                "bytes (a possible zip bomb)", _SEND_AGAIN)
+                "bytes (a possible zip bomb)", SEND_AGAIN)
         html_parts = _html_parts(zf)
         for info in members:
             if info.is_dir() or info.filename.lstrip("/").lower() in html_parts:
@@ -96,11 +96,11 @@ def check_package(data: bytes, what: str = "Word file", limits: ZipLimits = LIMI
                 declared = _declares_dtd(zf, info)
             except _ZIP_ERRORS as exc:
                 raise ConversionError(f"the {what} is damaged ({info.filename[:80]}: {exc})",
-                                      _SEND_AGAIN) from exc
+                                      SEND_AGAIN) from exc
             if declared:
                 raise ConversionError(
                     f"the {what} has XML with a DOCTYPE or entity declarations "
-                    f"({info.filename[:80]}), which Word never writes", _SEND_AGAIN)
+                    f"({info.filename[:80]}), which Word never writes", SEND_AGAIN)
 
 
 def _declares_dtd(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:

@@ -46,3 +46,8 @@ def unique(name: str, taken: set[str]) -> str:
         candidate = f"{stem} ({n}).{ext}" if ext else f"{stem} ({n})"
     taken.add(candidate.lower())
     return candidate
+
+
+def names_word(name: str) -> bool:
+    """Named as a Word document (whatever its bytes are)."""
+    return name.lower().endswith((".docx", ".docm", ".dotx"))

@@ -1,0 +1,101 @@
+"""What runs in a conversion worker: one document after another, under the limits the
+main process set (intake.convert.isolated starts the workers and reads their answers).
+
+Importing this loads every converter and the libraries they use (python-docx, pypdf,
+lxml, Pillow): the fork server does it once for all workers; the main process never
+needs to.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import tempfile
+from dataclasses import replace
+from multiprocessing.connection import Connection
+from typing import Any
+
+from intake.convert.dispatch import convert
+from intake.convert.images import clean_assets
+from intake.convert.safety import SEND_AGAIN, ConversionError
+from intake.core.models import Asset, Converted
+
+# What one document may bring back to the draft: its text and images together. An
+# article with a dozen photos is a few MB; past this, images are left out (and said so).
+MAX_OUTPUT_BYTES = 64 * 1024 * 1024
+
+# How far a worker stands back for the processor (os.nice: 0 to 19).
+NICENESS = 10
+
+
+def serve(conn: Connection, memory_mb: int, scratch: str) -> None:
+    """Answer jobs from the main process until it closes the pipe or a job fails."""
+    os.setpgrp()  # a group of its own: stopping it stops its helpers too
+    # Behind the rest of the machine for the processor: a hostile document may use its
+    # whole time limit, and the mail server beside intake should not feel it.
+    os.nice(NICENESS)
+    tempfile.tempdir = scratch
+    os.environ["TMPDIR"] = scratch
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    while True:
+        try:
+            job, args = conn.recv()
+        except EOFError:
+            return  # the parent is gone or done
+        result = _run(job, args)
+        try:
+            conn.send(result)
+        except MemoryError:
+            conn.send(("memory", None))
+        if result[0] not in ("ok", "refused"):
+            return  # the parent replaces a worker that failed
+
+
+def _run(job: str, args: tuple[Any, ...]) -> tuple[str, Any]:
+    try:
+        if job == "images":
+            markdown, assets, notes = clean_assets(*args)
+            return "ok", Converted(markdown=markdown, assets=assets, warnings=notes)
+        return "ok", bounded(_finished(convert(*args)))
+    except ConversionError as exc:
+        return "refused", (exc.reason, exc.advice)
+    except MemoryError:
+        return "memory", None
+    except RecursionError:
+        return "error", "the document is nested too deeply"
+    except Exception as exc:  # a converter bug: reported, never fatal to the run
+        return "error", f"{type(exc).__name__}: {exc}"
+
+
+def _finished(converted: Converted) -> Converted:
+    markdown, assets, notes = clean_assets(converted.markdown, converted.assets)
+    return replace(converted, markdown=markdown, assets=assets,
+                   warnings=(*converted.warnings, *notes))
+
+
+def bounded(converted: Converted) -> Converted:
+    """At most MAX_OUTPUT_BYTES back to the parent: images beyond it are left out (the
+    largest first), and a text larger than it all is refused."""
+    text = len(converted.markdown.encode("utf-8"))
+    if text > MAX_OUTPUT_BYTES:
+        raise ConversionError(f"the document's text is {text:,} bytes, more than the "
+                              f"{MAX_OUTPUT_BYTES:,} an article can need (a hostile file?)",
+                              SEND_AGAIN)
+    room = MAX_OUTPUT_BYTES - text
+    kept: list[Asset] = []
+    left: list[str] = []
+    for asset in sorted(converted.assets, key=lambda a: len(a.data)):
+        if len(asset.data) <= room:
+            kept.append(asset)
+            room -= len(asset.data)
+        else:
+            left.append(asset.name)
+    if not left:
+        return converted
+    order = {a.name: n for n, a in enumerate(converted.assets)}
+    note = (f"{len(left)} image(s) ({', '.join(left[:5])}{'…' if len(left) > 5 else ''}) "
+            f"were left out of the draft: together the images are more than "
+            f"{MAX_OUTPUT_BYTES // (1024 * 1024)} MB; the original file has them.")
+    return replace(converted, assets=tuple(sorted(kept, key=lambda a: order[a.name])),
+                   warnings=(*converted.warnings, note))
