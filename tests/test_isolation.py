@@ -98,11 +98,34 @@ def test_a_prefetched_document_is_converted_while_the_caller_works() -> None:
     assert ahead.conn.poll(60)  # its answer arrives while nobody is asking yet
     assert convert_isolated("ahead.docx", big, FileType.DOCX, Limits()).title == "Ahead"
     assert not pending(ahead) and isolated._workers == [ahead]
-    # Two prefetches nobody asks for, then an ordinary conversion: it still gets a worker.
-    isolated.prefetch("x.docx", article_docx("X"), FileType.DOCX, Limits())
-    isolated.prefetch("y.docx", article_docx("Y"), FileType.DOCX, Limits())
-    assert len(isolated._workers) == 2 and all(pending(w) for w in isolated._workers)
-    assert convert_isolated("z.docx", article_docx("Z"), FileType.DOCX, Limits()).title == "Z"
+    # Two prefetches nobody asks for yet, then an ordinary conversion: it still gets a
+    # worker, and the prefetched answers are still there when their messages ask.
+    x, y, z = article_docx("X"), article_docx("Y"), article_docx("Z")
+    isolated.prefetch("x.docx", x, FileType.DOCX, Limits())
+    isolated.prefetch("y.docx", y, FileType.DOCX, Limits())
+    assert len(isolated._workers) == 2
+    assert convert_isolated("z.docx", z, FileType.DOCX, Limits()).title == "Z"
+    assert convert_isolated("y.docx", y, FileType.DOCX, Limits()).title == "Y"
+    assert convert_isolated("x.docx", x, FileType.DOCX, Limits()).title == "X"
+
+
+def test_a_document_asked_for_ahead_goes_to_the_first_worker_that_comes_free() -> None:
+    """With both workers busy, a third document waits in a queue, and the worker whose
+    answer is taken goes on to it at once, not when the caller next asks for something."""
+    from intake.convert import isolated
+
+    isolated._retire()
+    isolated._ready.clear()
+    isolated._queued.clear()
+    docs = [article_docx(f"Doc {n}", paragraphs=300) for n in range(3)]
+    for n, doc in enumerate(docs):
+        isolated.prefetch(f"{n}.docx", doc, FileType.DOCX, Limits())
+    assert len(isolated._workers) == 2 and len(isolated._queued) == 1
+    assert convert_isolated("0.docx", docs[0], FileType.DOCX, Limits()).title == "Doc 0"
+    assert not isolated._queued
+    assert any(w.job is not None and w.job.endswith(":2.docx") for w in isolated._workers)
+    assert [convert_isolated(f"{n}.docx", docs[n], FileType.DOCX, Limits()).title
+            for n in (2, 1)] == ["Doc 2", "Doc 1"]
 
 
 def test_workers_stand_back_for_the_processor() -> None:

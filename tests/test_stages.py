@@ -221,3 +221,35 @@ def test_a_large_kept_message_is_parsed_from_its_file_not_read_whole(app: Intake
     assert work.message.attachments[0].data == blob == whole.attachments[0].data
     assert (work.message.subject, work.message.text, work.message.fingerprint) == (
         whole.subject, whole.text, whole.fingerprint)
+
+
+def test_two_messages_are_read_ahead_unless_large(app: Intake) -> None:
+    """The next two messages are parsed ahead (their documents then convert beside this
+    one); a second one is held parsed only while the two are small together."""
+    from intake.convert import isolated
+    from intake.core.models import MessageState
+    from intake.demo.samples import DOCX, article_docx
+    from intake.pipeline.run import READ_AHEAD_BYTES
+
+    isolated._retire()
+    isolated._queued.clear()
+    report = RunReport()
+    padding = "x" * (READ_AHEAD_BYTES + 1)
+    for n, body in enumerate(["Hello.", "Hello.", "Hello.", padding, "Hello."]):
+        app.accept(RawMessage("local", f"m{n}", make_email(
+            AUTHOR, f"Guest post {n}", body,
+            attachments=(("p.docx", DOCX, article_docx(f"Post {n}")),))), report)
+    todo = app.ledger.messages_in_state(MessageState.FETCHED)
+    ids = [m.id for m in todo]
+    ahead: dict[int, Work] = {}
+
+    def look_ahead(start: int) -> list[int]:
+        app._look_ahead(todo[start:], ahead)
+        return sorted(ahead)
+
+    assert look_ahead(1) == ids[1:3]
+    assert all(w.msg is not None for w in ahead.values())
+    assert len(isolated._workers) == 2  # both documents are converting
+    assert look_ahead(2) == ids[1:3]  # the large one is not held beside another
+    del ahead[ids[1]], ahead[ids[2]]
+    assert look_ahead(3) == [ids[3]]  # read on its own, and nothing beside it

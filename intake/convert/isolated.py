@@ -94,12 +94,17 @@ class _Worker:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-# Two workers at most: one converts the next message's document (prefetch) while the
-# main process finishes this one; the machine has two cores.
+# Two workers: they convert the next messages' documents (prefetch) while the main
+# process works on this one; the machine has two cores.
 _POOL_SIZE = 2
 _workers: list[_Worker] = []
-# Answers read from a worker before anyone asked for them (to free it), by job: a few,
-# the oldest dropped first.
+# Documents asked for ahead while both workers were busy, oldest first: each goes to the
+# first worker that comes free, so that no worker waits for the main process to return.
+_QUEUE_MAX = 2
+_queued: dict[str, tuple[tuple[str, bytes, FileType], Limits]] = {}
+# Answers read from a worker before anyone asked for them (to free it), by job: one per
+# worker, the oldest dropped first (each may hold up to the worker's MAX_OUTPUT_BYTES).
+_READY_MAX = _POOL_SIZE
 _ready: dict[str, tuple[str, Any]] = {}
 
 
@@ -122,11 +127,15 @@ def _key(name: str, data: bytes, file_type: FileType, limits: Limits) -> str:
 
 
 def _idle(limits: Limits, *, drain: bool = True) -> _Worker | None:
-    """A worker with no answer pending; a new one while the pool has room. drain: when
-    every worker holds a prefetched answer nobody asked for, read the oldest and drop it."""
+    """A worker with no answer pending; a new one while the pool has room. A prefetched
+    answer that has arrived is read and kept, which frees its worker. drain: when every
+    worker is still busy with a prefetch, wait for the oldest and keep its answer."""
     for worker in list(_workers):
         if not worker.process.is_alive() or worker.memory_mb != limits.memory_mb:
             _retire(worker)
+    for worker in _workers:
+        if worker.job not in (None, "asked") and worker.conn.poll(0):
+            _keep(worker.job, _receive(worker, limits))
     for worker in _workers:
         if worker.job is None:
             return worker
@@ -136,42 +145,59 @@ def _idle(limits: Limits, *, drain: bool = True) -> _Worker | None:
     if not drain:
         return None
     oldest = min(_workers, key=lambda w: w.started)
-    key = oldest.job
-    outcome = _receive(oldest, limits)
-    if key is not None and key != "asked":
-        _ready[key] = outcome  # kept for when its message asks
-        while len(_ready) > _POOL_SIZE:
-            del _ready[next(iter(_ready))]
+    _keep(oldest.job, _receive(oldest, limits))
     return oldest if oldest in _workers else _idle(limits, drain=False)
 
 
+def _keep(key: str | None, outcome: tuple[str, Any]) -> None:
+    if key is not None and key != "asked":
+        _ready[key] = outcome  # kept for when its message asks
+        while len(_ready) > _READY_MAX:
+            del _ready[next(iter(_ready))]
+
+
 def prefetch(name: str, data: bytes, file_type: FileType, limits: Limits) -> None:
-    """Start converting a document that will be asked for soon (the next message's
-    manuscript) in a free worker, so that it overlaps with the work on this one."""
+    """Start converting a document that will be asked for soon (an upcoming message's
+    manuscript), so that it overlaps with the work on this one: in a free worker, or in
+    the first to come free."""
     key = _key(name, data, file_type, limits)
-    if key in _ready or any(w.job == key for w in _workers):
+    if key in _ready or key in _queued or any(w.job == key for w in _workers):
         return
-    worker = _idle(limits, drain=False)
-    if worker is None:
-        return
-    try:
-        worker.conn.send(("convert", (name, data, file_type)))
-    except (OSError, ValueError):
-        _retire(worker)
-        return
-    worker.job, worker.started = key, time.monotonic()
+    if len(_queued) < _QUEUE_MAX:
+        _queued[key] = ((name, data, file_type), limits)
+    _feed()
+
+
+def _feed() -> None:
+    """Hand queued documents to the workers that are free."""
+    while _queued:
+        key, (job, limits) = next(iter(_queued.items()))
+        worker = _idle(limits, drain=False)
+        if worker is None:
+            return
+        del _queued[key]
+        try:
+            worker.conn.send(("convert", job))
+        except (OSError, ValueError):
+            _retire(worker)
+            continue  # converted when its message asks
+        worker.job, worker.started = key, time.monotonic()
 
 
 def convert_isolated(name: str, data: bytes, file_type: FileType, limits: Limits) -> Converted:
     """One document → Markdown and clean images, in a worker (its answer may already be
     on its way, when it was prefetched)."""
     key = _key(name, data, file_type, limits)
-    if key in _ready:
-        return _outcome(_ready.pop(key), name, limits)
-    ahead = next((w for w in _workers if w.job == key), None)
-    if ahead is not None:
-        return _answer(ahead, name, limits)
-    return _ask(name, ("convert", (name, data, file_type)), limits)
+    _queued.pop(key, None)  # asked for now: converted now
+    try:
+        if key in _ready:
+            return _outcome(_ready.pop(key), name, limits)
+        ahead = next((w for w in _workers if w.job == key), None)
+        if ahead is not None:
+            return _answer(ahead, name, limits)
+        return _ask(name, ("convert", (name, data, file_type)), limits)
+    finally:
+        _feed()  # the worker that answered goes on to the next document at once
 
 
 def clean_isolated(markdown: str, assets: tuple[Asset, ...], limits: Limits

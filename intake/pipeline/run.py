@@ -49,8 +49,11 @@ __all__ = ["Intake", "RunReport"]
 # hung) is quarantined at the next start instead of being tried again, so the mail
 # behind it keeps flowing (Mailman's shunt queue).
 MAX_ATTEMPTS = 2
-# Messages read ahead of the one being processed: their documents convert meanwhile.
-LOOKAHEAD = 1
+# Messages read ahead of the one being processed, so that their documents convert
+# meanwhile: two keep both converters busy. Beyond the first, only while the messages
+# read ahead are small together: a large message is held parsed only on its own.
+LOOKAHEAD = 2
+READ_AHEAD_BYTES = 4 * 1024 * 1024
 
 log = logging.getLogger(__name__)
 
@@ -137,11 +140,7 @@ class Intake:
         for index, stored in enumerate(todo):
             if self.progress is not None:
                 self.progress(index, len(todo))
-            # The next messages are read and their manuscripts sent to a converter now,
-            # so that conversion runs beside this message's processing.
-            for upcoming in todo[index + 1:index + 1 + LOOKAHEAD]:
-                if upcoming.id not in ahead:
-                    ahead[upcoming.id] = self._read_ahead(upcoming)
+            self._look_ahead(todo[index + 1:], ahead)
             work = ahead.pop(stored.id, None) or Work(stored)
             if stored.attempts >= MAX_ATTEMPTS:
                 quarantine_unreadable(
@@ -182,6 +181,17 @@ class Intake:
         outcome = run_stages(self, work, STAGES)
         failpoint("processing")
         record(self, work, outcome, report)
+
+    def _look_ahead(self, upcoming: Sequence[StoredMessage], ahead: dict[int, Work]) -> None:
+        """Read the next messages and send their manuscripts to be converted, so that
+        conversion runs beside this message's processing."""
+        room = READ_AHEAD_BYTES
+        for position, stored in enumerate(upcoming[:LOOKAHEAD]):
+            if position and stored.size > room:
+                return
+            room -= stored.size
+            if stored.id not in ahead:
+                ahead[stored.id] = self._read_ahead(stored)
 
     def _read_ahead(self, stored: StoredMessage) -> Work:
         """Parse a message before its turn and start converting its manuscript. Counted
