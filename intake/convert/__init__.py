@@ -6,13 +6,12 @@ from typing import TYPE_CHECKING
 
 from intake.convert.legacy import antiword_available, unrtf_available
 from intake.convert.safety import ConversionError
-from intake.core.filenames import names_word
 from intake.core.models import FileType
 
 if TYPE_CHECKING:
     from intake.core.models import Converted
 
-__all__ = ["ConversionError", "convert_document", "is_convertible", "names_word"]
+__all__ = ["ConversionError", "convert_document", "is_convertible"]
 
 
 def is_convertible(file_type: FileType) -> bool:

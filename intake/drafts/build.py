@@ -12,10 +12,11 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from intake.convert import ConversionError, is_convertible, names_word
+from intake.convert import ConversionError, is_convertible
 from intake.convert.isolated import Limits, clean_isolated, convert_isolated
 from intake.convert.markdown import count_words, escape, from_plain_text, tidy
 from intake.core.config import DraftsSection, KindRule
+from intake.core.filenames import names_word
 from intake.core.models import (
     Asset,
     Attachment,

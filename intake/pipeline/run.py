@@ -141,7 +141,7 @@ class Intake:
         for index, stored in enumerate(todo):
             if self.progress is not None:
                 self.progress(index, len(todo))
-            self._look_ahead(todo[index + 1:], ahead)
+            self._look_ahead(todo[index + 1:index + 1 + LOOKAHEAD], ahead)
             work = ahead.pop(stored.id, None) or Work(stored)
             if stored.attempts >= MAX_ATTEMPTS:
                 quarantine_unreadable(
