@@ -20,7 +20,6 @@ from email.policy import compat32
 from typing import Any
 from urllib.parse import quote
 
-import docx
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from lxml import etree
 
@@ -29,7 +28,9 @@ from intake.convert.legacy import convert_rtf
 from intake.convert.markdown import escape, escape_line_start, from_plain_text, tidy
 from intake.convert.safety import ConversionError, check_package
 from intake.convert.word_math import latex, linear
-from intake.convert.word_parts import comments, notes
+from intake.convert.word_parts import comments, notes, open_document, styles_xml
+from intake.convert.word_styles import Style, Styles, num_pr
+from intake.convert.word_styles import read_int as _int
 from intake.convert.word_symbols import MISSING, is_symbol_font, symbol_char, symbol_text
 from intake.convert.word_tables import render_table
 from intake.convert.xmlsafe import parse_xml
@@ -63,61 +64,6 @@ _TRANSPARENT = {w("ins"), w("smartTag"), w("customXml"), w("fldSimple"), w("move
 _DROPPED = {w("del"), w("moveFrom"), w("commentRangeStart"), w("commentRangeEnd"),
             w("proofErr"), w("bookmarkEnd"), w("rPr"), w("pPr"), w("permStart"),
             w("permEnd"), w("lastRenderedPageBreak")}
-
-
-@dataclass(frozen=True)
-class _Style:
-    name: str
-    outline: int | None  # 0-based outline level, as Word stores it
-    num: tuple[str, int] | None  # numId, level
-
-
-# One style by its id, found by libxml2 itself: indexing every style of a template (often
-# hundreds) would make a Python object for each, which cost more than the whole walk.
-_STYLE_BY_ID = etree.XPath("w:style[@w:styleId = $sid]", namespaces={"w": W})
-
-
-class _Styles:
-    """Paragraph and character styles by id, looked up and resolved (with inheritance)
-    when first used: a document uses a handful of the hundreds its template defines."""
-
-    def __init__(self, root: Any = None) -> None:
-        self.root = root
-        self.elements: dict[str, Any] = {}  # found so far; None: no such style
-        self.resolved: dict[str, _Style] = {}
-
-    def _element(self, sid: str | None) -> Any:
-        if sid is None or self.root is None:
-            return None
-        if sid not in self.elements:
-            found = _STYLE_BY_ID(self.root, sid=sid)
-            self.elements[sid] = found[-1] if found else None  # the last, as Word reads
-        return self.elements[sid]
-
-    def get(self, sid: str, default: _Style | None = None) -> _Style | None:
-        if self._element(sid) is None:
-            return default
-        return self._resolve(sid, 0)
-
-    def _resolve(self, sid: str, depth: int) -> _Style:
-        if sid in self.resolved:
-            return self.resolved[sid]
-        style = self._element(sid)
-        name_el = style.find(w("name"))
-        name = name_el.get(w("val"), sid) if name_el is not None else sid
-        ppr = style.find(w("pPr"))
-        level = ppr.find(w("outlineLvl")) if ppr is not None else None
-        outline = _int(level.get(w("val"))) if level is not None else None
-        num = _num_pr(ppr)
-        based = style.find(w("basedOn"))
-        parent_id: str | None = based.get(w("val")) if based is not None else None
-        if (parent_id is not None and parent_id != sid and depth < 20
-                and self._element(parent_id) is not None):
-            parent = self._resolve(parent_id, depth + 1)  # inherit what this leaves unset
-            outline = parent.outline if outline is None else outline
-            num = parent.num if num is None else num
-        self.resolved[sid] = _Style(name, outline, num)
-        return self.resolved[sid]
 
 
 @dataclass
@@ -214,14 +160,14 @@ def convert_docx(data: bytes) -> Converted:
     missing: list[str] = []
     try:
         try:
-            document = docx.Document(io.BytesIO(data))
+            document = open_document(data)
         except KeyError:
             # A relationship to a part that is not in the file (an image, the thumbnail,
             # the core properties): read what is there, and say what is missing.
             data, missing = _without_dangling(data)
             if not missing:
                 raise
-            document = docx.Document(io.BytesIO(data))
+            document = open_document(data)
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors…
         if b"purl.oclc.org/ooxml/officeDocument" in _package_rels(data):
             raise ConversionError(
@@ -303,12 +249,8 @@ class _Walker:
 
     # -- package reading ---------------------------------------------------
 
-    def _read_styles(self) -> _Styles:
-        try:
-            root = self.part.styles.element
-        except (KeyError, NotImplementedError, AttributeError):
-            return _Styles()
-        return _Styles(root)
+    def _read_styles(self) -> Styles:
+        return Styles(styles_xml(self.part))
 
     def _link_targets(self) -> set[str]:
         """Bookmarks some link in the body points to: only those get an anchor."""
@@ -480,13 +422,13 @@ class _Walker:
         for extra in after:
             yield "p", extra
 
-    def _style_of(self, ppr: Any) -> _Style | None:
+    def _style_of(self, ppr: Any) -> Style | None:
         if ppr is None:
             return self.styles.get("Normal")
         ref = ppr.find(w("pStyle"))
         return self.styles.get(ref.get(w("val"), "") if ref is not None else "Normal")
 
-    def _heading_level(self, ppr: Any, style: _Style | None) -> int:
+    def _heading_level(self, ppr: Any, style: Style | None) -> int:
         own = ppr.find(w("outlineLvl")) if ppr is not None else None
         outline = _int(own.get(w("val"))) if own is not None else None
         if outline is None and style is not None:
@@ -498,8 +440,8 @@ class _Walker:
             return min(outline + 1, 6)
         return 0
 
-    def _list_of(self, ppr: Any, style: _Style | None) -> _Item | None:
-        num = _num_pr(ppr) or (style.num if style else None)
+    def _list_of(self, ppr: Any, style: Style | None) -> _Item | None:
+        num = num_pr(ppr) or (style.num if style else None)
         if num is None or num[0] in {"", "0"}:
             return None
         spec = self.numbering.get(num, self.numbering.get((num[0], 0)))
@@ -768,6 +710,11 @@ class _Walker:
     def _package_warnings(self, comments: int) -> None:
         body = self.doc.element.body
         warnings = self.state.warnings
+        if self.styles.damaged:
+            warnings.append("The Word file's styles part is damaged, so some styles could "
+                            f"not be read ({self.styles.damaged}): headings, titles and "
+                            "lists marked only by those styles are plain paragraphs in the "
+                            "draft; check them against the original.")
         if next(body.iter(w("ins"), w("del"), w("moveFrom"), w("moveTo")), None) is not None:
             warnings.append("The document still has tracked changes: the draft shows them "
                             "as if accepted (insertions kept, deletions left out).")
@@ -855,26 +802,6 @@ def _alternative(node: Any) -> Any:
     """The branch of mc:AlternateContent to read: Word's own choice, else the fallback."""
     branch = node.find(f"{{{MC}}}Choice")
     return branch if branch is not None else node.find(f"{{{MC}}}Fallback")
-
-
-def _num_pr(ppr: Any) -> tuple[str, int] | None:
-    if ppr is None:
-        return None
-    num = ppr.find(w("numPr"))
-    if num is None:
-        return None
-    num_id = num.find(w("numId"))
-    level = num.find(w("ilvl"))
-    if num_id is None:
-        return None
-    return num_id.get(w("val"), ""), (_int(level.get(w("val"))) or 0) if level is not None else 0
-
-
-def _int(value: str | None, base: int = 10) -> int | None:
-    try:
-        return int(value, base) if value is not None else None
-    except ValueError:
-        return None
 
 
 def _plain(markdown: str) -> str:

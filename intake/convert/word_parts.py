@@ -1,11 +1,19 @@
-"""The parts of a Word package beside the body: footnotes, endnotes and comments."""
+"""The parts of a Word package beside the body: opening the package, footnotes, endnotes
+and comments."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Any
 
+from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.package import Unmarshaller
+from docx.opc.part import Part, PartFactory
+from docx.opc.pkgreader import PackageReader
+from docx.package import Package
+from docx.parts.styles import StylesPart
 
 from intake.convert.xmlsafe import parse_xml
 
@@ -14,6 +22,41 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 def w(tag: str) -> str:
     return f"{{{W}}}{tag}"
+
+
+# Parts python-docx would parse on opening and the walk never reads: kept as bytes.
+_KEPT_AS_BYTES = {CT.WML_STYLES, CT.WML_SETTINGS, CT.WML_FONT_TABLE, CT.WML_WEB_SETTINGS}
+
+
+def _part(partname: Any, content_type: str, reltype: str, blob: bytes, package: Any) -> Any:
+    if content_type in _KEPT_AS_BYTES:
+        return Part.load(partname, content_type, blob, package)
+    return PartFactory(partname, content_type, reltype, blob, package)
+
+
+def open_document(data: bytes) -> Any:
+    """docx.Document(data), except that the styles part (and the settings, font table and
+    web settings, which the walk never reads) stays bytes: the walk reads only the styles
+    it meets (word_styles), and a template's styles part can be larger than the rest of
+    the document together. The same errors as docx.Document for a package it refuses."""
+    package = Package()
+    reader: Any = PackageReader  # python-docx leaves these two untyped
+    unmarshaller: Any = Unmarshaller
+    unmarshaller.unmarshal(reader.from_file(io.BytesIO(data)), package, _part)
+    part = package.main_document_part
+    if part.content_type != CT.WML_DOCUMENT_MAIN:
+        raise ValueError(f"not a Word file: the content type is {part.content_type!r}")
+    return part.document
+
+
+def styles_xml(document_part: Any) -> bytes:
+    """The styles part's bytes; python-docx's default styles for a document without one,
+    as python-docx itself reads such a document."""
+    try:
+        return bytes(document_part.part_related_by(RT.STYLES).blob)
+    except KeyError:
+        default: Any = StylesPart  # untyped in python-docx
+        return bytes(default._default_styles_xml())
 
 
 @dataclass(frozen=True)
