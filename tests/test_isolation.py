@@ -31,6 +31,26 @@ def test_a_normal_document_converts_in_the_child() -> None:
     assert result.title == "Title" and len(result.assets) == 1
 
 
+def test_the_worker_works_out_what_the_document_tells_triage() -> None:
+    """Off the main process, and the same as the main process would have found: the
+    features, and their order, which the model reads."""
+    from intake.core.models import ParsedMessage
+    from intake.rules.features import document_features, message_features
+
+    result = convert_isolated("a.docx", article_docx("Night shifts and sleep", paragraphs=12),
+                              FileType.DOCX, Limits())
+    assert result.features is not None
+    assert result.features == document_features(result.markdown, result.title)
+    assert any(name.startswith("f:doc_") for name in result.features)
+    msg = ParsedMessage(sender_name="A", sender_email="a@example.org", recipients=(),
+                        subject="Guest post", date=None, message_id="<m@x>", in_reply_to="",
+                        references=(), text="Please find my article attached.", html="",
+                        attachments=(), headers={})
+    given = message_features(msg, result.markdown, result.title, result.features)
+    worked_here = message_features(msg, result.markdown, result.title)
+    assert list(given.items()) == list(worked_here.items())
+
+
 def test_time_limit() -> None:
     with pytest.raises(ConversionError, match="took longer than 0 seconds"):
         convert_isolated("slow.docx", article_docx("T", paragraphs=400), FileType.DOCX,

@@ -19,6 +19,7 @@ from intake.convert.dispatch import convert
 from intake.convert.images import clean_assets
 from intake.convert.safety import SEND_AGAIN, ConversionError
 from intake.core.models import Asset, Converted
+from intake.rules.features import document_features
 
 # What one document may bring back to the draft: its text and images together. An
 # article with a dozen photos is a few MB; past this, images are left out (and said so).
@@ -57,7 +58,11 @@ def _run(job: str, args: tuple[Any, ...]) -> tuple[str, Any]:
         if job == "images":
             markdown, assets, notes = clean_assets(*args)
             return "ok", Converted(markdown=markdown, assets=assets, warnings=notes)
-        return "ok", bounded(_finished(convert(*args)))
+        converted = bounded(_finished(convert(*args)))
+        # Worked out here, beside the conversion, not in the main process: it is the
+        # busier of the two, and this is a function of the document alone.
+        return "ok", replace(converted, features=document_features(converted.markdown,
+                                                                   converted.title))
     except ConversionError as exc:
         return "refused", (exc.reason, exc.advice)
     except MemoryError:

@@ -166,6 +166,9 @@ class Converted:
     warnings: tuple[str, ...] = ()
     comments: tuple[dict[str, str], ...] = ()  # reviewers' comments: author, date, text
     equations: tuple[dict[str, str], ...] = ()  # each equation: its LaTeX and linear text
+    # What the text and title tell triage (rules.features.document_features), when the
+    # conversion worker has worked it out already; None: not yet.
+    features: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -138,8 +138,10 @@ def _name_tokens(attachment: Attachment) -> list[str]:
 
 
 def message_features(msg: ParsedMessage, document: str | None = None,
-                     document_title: str | None = None) -> dict[str, float]:
-    """The features of one message; document: the manuscript's text as converted."""
+                     document_title: str | None = None,
+                     of_document: tuple[str, ...] | None = None) -> dict[str, float]:
+    """The features of one message; document: the manuscript's text as converted;
+    of_document: document_features(document, document_title), when already known."""
     out: dict[str, float] = {}
     subject = msg.subject[:_SUBJECT_CHARS]
     if _REPLY.match(subject):
@@ -195,8 +197,19 @@ def message_features(msg: ParsedMessage, document: str | None = None,
             out[f"kn:{concept}"] = 1.0
 
     if document is not None:
-        _document(document, document_title, out)
+        if of_document is None:
+            of_document = document_features(document, document_title)
+        out.update(dict.fromkeys(of_document, 1.0))
     return out
+
+
+def document_features(text: str, title: str | None) -> tuple[str, ...]:
+    """The features of a manuscript's text and title, in the order the model reads them.
+    A function of the document alone: a conversion worker works them out beside the
+    conversion (intake.convert.worker), off the main process."""
+    out: dict[str, float] = {}
+    _document(text, title, out)
+    return tuple(out)
 
 
 def _document(text: str, title: str | None, out: dict[str, float]) -> None:

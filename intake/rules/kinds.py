@@ -108,10 +108,11 @@ def classify(msg: ParsedMessage, rules: Iterable[KindRule], triage: TriageSectio
     if top_rule is not None and top_rule[3] not in model.labels \
             and top_rule[0] >= triage.min_score:
         return _by_rules(msg, scored, triage)  # a kind of the operator's own, by its phrases
-    text = title = None
+    text = title = of_document = None
     if document is not None and document.attachment is not None and not document.problem:
-        text, title = document.converted.markdown, document.converted.title
-    features = message_features(msg, text, title)
+        converted = document.converted
+        text, title, of_document = converted.markdown, converted.title, converted.features
+    features = message_features(msg, text, title, of_document)
     raw = model.scores(features)
     points = {name: score for score, _, _, name in scored}
     logits = {label: raw[index] + RULES_WEIGHT * points.get(label, 0)
