@@ -53,6 +53,14 @@ class SinkHandler:
     messages: list[Received] = field(default_factory=list)
     reply: str = "250 OK"
     lock: threading.Lock = field(default_factory=threading.Lock)
+    sessions: int = 0  # connections that said EHLO
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        session.host_name = hostname  # what aiosmtpd does without this hook
+        with self.lock:
+            self.sessions += 1
+        return responses
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if not self.reply.startswith("250"):

@@ -184,6 +184,18 @@ def _feed() -> None:
         worker.job, worker.started = key, time.monotonic()
 
 
+def converting() -> bool:
+    """Whether a document asked for ahead is still being converted: time in which the
+    main process would otherwise wait for it. Answers that have come are taken in
+    (their workers go on to the next queued document)."""
+    for worker in _workers:
+        if worker.job not in (None, "asked") and worker.conn.poll(0):
+            # The answer is there: the time limit (of the Limits given) is not waited on.
+            _keep(worker.job, _receive(worker, Limits()))
+    _feed()
+    return bool(_queued) or any(w.job not in (None, "asked") for w in _workers)
+
+
 def convert_isolated(name: str, data: bytes, file_type: FileType, limits: Limits) -> Converted:
     """One document → Markdown and clean images, in a worker (its answer may already be
     on its way, when it was prefetched)."""

@@ -45,10 +45,11 @@ class Outbox(LedgerBase):
              stamp, address_key(recipient)))
         return cur.lastrowid if cur.rowcount else None
 
-    def due_outbox(self, now: str) -> list[OutboxItem]:
+    def due_outbox(self, now: str, limit: int = -1) -> list[OutboxItem]:
+        """Pending emails due by now, oldest first; limit: at most that many (-1: all)."""
         rows = self.db.execute(
-            "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id",
-            (now,)).fetchall()
+            "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id "
+            "LIMIT ?", (now, limit)).fetchall()
         return [_outbox(r) for r in rows]
 
     def outbox_of(self, submission_id: int) -> list[OutboxItem]:

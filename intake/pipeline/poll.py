@@ -1,8 +1,9 @@
 """`intake poll`: the cron run against the IMAP mailbox.
 
 fetch (raw bytes and ledger rows committed, cursor advanced per batch) →
-process → deliver → mark (move or flag on the server). Each step is safe to
-repeat, so a run killed anywhere is completed by the next one.
+process (and deliver the answers already recorded while documents convert) →
+deliver → mark (move or flag on the server). Each step is safe to repeat, so a
+run killed anywhere is completed by the next one.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from intake.core.errors import SettingsError
 from intake.core.failpoints import failpoint
 from intake.core.models import RawMessage, Status
 from intake.mail.smtp import transport_for
+from intake.pipeline.delivery import Delivery
 from intake.pipeline.run import Intake, RunReport, unsaved
 from intake.pipeline.stages import (
     STAGES,
@@ -105,8 +107,13 @@ def poll(app: Intake, options: PollOptions, report: RunReport) -> None:
                 with app.ledger.transaction():
                     app.ledger.server_ok(server)
     failpoint("after-fetch")
-    app.process_pending(report, limit=options.limit)
-    app.deliver(transport_for(app.settings), report, now=options.now)
+    delivery = Delivery(app, transport_for(app.settings), report, now=options.now)
+    try:
+        app.process_pending(report, limit=options.limit, delivery=delivery)
+    except BaseException:
+        delivery.close()  # what was sent is recorded; the rest waits for the next run
+        raise
+    delivery.finish()
     failpoint("before-mark")
     if report.source_problem is None:
         try:

@@ -12,10 +12,9 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from intake.convert.isolated import Limits, prefetch
+from intake.convert.isolated import Limits, converting, prefetch
 from intake.core.budget import MessageTimeout, time_budget
 from intake.core.config import Settings, sender_address
 from intake.core.errors import SettingsError, StorageFull, is_storage_full
@@ -23,13 +22,13 @@ from intake.core.failpoints import failpoint
 from intake.core.models import MessageState, ParsedMessage, RawMessage
 from intake.core.report import RunReport
 from intake.drafts.build import choose_manuscript
-from intake.ledger import Ledger, OutboxItem, StoredMessage, now_iso
-from intake.ledger.events import EventName
+from intake.ledger import Ledger, StoredMessage, now_iso
 from intake.ledger.store import Store
-from intake.mail.outbox import ACK, Outgoing
+from intake.mail.outbox import Outgoing
 from intake.mail.parse import ParseError, parse_message
-from intake.mail.smtp import DeliveryError, Transport, TransportUnavailable
+from intake.mail.smtp import Transport
 from intake.mail.templates import Notices
+from intake.pipeline.delivery import Delivery
 from intake.pipeline.record import quarantine_unreadable, record
 from intake.pipeline.stages import (
     ASSESS_STAGES,
@@ -132,7 +131,10 @@ class Intake:
 
     # -- phase 2: process -----------------------------------------------------
 
-    def process_pending(self, report: RunReport, limit: int | None = None) -> None:
+    def process_pending(self, report: RunReport, limit: int | None = None,
+                        delivery: Delivery | None = None) -> None:
+        """delivery: where to send the acknowledgements already recorded while the next
+        messages' documents convert (the main process would only wait for them)."""
         swept = self.store.sweep_leftovers()  # a killed run's half-written files
         if swept:
             log.info("removed %d half-written file(s) left by an interrupted run", swept)
@@ -173,6 +175,8 @@ class Intake:
                 quarantine_unreadable(
                     self, stored, f"intake failed on this message ({type(exc).__name__}: {exc}); "
                     "it is kept and can be retried once fixed", report)
+            if delivery is not None:
+                delivery.send_while(converting)
 
     def process(self, stored: StoredMessage, report: RunReport,
                 work: Work | None = None) -> None:
@@ -279,60 +283,7 @@ class Intake:
 
     def deliver(self, transport: Transport, report: RunReport, *, now: bool = False) -> None:
         """Send what is due; now: everything pending, back-off or not (the server is fixed)."""
-        due = self.ledger.due_outbox("9999-12-31T23:59:59+00:00" if now else now_iso())
-        # Automatic answers are capped per run (backscatter): the rest wait, in order.
-        cap = self.settings.replies.max_per_run
-        held = {i.id for i in [i for i in due if i.purpose.startswith(ACK)][cap:]}
-        if held:
-            due = [i for i in due if i.id not in held]
-            log.warning("%d acknowledgement(s) wait for the next run: one run sends at most "
-                        "%d ([replies] max_per_run); a flood of submissions?", len(held), cap)
-        if due:
-            try:
-                with transport as connection:
-                    for item in due:
-                        self._deliver_one(connection, item, report)
-            except TransportUnavailable as exc:
-                report.delivery_problem = str(exc)
-                # The run's last line says it (once); here only for -v and log collectors.
-                log.info("mail not delivered, will retry next run: %s", exc,
-                         extra={"event": "delivery_deferred", "error": str(exc)})
-        report.pending = self.ledger.outbox_counts().get("pending", 0)
-
-    def _deliver_one(self, transport: Transport, item: OutboxItem, report: RunReport) -> None:
-        try:
-            transport.send(item)
-        except DeliveryError as exc:
-            attempts = item.attempts + 1
-            with self.ledger.transaction():
-                if exc.temporary and attempts < self.settings.smtp.max_attempts:
-                    delay = timedelta(minutes=min(5 * 2 ** (attempts - 1), 6 * 60))
-                    retry_at = (datetime.now(UTC) + delay).isoformat(timespec="seconds")
-                    self.ledger.outbox_retry(item.id, str(exc), retry_at)
-                    self.ledger.add_event(EventName.DELIVERY_DEFERRED,
-                                          submission_id=item.submission_id, to=item.recipient,
-                                          error=str(exc), retry_at=retry_at)
-                    log.warning("delivery to %s deferred (%s); retry after %s", item.recipient,
-                                exc, retry_at)
-                else:
-                    self.ledger.outbox_failed(item.id, str(exc))
-                    self.ledger.add_event(EventName.DELIVERY_FAILED,
-                                          submission_id=item.submission_id, to=item.recipient,
-                                          error=str(exc), attempts=attempts)
-                    report.failed += 1
-                    log.error("delivery to %s failed for good: %s", item.recipient, exc,
-                              extra={"event": "delivery_failed", "recipient": item.recipient,
-                                     "error": str(exc)})
-            return
-        # The window between the server's acceptance and this commit is the one place a
-        # crash can send an email twice; it is as short as one local transaction.
-        failpoint("after-smtp")
-        with self.ledger.transaction():
-            self.ledger.outbox_sent(item.id)
-            self.ledger.add_event(EventName.EMAIL_DELIVERED, submission_id=item.submission_id,
-                                  purpose=item.purpose, to=item.recipient,
-                                  message_id=item.message_id)
-        report.sent += 1
+        Delivery(self, transport, report, now=now).finish()
 
 
 def unsaved(data: bytes, message_id: str = "") -> StoredMessage:
