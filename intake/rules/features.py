@@ -204,9 +204,9 @@ def message_features(msg: ParsedMessage, document: str | None = None,
 
 
 def document_features(text: str, title: str | None) -> tuple[str, ...]:
-    """The features of a manuscript's text and title, in the order the model reads them.
-    A function of the document alone: a conversion worker works them out beside the
-    conversion (intake.convert.worker), off the main process."""
+    """The features of a manuscript's text and title (each worth 1.0). A function of the
+    document alone: a conversion worker works them out beside the conversion
+    (intake.convert.worker), off the main process."""
     out: dict[str, float] = {}
     _document(text, title, out)
     return tuple(out)
