@@ -80,20 +80,16 @@ def test_first_poll_then_nothing_new_then_new_mail(
     assert msg["In-Reply-To"] == "<gp1@uni.example>"
 
 
-def _heavy(n: int) -> bytes:
-    """A submission whose document takes a worker long enough to still be converting when
-    the message before it is done."""
-    return make_email(f"Author {n} <author{n}@uni.example>", f"Guest post {n}: on wards",
-                      "Please find attached my guest post.", message_id=f"<gp{n}@uni.example>",
-                      attachments=((f"post{n}.docx", DOCX,
-                                    article_docx(f"Article {n}", paragraphs=600)),))
+# A document that takes a worker long enough to still be converting when the message
+# before it is done.
+HEAVY = 600
 
 
 def test_acknowledgements_go_out_while_the_next_documents_convert(
         imap: ImapAccount, smtp_factory: Callable[..., SmtpServer], make_config: Configure,
         cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch) -> None:
     config, smtp = _setup(imap, smtp_factory, make_config)
-    imap.append(*(_heavy(n) for n in range(6)))
+    imap.append(*(_guest(n, words=HEAVY) for n in range(6)))
     result = cli("--config", config, "poll")
     assert result.code == 0, result.err
     assert "new 6" in result.out and "sent 6 · pending 0" in result.out
@@ -109,7 +105,7 @@ def test_acknowledgements_go_out_while_the_next_documents_convert(
     # A connection left idle is closed and opened again, not used after the server
     # may have dropped it.
     monkeypatch.setattr("intake.pipeline.delivery.IDLE_SECONDS", -1.0)
-    imap.append(*(_heavy(n) for n in range(6, 9)))
+    imap.append(*(_guest(n, words=HEAVY) for n in range(6, 9)))
     assert "sent 3 · pending 0" in cli("--config", config, "poll").out
     assert smtp.handler.sessions == 1 + 3
 
@@ -120,7 +116,7 @@ def test_the_cap_on_answers_per_run_counts_those_sent_while_converting(
     server = smtp_factory("plain")
     config = make_config(smtp=server.settings(), imap=imap.settings(),
                          replies={"max_per_run": 2})
-    imap.append(*(_heavy(n) for n in range(5)))
+    imap.append(*(_guest(n, words=HEAVY) for n in range(5)))
     result = cli("--config", config, "poll")
     assert "new 5" in result.out and "sent 2 · pending 3" in result.out, result.out
     assert len(server.handler.messages) == 2

@@ -28,7 +28,7 @@ from intake.convert.legacy import convert_rtf
 from intake.convert.markdown import escape, escape_line_start, from_plain_text, tidy
 from intake.convert.safety import ConversionError, check_package
 from intake.convert.word_math import latex, linear
-from intake.convert.word_parts import comments, notes, open_document, styles_xml
+from intake.convert.word_parts import comments, notes, open_document, styles_xml, w
 from intake.convert.word_styles import Style, Styles, num_pr
 from intake.convert.word_styles import read_int as _int
 from intake.convert.word_symbols import MISSING, is_symbol_font, symbol_char, symbol_text
@@ -36,7 +36,6 @@ from intake.convert.word_tables import render_table
 from intake.convert.xmlsafe import parse_xml
 from intake.core.models import Asset, Converted
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
@@ -45,11 +44,6 @@ MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 M = "http://schemas.openxmlformats.org/officeDocument/2006/math"
 DGM = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
 CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
-
-
-def w(tag: str) -> str:
-    return f"{{{W}}}{tag}"
-
 
 _OFF = {"0", "false", "off", "none"}
 _SAFE_SCHEMES = ("http://", "https://", "mailto:", "ftp://", "#")

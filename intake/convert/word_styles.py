@@ -21,14 +21,10 @@ from typing import Any
 from lxml import etree
 from lxml.etree import XPath
 
+from intake.convert.word_parts import W, w
 from intake.convert.xmlsafe import parse_xml
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _W_BYTES = W.encode()
-
-
-def w(tag: str) -> str:
-    return f"{{{W}}}{tag}"
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from intake.convert.markdown import escape_line_start
+from intake.convert.word_parts import w
 
 _MD_ESCAPE = re.compile(r"\\(.)")
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-
-
-def w(tag: str) -> str:
-    return f"{{{W}}}{tag}"
 
 
 @dataclass
