@@ -10,8 +10,10 @@ from typing import Any
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.package import Unmarshaller
+from docx.opc.packuri import PACKAGE_URI
 from docx.opc.part import Part, PartFactory
-from docx.opc.pkgreader import PackageReader
+from docx.opc.phys_pkg import PhysPkgReader
+from docx.opc.pkgreader import PackageReader, _ContentTypeMap
 from docx.package import Package
 from docx.parts.styles import StylesPart
 
@@ -26,6 +28,47 @@ def w(tag: str) -> str:
 
 # Parts python-docx would parse on opening and the walk never reads: kept as bytes.
 _KEPT_AS_BYTES = {CT.WML_STYLES, CT.WML_SETTINGS, CT.WML_FONT_TABLE, CT.WML_WEB_SETTINGS}
+# Parts nothing reads once the package is open (its safety was checked on every part
+# before): not even decompressed. Word 2010's styles-with-effects copy of the styles part
+# alone is larger than the rest of a document together.
+_UNREAD = frozenset({CT.WML_SETTINGS, CT.WML_FONT_TABLE, CT.WML_WEB_SETTINGS, CT.OFC_THEME,
+                     CT.OFC_EXTENDED_PROPERTIES, CT.OFC_CUSTOM_XML_PROPERTIES,
+                     "application/vnd.ms-word.stylesWithEffects+xml"})
+
+
+class _Skipping:
+    """python-docx's physical package reader, except that the parts of a type in _UNREAD
+    read as empty."""
+
+    def __init__(self, phys: Any, content_types: Any) -> None:
+        self.phys = phys
+        self.content_types = content_types
+
+    def blob_for(self, partname: Any) -> bytes:
+        try:
+            unread = self.content_types[partname] in _UNREAD
+        except KeyError:  # python-docx says so itself, as it would have
+            unread = False
+        return b"" if unread else bytes(self.phys.blob_for(partname))
+
+    def rels_xml_for(self, partname: Any) -> Any:
+        return self.phys.rels_xml_for(partname)
+
+
+def _read_package(data: bytes) -> Any:
+    """PackageReader.from_file, through _Skipping."""
+    reader: Any = PackageReader  # python-docx leaves these untyped
+    types: Any = _ContentTypeMap
+    physical: Any = PhysPkgReader
+    phys = physical(io.BytesIO(data))
+    try:
+        content_types = types.from_xml(phys.content_types_xml)
+        package_rels = reader._srels_for(phys, PACKAGE_URI)
+        parts = reader._load_serialized_parts(_Skipping(phys, content_types), package_rels,
+                                              content_types)
+    finally:
+        phys.close()
+    return reader(content_types, package_rels, parts)
 
 
 def _part(partname: Any, content_type: str, reltype: str, blob: bytes, package: Any) -> Any:
@@ -40,9 +83,8 @@ def open_document(data: bytes) -> Any:
     it meets (word_styles), and a template's styles part can be larger than the rest of
     the document together. The same errors as docx.Document for a package it refuses."""
     package = Package()
-    reader: Any = PackageReader  # python-docx leaves these two untyped
-    unmarshaller: Any = Unmarshaller
-    unmarshaller.unmarshal(reader.from_file(io.BytesIO(data)), package, _part)
+    unmarshaller: Any = Unmarshaller  # python-docx leaves it untyped
+    unmarshaller.unmarshal(_read_package(data), package, _part)
     part = package.main_document_part
     if part.content_type != CT.WML_DOCUMENT_MAIN:
         raise ValueError(f"not a Word file: the content type is {part.content_type!r}")
