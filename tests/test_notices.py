@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from intake.core.config import load_settings
 from intake.core.errors import SettingsError
@@ -135,6 +137,24 @@ def test_a_reply_in_other_scripts_reads_back_as_written_with_crlf_lines(tmp_path
     assert not parsed.defects and not any(part.defects for part in parsed.walk())
 
 
+def test_the_boundary_is_one_the_text_does_not_hold(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """An author's words are in the reply's text; a boundary they hold would cut it."""
+    import secrets
+
+    from intake.mail.templates import Rendered
+
+    tokens = iter(["a" * 32, "b" * 32])
+    monkeypatch.setattr(secrets, "token_hex", lambda n: next(tokens))
+    notices = _notices(tmp_path)
+    rendered = Rendered("Received", f"Your title: =_intake_{'a' * 32}\n", "<p>ok</p>\n")
+    data = notices.compose(rendered, to_name="A", to_email="a@uni.example").as_bytes()
+    parsed = email.message_from_bytes(data, policy=policy.default)
+    assert parsed.get_boundary() == f"=_intake_{'b' * 32}"
+    plain = parsed.get_body(("plain",))
+    assert plain is not None and "=_intake_" + "a" * 32 in plain.get_content()
+
+
 def test_the_reply_to_setting_is_written_as_an_address(tmp_path: Path) -> None:
     from dataclasses import replace
 
@@ -174,3 +194,49 @@ def test_long_names_keep_their_extension_and_names_are_unique() -> None:
     taken: set[str] = set()
     assert [unique(n, taken) for n in ("a.docx", "A.docx", "a.docx")] == \
         ["a.docx", "A (2).docx", "a (3).docx"]
+
+
+# Pieces of header values, plain and not, that add up to lengths around the line's end.
+_HEADER_TEXT = st.lists(st.sampled_from(["a", "Word", "submission", "<ab@c.example>", " ", " ",
+                                         "  ", "\t", "é", "=?", "?=", "\"", "(x)", ":;,"]),
+                        max_size=40).map("".join)
+
+
+@given(name=st.sampled_from(["Subject", "To", "X-Intake-Reference", "References"]),
+       value=_HEADER_TEXT)
+@example(name="Subject", value="x" * 69)  # one short of and at the line's end
+@example(name="Subject", value="x" * 70)
+@example(name="Subject", value="x" * 71)
+@example(name="Subject", value="a  b")
+@example(name="Subject", value=" a b ")
+@example(name="Subject", value="=?utf-8?q?a?= b")
+def test_a_plain_header_line_is_written_as_the_folding_would(name: str, value: str) -> None:
+    """The shortcut for short plain header lines gives what compat32's folding gives."""
+    from email.policy import compat32
+
+    from intake.mail.templates import _WIRE
+
+    folding = compat32.clone(linesep="\r\n", max_line_length=78)
+    assert _WIRE.fold_binary(name, value) == folding.fold_binary(name, value)
+
+
+def test_the_plain_line_shortcut_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Short plain lines never reach the folding machinery (what makes writing a reply
+    cheap); anything else still does."""
+    from email.policy import Compat32
+
+    from intake.mail.templates import _WIRE
+
+    folded: list[str] = []
+    original = Compat32.fold_binary
+
+    def counting(self: Compat32, name: str, value: str) -> bytes:
+        folded.append(name)
+        return original(self, name, value)
+
+    monkeypatch.setattr(Compat32, "fold_binary", counting)
+    _WIRE.fold_binary("Subject", "A short subject")
+    assert folded == []
+    _WIRE.fold_binary("Subject", "Ünïcode")
+    _WIRE.fold_binary("Subject", "x " * 60)
+    assert folded == ["Subject", "Subject"]

@@ -8,6 +8,7 @@ HTML is autoescaped while plain text is not.
 from __future__ import annotations
 
 import re
+import secrets
 import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.mime.nonmultipart import MIMENonMultipart
-from email.policy import SMTPUTF8, compat32
+from email.policy import SMTPUTF8, Compat32
 from email.utils import format_datetime, formataddr, getaddresses, make_msgid
 from importlib import resources
 from pathlib import Path
@@ -234,13 +235,32 @@ class Notices:
         else:
             msg.attach(_text_part(rendered.text, "plain"))
             msg.attach(_text_part(rendered.html, "html"))
+            msg.set_boundary(_boundary(rendered))
         return msg
 
 
 # Most replies go to an ASCII address: they are built with the classic (compat32) email
 # API, a third of the cost of EmailMessage's, whose header objects parse every value we
 # set. The values are ours or cleaned (clean_header_text): nothing there needs parsing.
-_WIRE = compat32.clone(linesep="\r\n", max_line_length=78)
+# A line of printable ASCII words, one space apart: what most of a reply's header values
+# are, and what Header's folding (the costliest part of writing an email) leaves as it is
+# when it fits on the line.
+_PLAIN_LINE = re.compile(r"[!-~]+(?: [!-~]+)*")
+
+
+class _Wire(Compat32):
+    """compat32 on the wire (CRLF, 78 characters), writing a short plain line as it is,
+    without the folding machinery that would give it back unchanged (a property test
+    holds the two equal)."""
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if (isinstance(value, str) and len(name) + 2 + len(value) <= 78
+                and _PLAIN_LINE.fullmatch(value)):
+            return f"{name}: {value}\r\n".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+_WIRE = _Wire(linesep="\r\n", max_line_length=78)
 _QP = _charsets.Charset("utf-8")
 _QP.body_encoding = _charsets.QP  # readable in any client's source view, unlike base64
 
@@ -252,6 +272,16 @@ def _address_line(name: str, address: str) -> str:
 
 def _text_line(value: str) -> str | Header:
     return value if value.isascii() else Header(value, "utf-8")
+
+
+def _boundary(rendered: Rendered) -> str:
+    """A boundary the parts cannot hold: "=_" never stands in quoted-printable, and the
+    rest is random; checked against the text all the same. (Left to the generator, it is
+    checked by a pattern compiled anew for each email.)"""
+    while True:
+        boundary = f"=_intake_{secrets.token_hex(16)}"
+        if boundary not in rendered.text and boundary not in rendered.html:
+            return boundary
 
 
 def _text_part(body: str, subtype: str) -> Message:
