@@ -41,7 +41,8 @@ RUNNERS = {
     """),
     "intake (isolated worker)": HWM + textwrap.dedent("""
         import json
-        from intake.convert.isolated import Limits, convert_isolated
+        from intake.convert.isolated import convert_isolated
+        from intake.convert.jobs import Limits
         from intake.core.sniff import sniff
         for path in json.load(sys.stdin):
             data = open(path, "rb").read()

@@ -218,12 +218,18 @@ def test_a_message_that_kills_the_run_twice_is_quarantined_and_mail_flows(
 def test_a_message_that_kills_the_run_while_read_ahead_is_the_one_charged(
         make_config: Callable[..., Path], cli: Cli) -> None:
     """Messages are read ahead of their turn (their documents convert meanwhile): a kill
-    then is charged to the message being read, not to the one being processed."""
+    then is charged to the message being read, not to the one being processed. (A small
+    message is read ahead by a conversion worker, where a kill costs the worker, not the
+    run; a large one is read here, from its file.)"""
+    from intake.pipeline.stages import READ_WHOLE_BYTES
+
     config = make_config()
     names = ("First", "Poison", "Third")
+    large = ("data.bin", "application/octet-stream", os.urandom(READ_WHOLE_BYTES))
     folder = eml_folder(config.parent, [make_email(
         f"{name} <{name.lower()}@uni.example.org>", f"Guest post: {name}", "Attached.",
-        attachments=(("p.docx", DOCX, article_docx(name)),)) for name in names])
+        attachments=(("p.docx", DOCX, article_docx(name)), *([large] if name == "Poison"
+                                                                else []))) for name in names])
     # The first message is read in its turn, after the second was read ahead: the kill
     # while reading comes while the second is being read.
     for _ in range(2):
@@ -234,6 +240,21 @@ def test_a_message_that_kills_the_run_while_read_ahead_is_the_one_charged(
     assert states == {"first@uni.example.org": "queued",
                       "poison@uni.example.org": "quarantined",
                       "third@uni.example.org": "queued"}
+
+
+def test_a_worker_killed_while_reading_ahead_costs_nothing(
+        make_config: Callable[..., Path], cli: Cli) -> None:
+    """A worker that dies reading a message ahead (every time, here) is replaced, and
+    the message is read by the run at its turn: nothing charged, nothing lost."""
+    config = make_config()
+    names = ("First", "Second", "Third")
+    folder = eml_folder(config.parent, [make_email(
+        f"{name} <{name.lower()}@uni.example.org>", f"Guest post: {name}", "Attached.",
+        attachments=(("p.docx", DOCX, article_docx(name)),)) for name in names])
+    done = _run(config, folder, "reading-ahead")
+    assert done.returncode == 0, done.stderr
+    states = {r["author_email"]: r["status"] for r in _rows(cli, config)}
+    assert states == {f"{n.lower()}@uni.example.org": "queued" for n in names}
 
 
 def test_a_message_over_its_time_budget_is_quarantined(
@@ -734,7 +755,8 @@ def _alt_chunk_docx(html: bytes) -> bytes:
 
 
 def test_an_article_in_an_alt_chunk_is_read_and_an_empty_one_is_a_problem() -> None:
-    from intake.convert.isolated import Limits, convert_isolated
+    from intake.convert.isolated import convert_isolated
+    from intake.convert.jobs import Limits
     from intake.core.models import Attachment, FileType
     from intake.drafts.build import _nothing_read
 

@@ -8,7 +8,8 @@ import zipfile
 
 import pytest
 
-from intake.convert.isolated import Limits, convert_isolated
+from intake.convert.isolated import convert_isolated
+from intake.convert.jobs import Limits
 from intake.convert.safety import ConversionError
 from intake.core.models import FileType
 from intake.demo.samples import article_docx

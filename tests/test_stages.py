@@ -224,11 +224,13 @@ def test_a_large_kept_message_is_parsed_from_its_file_not_read_whole(app: Intake
 
 
 def test_two_messages_are_read_ahead_unless_large(app: Intake) -> None:
-    """The next two messages are parsed ahead (their documents then convert beside this
-    one); a second one is held parsed only while the two are small together."""
+    """The next two messages are read ahead (their documents then convert beside this
+    one): a small one by a conversion worker, a large one here, from its file; a second
+    one only while the two are small together."""
     from intake.convert import isolated
     from intake.core.models import MessageState
     from intake.demo.samples import DOCX, article_docx
+    from intake.drafts.build import conversion_limits
     from intake.pipeline.run import READ_AHEAD_BYTES
 
     isolated._retire()
@@ -248,8 +250,47 @@ def test_two_messages_are_read_ahead_unless_large(app: Intake) -> None:
         return sorted(ahead)
 
     assert look_ahead(1) == ids[1:3]
-    assert all(w.msg is not None for w in ahead.values())
-    assert len(isolated._workers) == 2  # both documents are converting
+    assert all(w.ahead and w.msg is None for w in ahead.values())  # in the workers
+    assert len(isolated._workers) == 2  # both messages are being read and converted
+    for n in (1, 2):
+        msg = isolated.prepared(ids[n], conversion_limits(app.settings.drafts))
+        assert msg is not None and msg.subject == f"Guest post {n}"
     assert look_ahead(2) == ids[1:3]  # the large one is not held beside another
     del ahead[ids[1]], ahead[ids[2]]
     assert look_ahead(3) == [ids[3]]  # read on its own, and nothing beside it
+    assert ahead[ids[3]].msg is not None and not ahead[ids[3]].ahead  # parsed here
+
+
+def test_messages_read_ahead_are_parsed_by_the_workers_not_here(
+        app: Intake, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the first message of a run is parsed by the main process; the others were
+    read ahead by the conversion workers, and come out as they would have here. One the
+    workers cannot read is read again at its turn, which says why it cannot."""
+    from intake.core.models import MessageState
+    from intake.demo.samples import DOCX, article_docx
+    from intake.pipeline import stages
+
+    report = RunReport()
+    mail = [make_email(AUTHOR, f"Guest post {n}", "Hello.", message_id=f"<p{n}@uni>",
+                       attachments=(("p.docx", DOCX, article_docx(f"Post {n}")),))
+            for n in range(4)]
+    mail.insert(2, b"\xd0\xcf\x11\xe0 an Outlook file")
+    for n, data in enumerate(mail):
+        app.accept(RawMessage("local", f"m{n}", data), report)
+    parsed_here: list[str] = []
+    for name in ("parse_message", "parse_message_file"):
+        original = getattr(stages, name)
+
+        def counting(source: object, _original: Callable[..., object] = original) -> object:
+            parsed_here.append(str(source)[:20])
+            return _original(source)
+
+        monkeypatch.setattr(stages, name, counting)
+    app.process_pending(report)
+    assert len(parsed_here) == 2  # the first, and the one the workers could not read
+    subs = app.ledger.submissions()
+    assert sorted(s.title for s in subs if s.status is not Status.QUARANTINED) == [
+        f"Post {n}" for n in range(4)]
+    broken = [s for s in subs if s.status is Status.QUARANTINED]
+    assert len(broken) == 1 and "Outlook" in (broken[0].reason or "")
+    assert app.ledger.messages_in_state(MessageState.FETCHED) == []

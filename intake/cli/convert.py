@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 from intake.convert import ConversionError
-from intake.convert.isolated import Limits, convert_isolated, prefetch
+from intake.convert.isolated import convert_isolated, prefetch
+from intake.convert.jobs import Limits
 from intake.core.errors import ExitCode, IntakeError
 from intake.core.filenames import safe_filename
 from intake.core.models import Attachment, FileType

@@ -18,26 +18,19 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import hashlib
 import multiprocessing
 import os
 import shutil
 import signal
 import tempfile
 import time
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
+from intake.convert.jobs import Limits, job_key
 from intake.convert.safety import SEND_AGAIN, ConversionError
-from intake.core.models import Asset, Converted, FileType
-
-
-@dataclass(frozen=True)
-class Limits:
-    seconds: float = 60.0
-    memory_mb: int = 1024
-
+from intake.core.models import Asset, Converted, FileType, ParsedMessage
 
 _context: Any = None
 
@@ -101,11 +94,16 @@ _workers: list[_Worker] = []
 # Documents asked for ahead while both workers were busy, oldest first: each goes to the
 # first worker that comes free, so that no worker waits for the main process to return.
 _QUEUE_MAX = 2
-_queued: dict[str, tuple[tuple[str, bytes, FileType], Limits]] = {}
+_queued: dict[str, tuple[tuple[str, tuple[Any, ...]], Limits]] = {}
 # Answers read from a worker before anyone asked for them (to free it), by job: one per
 # worker, the oldest dropped first (each may hold up to the worker's MAX_OUTPUT_BYTES).
 _READY_MAX = _POOL_SIZE
 _ready: dict[str, tuple[str, Any]] = {}
+# Messages read ahead in a worker (prepare), by job, until their turn: as many as are read
+# ahead, the oldest dropped first (its message is then read at its turn, as without).
+_PREPARED = "message:"
+_PARSED_MAX = 4
+_parsed: dict[str, tuple[str, Any]] = {}
 
 
 def _retire(worker: _Worker | None = None) -> None:
@@ -119,11 +117,6 @@ def _retire(worker: _Worker | None = None) -> None:
 # Before multiprocessing's own exit handler (atexit runs last-registered first), which
 # would only terminate the workers and leave their helpers and files behind.
 atexit.register(_retire)
-
-
-def _key(name: str, data: bytes, file_type: FileType, limits: Limits) -> str:
-    digest = hashlib.sha256(data if isinstance(data, bytes) else repr(data).encode())
-    return f"{digest.hexdigest()}:{file_type.value}:{limits}:{name}"
 
 
 def _idle(limits: Limits, *, drain: bool = True) -> _Worker | None:
@@ -146,26 +139,66 @@ def _idle(limits: Limits, *, drain: bool = True) -> _Worker | None:
         return None
     oldest = min(_workers, key=lambda w: w.started)
     _keep(oldest.job, _receive(oldest, limits))
-    return oldest if oldest in _workers else _idle(limits, drain=False)
+    if oldest in _workers and oldest.job is None:
+        return oldest
+    # Retired (a new one is started), or gone on to convert the manuscript of the message
+    # it read ahead (then the next to finish is waited for).
+    return _idle(limits, drain=oldest in _workers)
 
 
 def _keep(key: str | None, outcome: tuple[str, Any]) -> None:
-    if key is not None and key != "asked":
-        _ready[key] = outcome  # kept for when its message asks
-        while len(_ready) > _READY_MAX:
-            del _ready[next(iter(_ready))]
+    if key is None or key == "asked":
+        return
+    kept, most = (_parsed, _PARSED_MAX) if key.startswith(_PREPARED) else (_ready, _READY_MAX)
+    kept[key] = outcome  # kept for when its message asks
+    while len(kept) > most:
+        del kept[next(iter(kept))]
 
 
 def prefetch(name: str, data: bytes, file_type: FileType, limits: Limits) -> None:
     """Start converting a document that will be asked for soon (an upcoming message's
     manuscript), so that it overlaps with the work on this one: in a free worker, or in
     the first to come free."""
-    key = _key(name, data, file_type, limits)
+    key = job_key(name, data, file_type, limits)
     if key in _ready or key in _queued or any(w.job == key for w in _workers):
         return
     if len(_queued) < _QUEUE_MAX:
-        _queued[key] = ((name, data, file_type), limits)
+        _queued[key] = (("convert", (name, data, file_type)), limits)
     _feed()
+
+
+def prepare(message: int, path: Path, limits: Limits) -> None:
+    """Have a worker read a kept message ahead of its turn (a small one: it comes back
+    whole): parse it, then convert its manuscript, so that neither costs the main
+    process; prepared() takes the message at its turn, and the conversion is found
+    as prefetch() would have left it."""
+    key = f"{_PREPARED}{message}"
+    if key in _parsed or key in _queued or any(w.job == key for w in _workers):
+        return
+    if len(_queued) < _QUEUE_MAX:
+        _queued[key] = (("prepare", (str(path), limits)), limits)
+    _feed()
+
+
+def prepared(message: int, limits: Limits) -> ParsedMessage | None:
+    """The message prepare() had read; None when it was not, or could not be (the caller
+    then reads it itself, and meets whatever stopped the worker)."""
+    key = f"{_PREPARED}{message}"
+    _queued.pop(key, None)  # not started yet: the caller reads it sooner itself
+    try:
+        answer = _parsed.pop(key, None)
+        if answer is None:
+            worker = next((w for w in _workers if w.job == key), None)
+            if worker is None:
+                return None
+            answer = _receive(worker, limits)
+    finally:
+        _feed()
+    outcome, payload = answer
+    if outcome != "parsed":
+        return None
+    msg: ParsedMessage = payload[0]
+    return msg
 
 
 def _feed() -> None:
@@ -177,7 +210,7 @@ def _feed() -> None:
             return
         del _queued[key]
         try:
-            worker.conn.send(("convert", job))
+            worker.conn.send(job)
         except (OSError, ValueError):
             _retire(worker)
             continue  # converted when its message asks
@@ -199,7 +232,7 @@ def converting() -> bool:
 def convert_isolated(name: str, data: bytes, file_type: FileType, limits: Limits) -> Converted:
     """One document → Markdown and clean images, in a worker (its answer may already be
     on its way, when it was prefetched)."""
-    key = _key(name, data, file_type, limits)
+    key = job_key(name, data, file_type, limits)
     _queued.pop(key, None)  # asked for now: converted now
     try:
         if key in _ready:
@@ -260,7 +293,10 @@ def _receive(worker: _Worker, limits: Limits) -> tuple[str, Any]:
         _retire(worker)
         raise
     worker.job = None
-    if outcome not in ("ok", "refused"):
+    if outcome == "parsed" and payload[1] is not None:
+        # A message read ahead: its manuscript's conversion follows, as a job of its own.
+        worker.job, worker.started = payload[1], time.monotonic()
+    elif outcome not in ("ok", "refused", "parsed", "unparsed"):
         _retire(worker)
     return outcome, payload
 

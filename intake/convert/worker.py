@@ -13,12 +13,17 @@ import resource
 import tempfile
 from dataclasses import replace
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from intake.convert.dispatch import convert
 from intake.convert.images import clean_assets
+from intake.convert.jobs import Limits, job_key
 from intake.convert.safety import SEND_AGAIN, ConversionError
+from intake.core.failpoints import failpoint
 from intake.core.models import Asset, Converted
+from intake.drafts.manuscript import choose_manuscript
+from intake.mail.parse import ParseError, parse_message_file
 from intake.rules.features import document_features
 
 # What one document may bring back to the draft: its text and images together. An
@@ -44,13 +49,44 @@ def serve(conn: Connection, memory_mb: int, scratch: str) -> None:
             job, args = conn.recv()
         except EOFError:
             return  # the parent is gone or done
-        result = _run(job, args)
+        if job == "prepare":
+            result = _prepare(conn, *args)
+            if result is None:
+                continue  # the message had no manuscript to convert
+        else:
+            result = _run(job, args)
         try:
             conn.send(result)
         except MemoryError:
             conn.send(("memory", None))
         if result[0] not in ("ok", "refused"):
             return  # the parent replaces a worker that failed
+
+
+def _prepare(conn: Connection, path: str, limits: Limits) -> tuple[str, Any] | None:
+    """Read a kept message ahead of its turn: parse it and send it back ("parsed", with
+    the job its manuscript's conversion goes by), then convert the manuscript as that
+    job, whose answer follows. None when nothing follows. A message that cannot be read
+    is answered "unparsed": the main process then reads it itself at its turn, and says
+    why it cannot."""
+    failpoint("reading-ahead")
+    try:
+        msg = parse_message_file(Path(path))
+    except (ParseError, OSError, RecursionError) as exc:
+        conn.send(("unparsed", str(exc)))
+        return None
+    except MemoryError:
+        return "memory", None
+    manuscript = choose_manuscript(msg.attachments)
+    key = (job_key(manuscript.filename, manuscript.data, manuscript.file_type, limits)
+           if manuscript is not None else None)
+    try:
+        conn.send(("parsed", (msg, key)))
+    except MemoryError:
+        return "memory", None
+    if manuscript is None:
+        return None
+    return _run("convert", (manuscript.filename, manuscript.data, manuscript.file_type))
 
 
 def _run(job: str, args: tuple[Any, ...]) -> tuple[str, Any]:

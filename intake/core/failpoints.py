@@ -11,9 +11,10 @@ import os
 import signal
 import time
 
-# The points: after-fetch, reading (a message is being parsed, in its turn or read
-# ahead), processing (its outcome is decided), mid-process (after one message is
-# committed), after-smtp (the server accepted, our commit not yet made), before-mark.
+# The points: after-fetch, reading (a message is being parsed by the run, in its turn or
+# read ahead), reading-ahead (a conversion worker is parsing a message ahead of its turn),
+# processing (its outcome is decided), mid-process (after one message is committed),
+# after-smtp (the server accepted, our commit not yet made), before-mark.
 # INTAKE_FAILPOINT=hang-NAME hangs there instead, as a hostile input would.
 
 

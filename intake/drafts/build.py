@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, field
 
 from intake.convert import ConversionError, is_convertible
-from intake.convert.isolated import Limits, clean_isolated, convert_isolated
+from intake.convert.isolated import clean_isolated, convert_isolated
+from intake.convert.jobs import Limits
 from intake.convert.markdown import count_words, escape, from_plain_text, tidy
 from intake.core.config import DraftsSection, KindRule
-from intake.core.filenames import names_word
 from intake.core.models import (
     Asset,
     Attachment,
@@ -26,11 +26,9 @@ from intake.core.models import (
     ParsedMessage,
     SourceFile,
 )
+from intake.drafts.manuscript import CV_NAME, choose_manuscript
 from intake.drafts.sections import BIO_LABEL, REFERENCES_LABEL, find_sections
 
-_RANK = {FileType.DOCX: 0, FileType.ODT: 1, FileType.PDF: 2, FileType.RTF: 3, FileType.OLE: 4,
-         FileType.DOCM: 5, FileType.ENCRYPTED_OFFICE: 5, FileType.HTML: 6, FileType.TEXT: 7}
-CV_NAME = re.compile(r"(^|[^a-z])(cv|resume|résumé|curriculum|lebenslauf)([^a-z]|$)", re.I)
 COVER_NAME = re.compile(r"cover[ _-]?letter|motivation|covering", re.I)
 _HEADSHOT_NAME = re.compile(
     r"head[ _-]?shot|portrait|profile|author[ _-]?photo|photo[ _-]?of[ _-]?me", re.I)
@@ -38,22 +36,6 @@ _HEADING = re.compile(r"^#{1,6} +(.+)$")
 # Headings that name a part of an article, not the article.
 _SECTION_NAMES = re.compile(r"^(introduction|abstract|background|summary|contents|"
                             r"table of contents|conclusions?|methods|results|discussion)$", re.I)
-
-
-def _rank(att: Attachment) -> int | None:
-    if att.file_type is FileType.ZIP and names_word(att.filename):
-        return _RANK[FileType.DOCX]  # a damaged Word file is still the manuscript
-    if att.inline and att.file_type in (FileType.HTML, FileType.TEXT):
-        return None  # a body part with a name, not a document
-    return _RANK.get(att.file_type)
-
-
-def choose_manuscript(attachments: tuple[Attachment, ...]) -> Attachment | None:
-    ranked = [(rank, a) for a in attachments if (rank := _rank(a)) is not None]
-    if not ranked:
-        return None
-    return min(ranked, key=lambda ra: (ra[0], bool(CV_NAME.search(ra[1].filename)),
-                                       -len(ra[1].data)))[1]
 
 
 @dataclass(frozen=True)
@@ -66,13 +48,17 @@ class Manuscript:
     advice: str | None = None
 
 
+def conversion_limits(settings: DraftsSection) -> Limits:
+    return Limits(settings.convert_seconds, settings.convert_memory_mb)
+
+
 def read_manuscript(msg: ParsedMessage, settings: DraftsSection) -> Manuscript:
     """Convert the message's manuscript (in an isolated worker): before its kind is
     decided, since what the document says is the best sign of what the message is."""
     manuscript = choose_manuscript(msg.attachments)
     if manuscript is None:
         return Manuscript(None)
-    limits = Limits(settings.convert_seconds, settings.convert_memory_mb)
+    limits = conversion_limits(settings)
     problem: str | None
     advice: str | None = None
     try:
@@ -107,7 +93,7 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection,
     comments: tuple[dict[str, str], ...] = ()
     equations: tuple[dict[str, str], ...] = ()
 
-    limits = Limits(settings.convert_seconds, settings.convert_memory_mb)
+    limits = conversion_limits(settings)
     read = document if document is not None else read_manuscript(msg, settings)
     if manuscript is not None:
         converted, problem, advice = read.converted, read.problem, read.advice

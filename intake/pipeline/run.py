@@ -14,14 +14,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from intake.convert.isolated import Limits, converting, prefetch
+from intake.convert.isolated import converting, prefetch, prepare
 from intake.core.budget import MessageTimeout, time_budget
 from intake.core.config import Settings, sender_address
 from intake.core.errors import SettingsError, StorageFull, is_storage_full
 from intake.core.failpoints import failpoint
 from intake.core.models import MessageState, ParsedMessage, RawMessage
 from intake.core.report import RunReport
-from intake.drafts.build import choose_manuscript
+from intake.drafts.build import conversion_limits
+from intake.drafts.manuscript import choose_manuscript
 from intake.ledger import Ledger, StoredMessage, now_iso
 from intake.ledger.store import Store
 from intake.mail.outbox import Outgoing
@@ -33,6 +34,7 @@ from intake.pipeline.record import quarantine_unreadable, record
 from intake.pipeline.stages import (
     ASSESS_STAGES,
     PREPARE_STAGES,
+    READ_WHOLE_BYTES,
     STAGES,
     Outcome,
     Work,
@@ -199,12 +201,20 @@ class Intake:
                 ahead[stored.id] = self._read_ahead(stored)
 
     def _read_ahead(self, stored: StoredMessage) -> Work:
-        """Parse a message before its turn and start converting its manuscript. Counted
-        as an attempt while it runs, so a message that kills the run here is the one
-        charged, not the one being processed; anything that goes wrong is left for its
-        turn, which does it all again and reports it."""
+        """Read a message before its turn and start converting its manuscript, beside this
+        message's processing. A small one is read by a conversion worker (prepare), off
+        the main process, which only takes the result at its turn. A larger one is parsed
+        here, from its file (it never crosses a pipe whole), counted as an attempt while
+        it is, so that a message that kills the run here is the one charged, not the one
+        being processed. Anything that goes wrong is left for the message's turn, which
+        does it all again and reports it."""
         work = Work(stored)
         if stored.attempts >= MAX_ATTEMPTS or stored.size > self.settings.intake.max_message_bytes:
+            return work
+        limits = conversion_limits(self.settings.drafts)
+        if stored.size <= READ_WHOLE_BYTES:
+            prepare(stored.id, self.settings.data_dir / stored.raw_path, limits)
+            work.ahead = True
             return work
         self.ledger.begin_attempt(stored.id)
         try:
@@ -217,9 +227,7 @@ class Intake:
             self.ledger.begin_attempt(stored.id, -1)
         manuscript = choose_manuscript(work.message.attachments)
         if manuscript is not None:
-            drafts = self.settings.drafts
-            prefetch(manuscript.filename, manuscript.data, manuscript.file_type,
-                     Limits(drafts.convert_seconds, drafts.convert_memory_mb))
+            prefetch(manuscript.filename, manuscript.data, manuscript.file_type, limits)
         return work
 
     def headers_of(self, stored: StoredMessage) -> bytes:

@@ -16,10 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from intake.convert.isolated import prepared
 from intake.core.config import KindRule
 from intake.core.failpoints import failpoint
 from intake.core.models import Classification, Draft, ParsedMessage, Status
-from intake.drafts.build import Manuscript, build_draft, read_manuscript
+from intake.drafts.build import Manuscript, build_draft, conversion_limits, read_manuscript
 from intake.drafts.checks import review
 from intake.ledger import OutboxItem, StoredMessage, Submission
 from intake.mail.parse import ParseError, parse_message, parse_message_file
@@ -48,6 +49,7 @@ class Work:
     document: Manuscript | None = None  # the manuscript as read, before the kind is decided
     draft: Draft | None = None
     authored: bool = False  # authorship has run: the message is as its author sent it
+    ahead: bool = False  # a worker was asked to read it ahead (run.py): parse takes it there
 
     @property
     def message(self) -> ParsedMessage:
@@ -124,7 +126,8 @@ READ_WHOLE_BYTES = 1024 * 1024
 
 
 def read(app: Intake, work: Work) -> Work | Outcome:
-    if not work.data and work.msg is None and work.stored.size <= READ_WHOLE_BYTES:
+    if (not work.data and work.msg is None and not work.ahead
+            and work.stored.size <= READ_WHOLE_BYTES):
         work.data = app.store.read_raw(work.stored.raw_path)
     return work
 
@@ -133,6 +136,11 @@ def parse(app: Intake, work: Work) -> Work | Outcome:
     if work.msg is not None:
         return work  # read ahead (run.py)
     failpoint("reading")
+    if work.ahead:
+        work.ahead = False
+        work.msg = prepared(work.stored.id, conversion_limits(app.settings.drafts))
+        if work.msg is not None:
+            return work
     try:
         work.msg = (parse_message(work.data) if work.data else
                     parse_message_file(app.settings.data_dir / work.stored.raw_path))

@@ -30,8 +30,9 @@ from typing import TYPE_CHECKING
 from intake.convert.markdown import count_words
 from intake.core.models import DECIDED, Classification, MessageState, ParsedMessage, Status
 from intake.core.report import RunReport
-from intake.drafts.build import build_draft, choose_manuscript
+from intake.drafts.build import build_draft
 from intake.drafts.checks import review
+from intake.drafts.manuscript import choose_manuscript
 from intake.ledger import StoredMessage, Submission, address_key, now_iso
 from intake.ledger.events import EventName
 from intake.mail.notify import notify_editors

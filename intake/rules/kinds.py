@@ -19,7 +19,8 @@ from pathlib import Path
 
 from intake.core.config import KindRule, TriageSection
 from intake.core.models import Classification, ParsedMessage
-from intake.drafts.build import COVER_NAME, CV_NAME, Manuscript
+from intake.drafts.build import COVER_NAME, Manuscript
+from intake.drafts.manuscript import CV_NAME
 from intake.rules.features import message_features
 from intake.rules.learned import BUILTIN, Model, cached, softmax
 
