@@ -91,13 +91,15 @@ class _Worker:
 # process works on this one; the machine has two cores.
 _POOL_SIZE = 2
 _workers: list[_Worker] = []
-# Documents asked for ahead while both workers were busy, oldest first: each goes to the
-# first worker that comes free, so that no worker waits for the main process to return.
-_QUEUE_MAX = 2
+# Documents (and messages) asked for ahead while both workers were busy, oldest first:
+# each goes to the first worker that comes free, so that no worker waits for the main
+# process to return. As many as the pipeline reads ahead (pipeline.run.LOOKAHEAD).
+_QUEUE_MAX = 3
 _queued: dict[str, tuple[tuple[str, tuple[Any, ...]], Limits]] = {}
 # Answers read from a worker before anyone asked for them (to free it), by job: one per
-# worker, the oldest dropped first (each may hold up to the worker's MAX_OUTPUT_BYTES).
-_READY_MAX = _POOL_SIZE
+# message read ahead, the oldest dropped first (each may hold up to the worker's
+# MAX_OUTPUT_BYTES; a message over 4 MiB is read ahead only on its own).
+_READY_MAX = 3
 _ready: dict[str, tuple[str, Any]] = {}
 # Messages read ahead in a worker (prepare), by job, until their turn: as many as are read
 # ahead, the oldest dropped first (its message is then read at its turn, as without).

@@ -50,11 +50,12 @@ __all__ = ["Intake", "RunReport"]
 # hung) is quarantined at the next start instead of being tried again, so the mail
 # behind it keeps flowing (Mailman's shunt queue).
 MAX_ATTEMPTS = 2
-# Messages read ahead of the one being processed, so that their documents convert
-# meanwhile: two keep both converters busy (three measured slower). Beyond the first,
-# only while the messages read ahead are small together: a large message is held
+# Messages read ahead of the one being processed, so that they are read and their
+# documents converted meanwhile: since the workers read them, three keep both workers
+# busy (7% faster than two in 9 alternated rounds; four measured no faster). Beyond the
+# first, only while the messages read ahead are small together: a large message is held
 # parsed only on its own.
-LOOKAHEAD = 2
+LOOKAHEAD = 3
 READ_AHEAD_BYTES = 4 * 1024 * 1024
 
 log = logging.getLogger(__name__)
