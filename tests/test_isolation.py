@@ -136,8 +136,6 @@ def test_a_document_asked_for_ahead_goes_to_the_first_worker_that_comes_free() -
     from intake.convert import isolated
 
     isolated._retire()
-    isolated._ready.clear()
-    isolated._queued.clear()
     docs = [article_docx(f"Doc {n}", paragraphs=300) for n in range(3)]
     for n, doc in enumerate(docs):
         isolated.prefetch(f"{n}.docx", doc, FileType.DOCX, Limits())

@@ -109,11 +109,16 @@ _parsed: dict[str, tuple[str, Any]] = {}
 
 
 def _retire(worker: _Worker | None = None) -> None:
-    """Stop one worker (or, with none named, all of them)."""
+    """Stop one worker (or, with none named, all of them, and forget what was asked for
+    ahead: the pool is shut)."""
     for each in ([worker] if worker is not None else list(_workers)):
         each.stop()
         if each in _workers:
             _workers.remove(each)
+    if worker is None:
+        _queued.clear()
+        _ready.clear()
+        _parsed.clear()
 
 
 # Before multiprocessing's own exit handler (atexit runs last-registered first), which
