@@ -23,7 +23,7 @@ from intake.convert.safety import SEND_AGAIN, ConversionError
 from intake.core.failpoints import failpoint
 from intake.core.models import Asset, Converted
 from intake.drafts.manuscript import choose_manuscript
-from intake.mail.parse import ParseError, parse_message_file
+from intake.mail.parse import parse_message_file
 from intake.rules.features import document_features
 
 # What one document may bring back to the draft: its text and images together. An
@@ -72,18 +72,15 @@ def _prepare(conn: Connection, path: str, limits: Limits) -> tuple[str, Any] | N
     failpoint("reading-ahead")
     try:
         msg = parse_message_file(Path(path))
-    except (ParseError, OSError, RecursionError) as exc:
-        conn.send(("unparsed", str(exc)))
+        manuscript = choose_manuscript(msg.attachments)
+        key = (job_key(manuscript.filename, manuscript.data, manuscript.file_type, limits)
+               if manuscript is not None else None)
+        conn.send(("parsed", (msg, key)))  # pickled whole before anything is written
+    except MemoryError:
+        return "memory", None
+    except Exception as exc:  # ParseError, or a bug: the main process meets it itself
+        conn.send(("unparsed", f"{type(exc).__name__}: {exc}"))
         return None
-    except MemoryError:
-        return "memory", None
-    manuscript = choose_manuscript(msg.attachments)
-    key = (job_key(manuscript.filename, manuscript.data, manuscript.file_type, limits)
-           if manuscript is not None else None)
-    try:
-        conn.send(("parsed", (msg, key)))
-    except MemoryError:
-        return "memory", None
     if manuscript is None:
         return None
     return _run("convert", (manuscript.filename, manuscript.data, manuscript.file_type))
