@@ -30,15 +30,7 @@ sys.path.insert(0, str(REPO))
 import trustme  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 
-from bench.poll_bench import (  # noqa: E402
-    FLOOR,
-    INTAKE,
-    PY,
-    run_measured,
-    seed_maildir,
-    settings,
-    submissions,
-)
+from bench.poll_bench import PY, one_round, submissions  # noqa: E402
 from tests.conftest import SinkHandler, free_port  # noqa: E402
 from tests.dovecot import PASSWORD, Dovecot  # noqa: E402
 
@@ -64,16 +56,6 @@ def stolen() -> float:
     """Seconds of processor time the host has taken from this machine so far."""
     fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
     return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
-
-
-def busy() -> float:
-    """Seconds of processor time this machine has spent working so far, on all cores
-    (user, nice, system, interrupts): what a run costs, whatever the host steals or the
-    other core does meanwhile. It counts everything running: intake, its workers, the
-    IMAP and SMTP servers; the same for both versions."""
-    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
-    user, nice, system, _idle, _iowait, irq, softirq = fields
-    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -108,22 +90,14 @@ def main() -> None:
             for rev, tree in trees.items():
                 runs += 1
                 user = f"run{runs}"
-                seed_maildir(server, user, mail)
                 env = {**os.environ, "BENCH_IMAP_PASSWORD": PASSWORD, "PYTHONPATH": str(tree)}
                 before = stolen()
-                floor, _, _ = run_measured([PY, "-c", FLOOR, str(server.port), user, PASSWORD],
-                                           env)
-                config = settings(work / user, server.port, smtp_port, user)
-                sent = len(sink.messages)
-                started = busy()
-                poll, peak, out = run_measured(
-                    [PY, "-c", INTAKE, "-q", "--config", str(config), "poll"], env)
-                used = busy() - started
-                assert len(sink.messages) - sent == args.n, out
-                times[rev].append((poll, floor))
-                work_done[rev].append(used)
-                print(f"{rev:>12}  floor {floor:6.2f} s  poll {poll:6.2f} s  "
-                      f"({poll / floor:.1f}x)  processor {used:6.2f} s  peak {peak:5.1f} MiB  "
+                done = one_round(server, smtp_port, work, user, mail, sink, env)
+                times[rev].append((done.poll_s, done.floor_s))
+                work_done[rev].append(done.processor_s)
+                print(f"{rev:>12}  floor {done.floor_s:6.2f} s  poll {done.poll_s:6.2f} s  "
+                      f"({done.poll_s / done.floor_s:.1f}x)  processor "
+                      f"{done.processor_s:6.2f} s  peak {done.poll_mb:5.1f} MiB  "
                       f"stolen by the host {stolen() - before:5.2f} s", flush=True)
                 shutil.rmtree(work / user, ignore_errors=True)
     finally:

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -221,23 +222,53 @@ def taken_all(config: Path, server: Dovecot, user: str) -> int:
     return int(top)
 
 
-def _round(server: Dovecot, smtp_port: int, work: Path, user: str, mail: list[bytes],
-           sink: SinkHandler, env: dict[str, str]) -> tuple[float, float, float, float]:
-    """One floor run, then one intake poll, on a freshly seeded mailbox: (floor s, floor
-    MiB, poll s, poll MiB). One round is not a figure on a shared machine (a run varies
-    by a quarter): main() reports the median of several, alternated."""
+def busy() -> float:
+    """Seconds of processor time this machine has spent working so far, on all cores
+    (user, nice, system, interrupts): what a run costs, whatever the host steals or the
+    other core does meanwhile. It counts everything running: intake, its workers, the
+    IMAP and SMTP servers."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    user, nice, system, _idle, _iowait, irq, softirq = fields
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Round:
+    floor_s: float
+    floor_mb: float
+    poll_s: float
+    poll_mb: float
+    processor_s: float  # the machine's, during the poll (busy())
+
+
+def one_round(server: Dovecot, smtp_port: int, work: Path, user: str, mail: list[bytes],
+              sink: SinkHandler, env: dict[str, str]) -> Round:
+    """One floor run, then one intake poll, on a freshly seeded mailbox. One round is not
+    a figure on a shared machine (a run varies by a quarter): report the median of
+    several, alternated (main() here, and bench/compare.py)."""
     seed_maildir(server, user, mail)
     floor_s, floor_mb, floor_out = run_measured(
         [PY, "-c", FLOOR, str(server.port), user, PASSWORD], env)
     assert int(floor_out) == len(mail), floor_out
     config = settings(work / user, server.port, smtp_port, user)
     sent = len(sink.messages)
+    started = busy()
     poll_s, poll_mb, poll_out = run_measured(
         [PY, "-c", INTAKE, "-q", "--config", str(config), "poll"], env)
+    processor_s = busy() - started
     assert len(sink.messages) - sent == len(mail), poll_out
-    print(f"  round {user}: floor {floor_s:6.2f} s, intake poll {poll_s:6.2f} s "
-          f"({poll_s / floor_s:.1f}x)", flush=True)
-    return floor_s, floor_mb, poll_s, poll_mb
+    return Round(floor_s, floor_mb, poll_s, poll_mb, processor_s)
+
+
+def _rounds(count: int, server: Dovecot, smtp_port: int, work: Path, name: str,
+            mail: list[bytes], sink: SinkHandler, env: dict[str, str]) -> list[Round]:
+    done = []
+    for n in range(count):
+        done.append(one_round(server, smtp_port, work, f"{name}{n}", mail, sink, env))
+        print(f"  round {name}{n}: floor {done[-1].floor_s:6.2f} s, intake poll "
+              f"{done[-1].poll_s:6.2f} s ({done[-1].poll_s / done[-1].floor_s:.1f}x)",
+              flush=True)
+    return done
 
 
 def main() -> None:
@@ -265,11 +296,11 @@ def main() -> None:
             size = sum(len(m) for m in mail) / len(mail) / 1024
             print(f"{args.n} submissions of {size:.0f} KiB each; {args.rounds} rounds, each "
                   "poll against the floor measured just before it, on a mailbox of its own")
-            rounds = [_round(server, smtp_port, work, f"e2e{r}", mail, sink, env)
-                      for r in range(args.rounds)]
-            floor_s, floor_mb, poll_s, poll_mb = (statistics.median(r[i] for r in rounds)
-                                                  for i in range(4))
-            ratios = sorted(r[2] / r[0] for r in rounds)
+            rounds = _rounds(args.rounds, server, smtp_port, work, "e2e", mail, sink, env)
+            floor_s, floor_mb, poll_s, poll_mb = (
+                statistics.median(getattr(r, f) for r in rounds)
+                for f in ("floor_s", "floor_mb", "poll_s", "poll_mb"))
+            ratios = sorted(r.poll_s / r.floor_s for r in rounds)
             print(f"floor (raw BODY.PEEK[] fetch + document XML parse): {floor_s:6.2f} s  "
                   f"{args.n / floor_s:7.1f} msg/s  peak {floor_mb:6.1f} MiB")
             print(f"intake poll (fetch, draft, acknowledge by SMTP):    {poll_s:6.2f} s  "
@@ -280,11 +311,10 @@ def main() -> None:
             # The documents above come from python-docx's template, whose styles part
             # (349 KB) intake's converter must parse; Word's own are ~12x smaller.
             mail = submissions(args.n, word_styles=True)
-            rounds = [_round(server, smtp_port, work, f"word{r}", mail, sink, env)
-                      for r in range(args.rounds)]
-            floor_s, _, poll_s, poll_mb = (statistics.median(r[i] for r in rounds)
-                                           for i in range(4))
-            ratios = sorted(r[2] / r[0] for r in rounds)
+            rounds = _rounds(args.rounds, server, smtp_port, work, "word", mail, sink, env)
+            floor_s, poll_s, poll_mb = (statistics.median(getattr(r, f) for r in rounds)
+                                        for f in ("floor_s", "poll_s", "poll_mb"))
+            ratios = sorted(r.poll_s / r.floor_s for r in rounds)
             print(f"the same with Word-sized styles parts (18 KB, not 349 KB): floor "
                   f"{floor_s:6.2f} s, intake poll {poll_s:6.2f} s  peak {poll_mb:6.1f} MiB  "
                   f"({statistics.median(ratios):.1f}x the floor; {ratios[0]:.1f}x to "
