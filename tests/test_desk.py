@@ -56,6 +56,20 @@ def _token(client: FlaskClient, path: str = "/sign-in") -> str:
     return found.group(1)
 
 
+def fields(page: str, action: str) -> dict[str, str]:
+    """The hidden fields of the page's form that posts to `action` (its CSRF token, the
+    version of the submission it shows and its one-time token)."""
+    form = re.search(rf'<form method="post" action="{re.escape(action)}"[^>]*>(.*?)</form>',
+                     page, re.S)
+    assert form, (action, page)
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">',
+                           form.group(1)))
+
+
+def _form(client: FlaskClient, path: str, action: str) -> dict[str, str]:
+    return fields(client.get(path).get_data(as_text=True), action)
+
+
 def _sign_in(client: FlaskClient, password: str = PASSWORD) -> int:
     return client.post("/sign-in", data={"editor": "ana", "password": password,
                                          "csrf_token": _token(client)}).status_code
@@ -68,7 +82,8 @@ def test_nothing_but_the_sign_in_page_is_reachable_signed_out(
     for path in ("/", f"/s/{ref}/", f"/s/{ref}/assets/image-001.png",
                  f"/s/{ref}/original/night.docx", "/?status=all"):
         response = client.get(path)
-        assert response.status_code == 302 and response.location.endswith("/sign-in"), path
+        assert response.status_code == 302, path
+        assert response.location.split("?")[0].endswith("/sign-in"), path
     assert client.get("/sign-in").status_code == 200
 
 
@@ -196,10 +211,12 @@ def test_an_editor_assigns_notes_and_decides_with_the_email_shown_first(
     page = f"/s/{ref}/"
     token = _token(client, page)
     assert client.post(f"{page}assign", data={"editor": "ana"}).status_code == 400  # no token
-    assert client.post(f"{page}assign", data={"editor": "ana", "csrf_token": token}
-                       ).status_code == 302
-    assert client.post(f"{page}note", data={"text": "Strong opening.", "csrf_token": token}
-                       ).status_code == 302
+    assigned = client.post(f"{page}assign", data={"editor": "ana",
+                                                  **_form(client, page, "assign")},
+                           follow_redirects=True).get_data(as_text=True)
+    assert "Assigned to Ana Lima." in assigned  # each action says what it did
+    assert client.post(f"{page}note", data={"text": "Strong opening.",
+                                             **_form(client, page, "note")}).status_code == 302
     shown = client.get(page).get_data(as_text=True)
     assert "Strong opening." in shown and "in review" in shown
 
@@ -213,17 +230,23 @@ def test_an_editor_assigns_notes_and_decides_with_the_email_shown_first(
     assert history["status"] == "in_review" and not any(  # nothing recorded by a preview
         o["purpose"].startswith("decision") for o in history["outbox"])
 
+    form = fields(text, "accept")
     sent = client.post(f"{page}decide/accept", data={"message": "Lovely work.", "send": "yes",
-                                                     "csrf_token": token})
+                                                     **form})
     assert sent.status_code == 302
     history = _json_show(cli, config, ref)
     assert history["status"] == "accepted"
     assert [e["actor"] for e in history["history"] if e["event"] == "decided"] == ["ana"]
     assert sum(1 for o in history["outbox"] if o["template"] == "accepted") == 1
-    # The same decision again: refused, said on the page, nothing queued twice.
-    again = client.post(f"{page}decide/accept", data={"send": "yes", "csrf_token": token},
+    # The same form again (a reload, a proxy's retry): nothing done twice, and said so.
+    again = client.post(f"{page}decide/accept", data={"send": "yes", **form},
                         follow_redirects=True)
-    assert "cannot be accepted" in again.get_data(as_text=True)
+    assert "was sent already" in again.get_data(as_text=True)
+    # A new form of the same decision: refused by the workflow, nothing queued twice.
+    fresh = client.get(f"{page}decide/withdraw").get_data(as_text=True)
+    assert "cannot be accepted" in client.post(
+        f"{page}decide/accept", data={"send": "yes", **fields(fresh, "withdraw")},
+        follow_redirects=True).get_data(as_text=True)
     assert sum(1 for o in _json_show(cli, config, ref)["outbox"]
                if o["template"] == "accepted") == 1
 
@@ -254,9 +277,10 @@ def test_a_free_form_reply_goes_out_once_in_the_thread_and_the_answer_joins(
     assert "Could you add a photo credit?" in preview.get_data(as_text=True)
     assert not [o for o in _json_show(cli, config, ref)["outbox"]
                 if o["purpose"].startswith("reply")]
-    assert client.post(f"{page}reply", data={"message": "Could you add a photo credit?",
-                                             "send": "yes", "csrf_token": token}
-                       ).status_code == 302
+    form = fields(preview.get_data(as_text=True), "reply")
+    for _ in range(2):  # sent twice (a double click): queued once
+        assert client.post(f"{page}reply", data={"message": "Could you add a photo credit?",
+                                                 "send": "yes", **form}).status_code == 302
     result = cli("--config", config, "reply", ref, "-m", "And a short bio, please.",
                  "--yes", "--as", "ana")
     assert result.code == 0, result.err

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from intake import __version__
 from intake.cli.desk import add_desk_commands
 from intake.cli.editors import add_editor_commands
+from intake.cli.privacy import add_privacy_commands
 from intake.cli.progress import progress_bar
 from intake.cli.setup import add_setup_commands
 from intake.cli.upkeep import add_upkeep_commands
@@ -192,6 +193,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_setup_commands(add)
     add_editor_commands(add)
+    add_privacy_commands(add)
     add_upkeep_commands(add)
     add_desk_commands(add)
 

@@ -13,12 +13,13 @@ from intake.core.errors import IntakeError
 def cmd_serve(args: argparse.Namespace) -> int:
     import waitress
 
-    from intake.web.app import create_app
+    from intake.web.app import check_writable, create_app
 
     settings = settings_of(args)
     if not settings.editors:
         raise IntakeError(f"{settings.path} declares no editors ([editors.ID]): nobody could "
                           "sign in to the desk")
+    check_writable(settings)
     app = create_app(settings)
     print(f"intake desk on http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
     # Behind a reverse proxy on this machine, the editor's address is the one it
@@ -30,24 +31,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:
-    from intake.web.passwords import MIN_LENGTH, set_password
+    from intake.editors.roster import find, with_invited
+    from intake.ledger import Ledger
+    from intake.web.passwords import WeakPassword, set_password
 
     settings = settings_of(args)
-    if args.editor not in {e.id for e in settings.editors}:
-        raise IntakeError(f"{args.editor!r} is not an editor in {settings.path} "
-                          f"([editors.ID]); the editors are "
-                          f"{', '.join(e.id for e in settings.editors) or 'none'}")
-    if sys.stdin.isatty():
-        password = getpass.getpass(f"New password for {args.editor}: ")
-        if getpass.getpass("Again: ") != password:
-            raise IntakeError("the two passwords differ; nothing was changed")
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
+    ledger = Ledger(settings.data_dir / "intake.sqlite3")
     try:
-        set_password(settings.data_dir, args.editor, password)
-    except ValueError as exc:
-        raise IntakeError(f"{exc} (at least {MIN_LENGTH}); nothing was changed") from None
-    print(f"{args.editor}: password set for the desk")
+        editors = with_invited(settings, ledger).editors
+        editor = find(editors, args.editor)
+        if editor is None or editor.id != args.editor.strip().lower():
+            raise IntakeError(f"{args.editor!r} is not an editor in {settings.path} "
+                              f"([editors.ID]) or invited on the desk; the editors are "
+                              f"{', '.join(e.id for e in editors) or 'none'}")
+        if sys.stdin.isatty():
+            password = getpass.getpass(f"New password for {editor.id}: ")
+            if getpass.getpass("Again: ") != password:
+                raise IntakeError("the two passwords differ; nothing was changed")
+        else:
+            password = sys.stdin.readline().rstrip("\r\n")
+        try:
+            set_password(settings.data_dir, editor.id, password,
+                         names=(editor.name, editor.email))
+        except WeakPassword as exc:
+            raise IntakeError(f"{exc}; nothing was changed") from None
+        with ledger.transaction():
+            ended = ledger.end_sessions_of(editor.id, "password changed")
+    finally:
+        ledger.close()
+    print(f"{editor.id}: password set for the desk" +
+          (f"; {ended} session(s) signed out" if ended else ""))
     return 0
 
 

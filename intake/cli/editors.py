@@ -53,10 +53,12 @@ def _opened(args: argparse.Namespace, readonly: bool = False
     """The settings and the ledger alone: listing and simple steps need neither converters
     nor templates, which keeps an editor's command quick to start. readonly: for the
     commands that only read, which an editor in [intake] group may run."""
+    from intake.editors.roster import with_invited
+
     settings = settings_of(args)
     ledger = Ledger(settings.data_dir / "intake.sqlite3", readonly=readonly)
     try:
-        yield settings, ledger
+        yield with_invited(settings, ledger), ledger
     finally:
         ledger.close()
 
@@ -278,11 +280,15 @@ def cmd_take_revision(args: argparse.Namespace) -> int:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
+    from intake.cli.privacy import resolve_privacy
     from intake.editors.decisions import commit, prepare
     from intake.mail.templates import Notices
 
     message = _message(args, ask=args.action == "request-changes")
     with _opened(args) as (settings, ledger):
+        if args.action == "accept":
+            resolve_privacy(ledger, settings, find(ledger, args.reference),
+                            args.resolve_privacy, actor_for(settings, args.actor))
         prepared = prepare(ledger, settings, Notices(settings), args.reference, args.action,
                            actor_for(settings, args.actor), message=message,
                            template=args.template, reason=getattr(args, "reason", None),
@@ -429,10 +435,14 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    from intake.cli.privacy import resolve_privacy
     from intake.editors.publish import publish
 
     with _opened(args) as (settings, ledger):
-        done = publish(ledger, settings, args.reference, actor_for(settings, args.actor))
+        actor = actor_for(settings, args.actor)
+        resolve_privacy(ledger, settings, find(ledger, args.reference), args.resolve_privacy,
+                        actor)
+        done = publish(ledger, settings, args.reference, actor)
     how = "updated" if done.updated else "made"
     print(f"{args.reference}: post {done.post_id} {how} on WordPress ({done.status}, "
           f"{done.uploaded} image(s) uploaded): {done.link}")
@@ -443,6 +453,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from intake.cli.privacy import resolve_privacy
+    from intake.editors.privacy import require_clear
     from intake.export.bundle import Format, export_bundle
 
     formats: set[Format] = {"markdown"} if args.format == "markdown" else \
@@ -453,6 +465,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         if sub.purged_at or not sub.draft_dir:
             raise IntakeError(f"{sub.reference} has no draft to export ("
                               + ("purged" if sub.purged_at else sub.status.value) + ")")
+        resolve_privacy(ledger, settings, sub, args.resolve_privacy, actor)
+        require_clear(ledger, settings, sub, "exported")
         try:
             result = export_bundle(sub, settings.data_dir / sub.draft_dir, args.to, formats,
                                    overwrite=args.force)
@@ -480,6 +494,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 Command = Callable[[argparse.Namespace], int]
 Register = Callable[[str, Command, str], argparse.ArgumentParser]
+
+
+FLAG_HELP = ("settle a privacy flag first: keep flag FLAG (its number in intake privacy "
+             "REF, or its key) for REASON; may be given more than once")
 
 
 def add_editor_commands(register: Register) -> None:
@@ -576,6 +594,9 @@ def add_editor_commands(register: Register) -> None:
                        help="the same, read from a file (- for standard input)")
         p.add_argument("--template", default=None, metavar="NAME",
                        help="another template from templates/ (intake preview --list)")
+        if action == "accept":
+            p.add_argument("--resolve-privacy", nargs=2, action="append",
+                           metavar=("FLAG", "REASON"), help=FLAG_HELP)
         if action == "reject":
             p.add_argument("--reason", default=None, metavar="NAME",
                            help="a reason from [reasons] in the settings, worded for the "
@@ -595,11 +616,15 @@ def add_editor_commands(register: Register) -> None:
                    help="markdown: .md, .html and assets/ (default); docx: a Word file and "
                         "assets/; all: both")
     p.add_argument("--force", action="store_true", help="replace an earlier export")
+    p.add_argument("--resolve-privacy", nargs=2, action="append", metavar=("FLAG", "REASON"),
+                   help=FLAG_HELP)
     actor_option(p)
 
     p = register("publish", cmd_publish, "publish an accepted submission to WordPress as a "
                  "draft post (again: the same post, updated)")
     p.add_argument("reference")
+    p.add_argument("--resolve-privacy", nargs=2, action="append", metavar=("FLAG", "REASON"),
+                   help=FLAG_HELP)
     actor_option(p)
 
     p = register("open", cmd_open, "print the path of a submission's draft")

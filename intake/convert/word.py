@@ -29,6 +29,7 @@ from intake.convert.markdown import escape, escape_line_start, from_plain_text, 
 from intake.convert.safety import ConversionError, check_package
 from intake.convert.word_math import latex, linear
 from intake.convert.word_parts import comments, notes, open_document, styles_xml, w
+from intake.convert.word_remote import remote_references
 from intake.convert.word_styles import Style, Styles, num_pr
 from intake.convert.word_styles import read_int as _int
 from intake.convert.word_symbols import MISSING, is_symbol_font, symbol_char, symbol_text
@@ -173,6 +174,9 @@ def convert_docx(data: bytes) -> Converted:
             "Please open it in Word, save it again as .docx, and send it again.",
         ) from exc
     converted = _Walker(document).run()
+    remote = list(dict.fromkeys(r.warning() for r in remote_references(data)))
+    if remote:
+        converted = replace(converted, warnings=(*remote, *converted.warnings))
     if variant:
         converted = replace(converted, warnings=(
             f"The file is {variant}; its text was read as a document.", *converted.warnings))

@@ -18,6 +18,10 @@ from intake.core.config import Settings
 from intake.core.errors import SettingsError
 
 GROUP_UMASK = 0o027
+# The desk's secrets: the key that signs its cookies, password hashes, authenticator
+# secrets. Never the group's, whatever else is shared: with them an editor could sign
+# in as another.
+SECRET_FILES = ("desk-secret", "desk-passwords.json", "desk-totp.json")
 
 
 def apply_group(settings: Settings) -> None:
@@ -39,9 +43,23 @@ def apply_group(settings: Settings) -> None:
     info = data.stat()
     if info.st_uid != os.geteuid():
         return  # an editor's account, reading: nothing here is theirs to change
+    secrets_private(data)  # shared by an earlier intake, which shared them too
     if info.st_gid == gid and info.st_mode & stat.S_ISGID:
         return
     share(data, gid)
+
+
+def secrets_private(data: Path) -> None:
+    """Take group and other access away from the desk's secrets that this account owns."""
+    for name in SECRET_FILES:
+        path = data / name
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            continue
+        if info.st_uid == os.geteuid() and stat.S_ISREG(info.st_mode) and \
+                info.st_mode & 0o077:
+            path.chmod(0o600)
 
 
 def share(data: Path, gid: int) -> None:
@@ -54,6 +72,9 @@ def share(data: Path, gid: int) -> None:
         for name in files:
             path = here / name
             if path.is_symlink():
+                continue
+            if here == data and name in SECRET_FILES:
+                path.chmod(0o600)
                 continue
             os.chown(path, -1, gid)
             path.chmod(0o640)
@@ -79,4 +100,22 @@ def private_or_shared(settings: Settings) -> str | None:
                 "of intake by its owner shares it")
     if mode & 0o007:
         return f"{data} is readable by everyone (mode {mode:o}); chmod o-rwx it"
-    return None
+    return exposed_secrets(data)
+
+
+def exposed_secrets(data: Path) -> str | None:
+    """The desk's secrets that someone besides intake's account can read, said as a fix."""
+    open_to = []
+    for name in SECRET_FILES:
+        path = data / name
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(info.st_mode) or info.st_mode & 0o077 or info.st_uid != data.stat().st_uid:
+            open_to.append(f"{path} (mode {stat.S_IMODE(info.st_mode):04o})")
+    if not open_to:
+        return None
+    return (f"the desk's secrets can be read by others: {', '.join(open_to)}; an editor "
+            f"could sign in as another: chmod 600 them, owned by intake's account (intake "
+            "does so on its next run)")

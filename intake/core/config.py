@@ -260,6 +260,12 @@ class Editor:
     notify_assigned: bool = _opt(
         "whether the editor is emailed at once when the author of a submission assigned to "
         "them replies or sends a new version", False)
+    admin: bool = _opt(
+        "whether the editor may invite new editors to the desk and send password reset "
+        "links", False)
+    require_totp: bool = _opt(
+        "whether signing in to the desk needs a code from an authenticator app (TOTP) "
+        "besides the password; the editor enrols at their next sign-in", False)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -276,7 +282,10 @@ class WebSection:
     secure_cookies: bool = _opt(
         "true when editors reach the desk over HTTPS (behind a reverse proxy): the session "
         "cookie is then only ever sent over HTTPS", False)
-    session_hours: int = _opt("hours an editor stays signed in without signing in again", 12)
+    session_hours: int = _opt("hours an editor stays signed in, however active, before "
+                              "signing in again", 12)
+    idle_minutes: int = _opt("minutes without a page viewed after which an editor is signed "
+                             "out", 60)
     public_url: str | None = _opt(
         "the desk's address as editors reach it (https://desk.example.org), for links in "
         "the emails editors get", None)

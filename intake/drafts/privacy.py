@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import phonenumbers
+
 from intake.core import caseblind
 from intake.drafts.sections import REFERENCES_LABEL, section_label
 
@@ -18,6 +20,11 @@ _DATE = (rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
          rf"\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}|"
          rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})")
 _NAME = r"[A-Z][a-z'\u2019-]+(?:\s+[A-Z][a-z'\u2019-]+)?"
+# A record or insurance number: runs of capitals and digits, each holding a digit, joined
+# by one space or hyphen; case-sensitive even where its label is not, so that the mark
+# stops at the number and does not run on into the sentence ("MRN 4839201 was seen").
+_NUMBER = (r"(?-i:(?=[A-Z\d][A-Z\d -]{2})(?:[A-Z]{1,4}[ -](?=\d))?[A-Z]{0,4}\d[A-Z\d]*"
+           r"(?:[ -](?=[A-Z]{0,4}\d)[A-Z]{0,4}\d[A-Z\d]*)*)")
 _CLINICAL = re.compile(
     r"\b(patients?|diagnos\w*|presented|presenting|admitted|admission|year[- ]old|years old|"
     r"symptoms?|treated|treatment|prescribed|surgery|operated|ward|clinic|history of|died|"
@@ -33,21 +40,26 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...], int, int, re.Pattern[str]], ...] = 
      ("mrn", "medical record", "hospital", "patient", "nhs", "chart", "case"), 1, 0, re.compile(
          r"\b(?:MRN|medical record (?:number|no\.?)|hospital (?:number|no\.?)|"
          r"patient (?:ID|number|no\.?)|NHS (?:number|no\.?)|chart (?:number|no\.?)|"
-         r"case (?:number|no\.?))\s*[:#.]?\s*[A-Z0-9-]*\d[A-Z0-9 -]{2,}", re.I)),
+         r"case (?:number|no\.?))\s*[:#.]?\s*" + _NUMBER, re.I)),
     # Named numbers need a word and a digit; the bare formats (US SSN, UK NINO) six.
     ("an insurance or social security number",
      ("insurance", "policy", "member", "medicare", "medicaid", "social security", "ssn",
       "nino"), 1, 6, re.compile(
          r"\b(?:(?:insurance|policy|member(?:ship)?|medicare|medicaid|social security|"
-         r"national insurance)\s*(?:number|no\.?|#|ID)|SSN|NINO)\s*[:#]?\s*[A-Z0-9-]*\d"
-         r"[A-Z0-9 -]{3,}|\b\d{3}-\d{2}-\d{4}\b|"
+         r"national insurance)\s*(?:number|no\.?|#|ID)|SSN|NINO)\s*[:#]?\s*" + _NUMBER +
+         r"|\b\d{3}-\d{2}-\d{4}\b|"
          r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b", re.I)),
     # Each pattern may only start where its first run starts (a look-behind), so a long
     # run of word characters is scanned once, not once per position: linear, not square.
     ("an e-mail address", ("@",), 0, 0, re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
 )
 _PHONE = re.compile(r"(?<![\w/.:-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d{2,5}"
-                    r"(?:[\s.-]\d{2,5}){1,4}(?![\w/-])")
+                    r"(?:[\s.-]\d{2,6}){1,4}(?![\w/-])")
+# International numbers (+CC) by what is possible for their country; national ones by
+# what is valid in these regions (a bare "2019" or "0.003" is possible somewhere).
+_PHONE_PASSES = ((None, phonenumbers.Leniency.POSSIBLE), ("US", phonenumbers.Leniency.VALID),
+                 ("GB", phonenumbers.Leniency.VALID))
+_PHONE_TRIES = 200  # candidates looked at per paragraph and pass: bounded on hostile text
 _NAMED_PATIENT = re.compile(
     rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Master)\.?\s+{_NAME}|"
     rf"\b(?:patient|named|called)\s*,?\s+(?!The\b|A\b|An\b){_NAME}|"
@@ -57,6 +69,7 @@ _NAMED_PATIENT = re.compile(
 _LINK_TARGET = re.compile(r"\]\([^()\[\]]*\)")
 _IMAGE = re.compile(r"!\[([^\[\]]*)\]\([^()\[\]]*\)")
 _CAPTION = re.compile(r"^\W*(figure|fig\.|photo|photograph|image|picture)\b", re.I)
+_PATIENT_WORD = re.compile(r"\bpatient\w*", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 _MAX_FLAGS = 30
@@ -126,15 +139,12 @@ def _identifiers(text: str, where: str, author_email: str) -> list[Flag]:
                 continue  # the author's own address, in their bio
             found.append(Flag(what, where, _excerpt(text, m.start(), m.end()), m.group(0)))
             taken.append(m.span())
-    for m in _PHONE.finditer(text) if digits >= 9 else ():  # a phone number has 9 to 15
-        number = re.sub(r"\D", "", m.group(0))
-        starts = m.group(0)[0]
-        if not 9 <= len(number) <= 15 or starts not in "+(0":
-            continue
-        if any(s <= m.start() < e for s, e in taken):
+    for start, end in _phones(text) if digits >= 7 else ():
+        if any(s < end and start < e for s, e in taken):
             continue  # already flagged as a record or insurance number
-        found.append(Flag("a phone number", where, _excerpt(text, m.start(), m.end()),
-                          m.group(0)))
+        found.append(Flag("a phone number", where, _excerpt(text, start, end),
+                          text[start:end]))
+        taken.append((start, end))
     if (not any(word in text for word in _NAMED_WORDS)
             or not any(word in low for word in _CLINICAL_WORDS) or not _CLINICAL.search(text)):
         return found
@@ -149,15 +159,39 @@ def _identifiers(text: str, where: str, author_email: str) -> list[Flag]:
     return found
 
 
+def _phones(text: str) -> list[tuple[int, int]]:
+    """Where phone numbers are: libphonenumber finds every international one (+CC …) and
+    the national formats of _PHONE_REGIONS; the pattern, the national ones of elsewhere
+    that start with a trunk 0 (07700 900123), which no region can claim for sure."""
+    spans: list[tuple[int, int]] = []
+    for region, leniency in _PHONE_PASSES:
+        for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency,
+                                                 max_tries=_PHONE_TRIES):
+            if 7 <= len(_DIGIT.findall(m.raw_string)) <= 15 and \
+                    not any(s < m.end and m.start < e for s, e in spans):
+                spans.append((m.start, m.end))
+    for found in _PHONE.finditer(text):
+        digits = len(_DIGIT.findall(found.group(0)))
+        if 9 <= digits <= 15 and found.group(0)[0] in "+(0" and \
+                not any(s < found.end() and found.start() < e for s, e in spans):
+            spans.append(found.span())
+    return sorted(spans)
+
+
 def _images(block: str, where: str, after_image: bool) -> list[Flag]:
+    """A photo whose alt text or caption names a person: the flag's match is the alt text
+    (the desk marks the image that carries it) or the words in the caption."""
     found = []
     for m in _IMAGE.finditer(block):
         alt = m.group(1)
-        if _NAMED_PATIENT.search(alt) or re.search(r"\bpatient", alt, re.I):
-            found.append(Flag("a photo whose caption names a person", where, alt[:120]))
-    if after_image and _CAPTION.match(block) and (
-            _NAMED_PATIENT.search(block) or re.search(r"\bpatient", block, re.I)):
-        found.append(Flag("a photo whose caption names a person", where, block[:120]))
+        if _NAMED_PATIENT.search(alt) or _PATIENT_WORD.search(alt):
+            found.append(Flag("a photo whose caption names a person", where, alt[:120],
+                              alt))
+    if after_image and _CAPTION.match(block):
+        named = _NAMED_PATIENT.search(block) or _PATIENT_WORD.search(block)
+        if named:
+            found.append(Flag("a photo whose caption names a person", where, block[:120],
+                              named.group(0)))
     return found
 
 

@@ -13,7 +13,8 @@ from email.message import Message
 from typing import Any
 
 from intake.core.config import Settings
-from intake.core.models import DECIDED, MessageState
+from intake.core.models import DECIDED, MessageState, Status
+from intake.editors.privacy import require_clear
 from intake.editors.workflow import (
     DECISIONS,
     Actor,
@@ -47,6 +48,8 @@ def prepare(ledger: Ledger, settings: Settings, notices: Notices, reference: str
     decision = DECISIONS[action]
     sub = find(ledger, reference)
     check_step(sub, decision.status, decision.done)
+    if decision.status is Status.ACCEPTED:
+        require_clear(ledger, settings, sub, decision.done)
     reason_text = ""
     if reason is not None:
         if reason not in settings.reasons:
@@ -75,6 +78,8 @@ def commit(ledger: Ledger, settings: Settings, prepared: Prepared) -> Submission
     """Record the decision and queue its email, if the submission is still as it was."""
     sub, decision, actor = prepared.sub, prepared.decision, prepared.actor
     with ledger.transaction():
+        if decision.status is Status.ACCEPTED:  # again: a revision may have come since
+            require_clear(ledger, settings, sub, decision.done)
         number = ledger.count_events(sub.id, EventName.DECIDED) + 1
         extra: dict[str, Any] = {"reason": prepared.reason}
         if decision.status in DECIDED:

@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from intake.core import confine
 from intake.core.config import Settings, WordPressSection
 from intake.core.errors import IntakeError
 from intake.core.models import Status
+from intake.editors.privacy import require_clear
 from intake.editors.workflow import Actor, WorkflowError, find
 from intake.export.html import author_of, safe_html
 from intake.ledger import Ledger, Submission
@@ -56,6 +58,7 @@ def publish(ledger: Ledger, settings: Settings, reference: str, actor: Actor,
                             "submission is published (intake accept first)")
     if not sub.draft_dir:
         raise WorkflowError(f"{sub.reference} has no draft to publish")
+    require_clear(ledger, settings, sub, "published")
     folder = settings.data_dir / sub.draft_dir
     front, body = read_draft(folder / "draft.md")
     site = site or WordPress(section)
@@ -122,8 +125,15 @@ def _send(site: WordPress, section: WordPressSection, sub: Submission,
     uploaded = 0
     featured: int | None = None
     for alt, name in _IMAGE.findall(body):
-        path = folder / "assets" / name
-        if name in media or not path.is_file() or path.is_symlink():
+        if name in media:
+            continue
+        try:  # only the draft's own images, whatever its Markdown names (core.confine)
+            path = confine.asset(folder, name)
+        except confine.OutsideFolder:
+            log.warning("%s: the draft names %r as an image: not one of its own files, not "
+                        "uploaded", sub.reference, name)
+            continue
+        if not path.is_file():
             continue
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()

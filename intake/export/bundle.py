@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from intake.export.html import author_of, render_html
-from intake.ledger import Submission, now_iso
+from intake.ledger import Submission
 from intake.ledger.store import read_draft, render_draft, write_atomic
 
 Format = Literal["markdown", "docx"]
@@ -33,7 +33,7 @@ def export_bundle(sub: Submission, draft_dir: Path, target: Path, formats: set[F
         raise FileExistsError(f"{folder} already holds an export; add --force to replace it")
     draft = draft_dir / "draft.md"
     front, body = read_draft(draft)
-    front.update(status=sub.status.value, title=sub.title, exported=now_iso())
+    front.update(status=sub.status.value, title=sub.title)
     result = Exported(folder)
     folder.mkdir(parents=True, exist_ok=True)
     assets = draft_dir / "assets"

@@ -8,6 +8,8 @@ every place a draft is shown or published.
 from __future__ import annotations
 
 import html
+import re
+from html.parser import HTMLParser
 from typing import Any
 
 import nh3
@@ -46,15 +48,56 @@ def safe_html(markdown: str) -> str:
 
 def with_marks(safe: str, phrases: list[str]) -> str:
     """Sanitised HTML with each phrase marked where it stands in the text (the desk's
-    privacy flags). Only <mark> is added around escaped text, and the result is cleaned
-    again, so a phrase can neither break nor smuggle markup."""
-    for phrase in dict.fromkeys(p for p in phrases if p.strip()):
-        escaped = html.escape(phrase, quote=False)
-        safe = safe.replace(escaped, f"<mark>{escaped}</mark>")
-    return nh3.clean(safe, tags=_TAGS | {"mark"}, attributes=_ATTRIBUTES,
+    privacy flags). Marks wrap text only, never an attribute (a link's address stays
+    whole); an image whose alt text holds a phrase is marked as a whole. The result is
+    cleaned again, so a phrase can neither break nor smuggle markup."""
+    wanted = sorted({p for p in phrases if p.strip()}, key=len, reverse=True)
+    if not wanted:
+        return safe
+    marker = _Marker(re.compile("|".join(re.escape(p) for p in wanted)))
+    marker.feed(safe)
+    marker.close()
+    return nh3.clean("".join(marker.out), tags=_TAGS | {"mark"}, attributes=_ATTRIBUTES,
                      url_schemes={"http", "https", "mailto"},
                      attribute_filter=_only_local_images,
                      link_rel="noopener noreferrer nofollow")
+
+
+class _Marker(HTMLParser):
+    """Re-writes sanitised HTML, wrapping each phrase found in a text node in <mark>."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.pattern = pattern
+        self.out: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        text = self.get_starttag_text() or ""
+        alt = dict(attrs).get("alt") or ""
+        if tag == "img" and alt and self.pattern.search(alt):
+            self.out.append(f"<mark>{text}</mark>")
+        else:
+            self.out.append(text)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        last = 0
+        for m in self.pattern.finditer(data):
+            self.out.append(html.escape(data[last:m.start()], quote=False))
+            self.out.append(f"<mark>{html.escape(m.group(0), quote=False)}</mark>")
+            last = m.end()
+        self.out.append(html.escape(data[last:], quote=False))
+
+    def handle_entityref(self, name: str) -> None:  # only without convert_charrefs
+        self.out.append(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self.out.append(f"&#{name};")
 
 
 def render_html(markdown: str, title: str, author: str = "") -> str:

@@ -7,7 +7,9 @@ What Word cannot hold from the draft is returned as a note, never left out quiet
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from docx.text.run import Run
 from lxml import html as lxml_html
 from markdown_it.token import Token
 
+from intake.core import confine
 from intake.export.html import author_of, markdown_parser
 
 _PICTURE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
@@ -168,8 +171,14 @@ class _Writer:
             paragraph.add_run().add_break()
 
     def _image(self, paragraph: Paragraph, src: str, alt: str) -> None:
-        path = (self.draft_dir / src).resolve()
-        inside = path.is_relative_to(self.draft_dir) and path.is_file()
+        try:  # only the draft's own images (core.confine), whatever the Markdown says
+            path = confine.asset(self.draft_dir, src.removeprefix("assets/")) \
+                if src.startswith("assets/") else None
+        except confine.OutsideFolder:
+            path = None
+        inside = path is not None and path.is_file()
+        if path is None or not inside:
+            path = Path(src)
         if not inside or path.suffix.lower() not in _PICTURE_TYPES:
             why = "is not one of the draft's own files" if not inside else \
                 f"({path.suffix.lstrip('.').upper() or 'no type'}) cannot be embedded in a " \
@@ -307,7 +316,23 @@ def write_docx(markdown: str, front: dict[str, Any], draft_dir: Path, target: Pa
     if author:
         writer.doc.add_paragraph(author).runs[0].italic = True
     writer.write(markdown_parser().parse(markdown))
+    packed = io.BytesIO()
+    writer.doc.save(packed)
     tmp = target.with_suffix(".docx.tmp")
-    writer.doc.save(str(tmp))
+    tmp.write_bytes(_without_times(packed.getvalue()))
     tmp.replace(target)
     return writer.notes
+
+
+def _without_times(package: bytes) -> bytes:
+    """The same package with every member dated 1980-01-01: the same draft exports to
+    the same bytes, from the command line and from the desk alike."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = info.compress_type
+            fixed.external_attr = 0o644 << 16
+            target.writestr(fixed, source.read(info))
+    return out.getvalue()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from intake.core.addresses import address_key
 from intake.ledger.base import LedgerError, now_iso
+from intake.ledger.desk import DeskState
 from intake.ledger.events import Event, EventName, Events
 from intake.ledger.mailboxes import Cursor, Health, Mailboxes
 from intake.ledger.messages import Messages, StoredMessage
@@ -22,5 +23,5 @@ __all__ = ["MIGRATIONS", "Cursor", "Event", "EventName", "Health", "Ledger", "Le
            "OutboxItem", "StoredMessage", "Submission", "address_key", "now_iso"]
 
 
-class Ledger(Messages, Mailboxes, Submissions, Events, Outbox):
+class Ledger(Messages, Mailboxes, Submissions, Events, Outbox, DeskState):
     """Every entity's queries, on one connection (see base.LedgerBase)."""

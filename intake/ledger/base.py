@@ -37,6 +37,7 @@ class LedgerBase:
 
     def _open(self, path: Path, readonly: bool) -> None:
         self.path = path
+        self._depth = 0
         if readonly:
             # No ledger yet: an empty one in memory answers every question the same way.
             target = f"file:{path}?mode=ro" if path.exists() else ":memory:"
@@ -82,6 +83,23 @@ class LedgerBase:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """One write transaction. Inside another, a savepoint: the desk checks a form's
+        version and records its token in the same transaction as the change it makes
+        through the editors' library, which opens its own."""
+        if self.db.in_transaction:
+            name = f"nested_{id(self)}_{self._depth}"
+            self._depth += 1
+            self.db.execute(f"SAVEPOINT {name}")
+            try:
+                yield
+            except BaseException:
+                self.db.execute(f"ROLLBACK TO {name}")
+                self.db.execute(f"RELEASE {name}")
+                raise
+            finally:
+                self._depth -= 1
+            self.db.execute(f"RELEASE {name}")
+            return
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield

@@ -48,6 +48,18 @@ class EventName(StrEnum):
     PUBLISHED = "published"
     PUBLISH_PENDING = "publish pending"
     PURGED = "purged"
+    EDITED = "edited"
+    PRIVACY_RESOLVED = "privacy flag resolved"
+
+
+# What an editor's open page can be overtaken by: each raises the submission's version.
+# Not notes, exports or the mail's delivery, which change nothing an editor decides on.
+VERSIONED = frozenset({
+    EventName.RECLASSIFIED, EventName.REVISED, EventName.CORRESPONDENCE,
+    EventName.AUTHOR_ADDED, EventName.ASSIGNED, EventName.UNASSIGNED,
+    EventName.STATUS_CHANGED, EventName.DECIDED, EventName.REPLIED, EventName.RETRIED,
+    EventName.PURGED, EventName.EDITED, EventName.PRIVACY_RESOLVED, EventName.PUBLISHED,
+})
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,18 @@ class Events(LedgerBase):
             "VALUES (?, ?, ?, ?, ?, ?)",
             (submission_id, message_row, now_iso(), actor, event,
              json.dumps(detail, default=str)))
+        if submission_id is not None and event in VERSIONED:
+            self.db.execute("UPDATE submissions SET version = version + 1 WHERE id = ?",
+                            (submission_id,))
+
+    def last_versioned_event(self, submission_id: int) -> Event | None:
+        """The latest change that raised the submission's version: who did what, when."""
+        names = sorted(VERSIONED)
+        row = self.db.execute(
+            f"SELECT * FROM events WHERE submission_id = ? AND event IN "  # noqa: S608 (placeholders only)
+            f"({', '.join('?' * len(names))}) ORDER BY id DESC LIMIT 1",
+            (submission_id, *names)).fetchone()
+        return _event(row) if row else None
 
     def activity(self, submission_ids: Sequence[int]) -> dict[int, tuple[str, bool]]:
         """For each submission: when anything last happened, and whether its author

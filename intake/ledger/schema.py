@@ -224,4 +224,57 @@ MIGRATIONS: tuple[Migration, ...] = (
         changed_at TEXT NOT NULL
     );
     """),
+    # 7: trust on the desk. Each submission has a version that every change an editor
+    # could act on raises, so a form made from an older page is refused; each form that
+    # sends mail is used once; sessions live here (only a hash of their token), as do
+    # invitation and reset links (hashes too), editors invited from the desk, and each
+    # privacy flag an editor chose to keep, with the reason.
+    Migration("trust on the desk", """
+    ALTER TABLE submissions ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE form_uses (
+        token TEXT PRIMARY KEY,
+        editor TEXT NOT NULL,
+        submission_id INTEGER REFERENCES submissions(id),
+        action TEXT NOT NULL,
+        used_at TEXT NOT NULL
+    );
+    CREATE TABLE desk_sessions (
+        token_hash TEXT PRIMARY KEY,
+        editor TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        address TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        second_factor INTEGER NOT NULL DEFAULT 0,
+        ended_at TEXT,
+        ended_why TEXT
+    );
+    CREATE INDEX desk_sessions_editor ON desk_sessions(editor, ended_at);
+    CREATE TABLE desk_links (
+        token_hash TEXT PRIMARY KEY,
+        editor TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+    );
+    CREATE TABLE desk_editors (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        email TEXT NOT NULL,
+        invited_by TEXT NOT NULL,
+        invited_at TEXT NOT NULL
+    );
+    CREATE TABLE privacy_kept (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        flag TEXT NOT NULL,
+        what TEXT NOT NULL,
+        excerpt TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        editor TEXT NOT NULL,
+        kept_at TEXT NOT NULL,
+        PRIMARY KEY (submission_id, flag)
+    );
+    """),
 )

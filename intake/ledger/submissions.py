@@ -37,6 +37,9 @@ class Submission:
     decided_at: str | None = None
     purged_at: str | None = None
     sent_at: str | None = None  # the mail's Date, no later than it arrived
+    # Raised by every change an editor could act on (events.VERSIONED): a form carries
+    # the version its page showed, and a change made since refuses it.
+    version: int = 1
 
     def age_days(self, now: datetime) -> int:
         """Whole days since its author sent it (or, unknown, since intake received it)."""
@@ -56,7 +59,7 @@ class Submission:
             "classification": self.classification.as_dict() if self.classification else {},
             "revision": self.revision,
             "assignee": self.assignee, "decided_at": self.decided_at,
-            "purged_at": self.purged_at, "sent_at": self.sent_at,
+            "purged_at": self.purged_at, "sent_at": self.sent_at, "version": self.version,
         }
 
 
@@ -266,5 +269,6 @@ def _submission(row: sqlite3.Row) -> Submission:
         reason=row["reason"],
         draft_dir=row["draft_dir"], created_at=row["created_at"],
         updated_at=row["updated_at"], revision=row["revision"], assignee=row["assignee"],
-        decided_at=row["decided_at"], purged_at=row["purged_at"], sent_at=row["sent_at"])
+        decided_at=row["decided_at"], purged_at=row["purged_at"], sent_at=row["sent_at"],
+        version=row["version"])
 

@@ -47,6 +47,9 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "message": "", "reason": "", "reason_text": "", "editor_name": "Ben Okafor",
     # An editor's notification: what happened, and a link to the desk when it has one.
     "event": "new", "detail": "", "link": "",
+    # The desk's invitation and reset links.
+    "editor_id": "ben", "invited_by": "Ana Lima",
+    "expires": "2026-11-24 09:30 UTC",
     # The editors' digest.
     "since": "2026-11-22 07:00", "total": 1,
     "sections": [{"title": "Waiting on you", "items": [
