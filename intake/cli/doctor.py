@@ -198,6 +198,12 @@ def _privacy(settings: Settings) -> Iterator[Check]:
             yield Check(True, f"[{name}] password_command writes the password into "
                               f"{settings.path}: keep it in a password_file (mode 600) or "
                               "password_env instead", warn=True)
+    from intake.core.access import exposed_secrets
+
+    exposed = exposed_secrets(data) if data.is_dir() else None
+    if exposed:
+        shown = True
+        yield Check(True, exposed, warn=True)
     if settings.intake.group is not None:
         from intake.core.access import private_or_shared
 

@@ -35,7 +35,8 @@ _CLINICAL = re.compile(
 # bare: digits enough without the words (0: never).
 _PATTERNS: tuple[tuple[str, tuple[str, ...], int, int, re.Pattern[str]], ...] = (
     ("a date of birth", ("dob", "d.o.b", "date of birth", "born"), 4, 0, re.compile(
-        rf"\b(?:DOB|D\.O\.B\.?|date of birth|born(?: on)?)\b[\s:]*{_DATE}", re.I)),
+        rf"\b(?:DOB|D\.O\.B\.?|date of birth|born(?: on)?)\b[\s:,]*(?:(?:was|is)\s+)?{_DATE}",
+        re.I)),
     ("a medical record number",
      ("mrn", "medical record", "hospital", "patient", "nhs", "chart", "case"), 1, 0, re.compile(
          r"\b(?:MRN|medical record (?:number|no\.?)|hospital (?:number|no\.?)|"

@@ -96,6 +96,8 @@ def create_app(settings: Settings) -> Flask:
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,  # an edited draft is the largest form
     )
     CSRFProtect(app)
+    # "//etc/passwd" in a file's name is refused (404), not redirected to another name.
+    app.url_map.merge_slashes = False
     desk = DeskContext(settings)
 
     @app.before_request

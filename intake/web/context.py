@@ -91,10 +91,11 @@ class DeskContext:
         return Markup('<input type="hidden" name="version" value="{}">'
                       '<input type="hidden" name="once" value="{}">').format(sub.version, once)
 
-    def guarded(self, reference: str, action: str,
-                step: Callable[[Ledger, Actor], Any]) -> Any:
+    def guarded(self, reference: str, action: str, step: Callable[[Ledger, Actor], Any],
+                *, versioned: bool = True) -> Any:
         """Run a form's change: once, and only on the version its page showed. Raises
-        AlreadyDone, Changed, or the step's own IntakeError; nothing is kept then."""
+        AlreadyDone, Changed, or the step's own IntakeError; nothing is kept then.
+        versioned=False: a change no other can overtake (a note), checked for once only."""
         once = request.form.get("once", "")
         shown = request.form.get("version", "")
         if not once or not shown.isdigit():
@@ -106,7 +107,7 @@ class DeskContext:
             if used is not None:
                 raise AlreadyDone(f"this form was sent already, at {used[11:16]} UTC: "
                                   "nothing was done twice")
-            if int(shown) != sub.version:
+            if versioned and int(shown) != sub.version:
                 raise self.changed(db, sub)
             return step(db, self.actor())
 
@@ -118,10 +119,10 @@ class DeskContext:
                        "is.")
 
     def act(self, reference: str, action: str, step: Callable[[Ledger, Actor], Any],
-            done: str = "") -> None:
+            done: str = "", *, versioned: bool = True) -> None:
         """guarded(), with what happened said on the next page."""
         try:
-            self.guarded(reference, action, step)
+            self.guarded(reference, action, step, versioned=versioned)
         except IntakeError as exc:
             flash(str(exc), "error")
         else:

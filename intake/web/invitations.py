@@ -23,7 +23,8 @@ def send_link(settings: Settings, who: Editor, by: Editor, purpose: str, link: s
     email = notices.compose(rendered, to_name=who.name, to_email=who.email,
                             auto_submitted="auto-generated")
     stamp = now_iso()
-    item = OutboxItem(id=0, submission_id=0, purpose=f"{template}-{who.id}",
+    item = OutboxItem(id=0, submission_id=0,
+                      purpose=f"{template}-{who.id}-{stamp[:19].replace(':', '')}",
                       template=template, recipient=who.email, subject=rendered.subject,
                       message_id=str(email["Message-ID"]), body=email.as_bytes(),
                       state="pending", attempts=0, last_error=None, next_attempt_at=stamp,

@@ -205,7 +205,7 @@ def register(app: Flask, desk: DeskContext) -> None:
     def note(reference: str) -> Any:
         text = request.form.get("text", "")
         desk.act(reference, "note", lambda db, actor: add_note(db, reference, text, actor),
-                 "Note added.")
+                 "Note added.", versioned=False)
         return back(reference)
 
     @app.post("/s/<reference>/reclassify")

@@ -93,7 +93,8 @@ def check_password(password: str, *, names: tuple[str, ...] = ()) -> None:
         raise WeakPassword("that password is one of the most common ones: choose another "
                            "(a few unrelated words make a good one)")
     for name in names:
-        for part in [name.casefold(), *name.casefold().replace("@", " ").split()]:
+        folded_name = name.casefold().replace("@", " ")
+        for part in [name.casefold(), folded_name.replace(" ", ""), *folded_name.split()]:
             if len(part) >= 4 and part in folded and len(folded) - len(part) < 8:
                 raise WeakPassword("that password is mostly your own name or address: "
                                    "choose another")
