@@ -216,3 +216,163 @@ def test_a_submissions_whole_life_in_the_browser_with_real_mail(
     subjects = [str(m["Subject"]) for m in sent()]
     assert len(subjects) == 5 and "Accepted" in subjects[-1]
     assert len(set(subjects)) == 5  # each email once
+
+
+# -- trust (issue 28): two editors at once, the privacy gate, the bundle, sign-out ------------
+
+
+def _signed_in(browser: Any, url: str, editor: str) -> Any:
+    """A page in a browser context of its own (its own cookies), signed in as editor."""
+    page = browser.new_context().new_page()
+    page.goto(url + "/sign-in")
+    page.fill("#editor", editor)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(url + "/")
+    return page
+
+
+@pytest.fixture
+def two_editors(make_config: Callable[..., Path], cli: Callable[..., CliResult],
+                monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
+    from tests.deskhelp import EDITORS, case_report_email, set_password
+
+    config = make_config(**EDITORS)
+    folder = eml_folder(config.parent, [
+        make_email("Sam <sam@uni.example.org>", "Guest post: Night shifts", "Attached.",
+                   attachments=(("night.docx", DOCX, article_docx("Night shifts")),),
+                   message_id="<n@uni>"),
+        case_report_email()])
+    assert cli("--config", config, "ingest", folder).code == 0
+    for editor in ("ana", "ben"):
+        assert set_password(cli, config, editor, PASSWORD, monkeypatch).code == 0
+    with _serving(config) as url:
+        yield url, config
+
+
+def _decisions(cli: Callable[..., CliResult], config: Path, ref: str) -> list[str]:
+    import json
+
+    shown = json.loads(cli("--config", config, "show", ref, "--json").out)
+    return [o["template"] for o in shown["outbox"] if o["purpose"].startswith("decision")]
+
+
+def test_two_editors_in_two_browsers_decide_once(
+        two_editors: tuple[str, Path], cli: Callable[..., CliResult]) -> None:
+    """Ben opens Reject; Ana requests changes; Ben presses Send: refused, told who and
+    when; the author gets one email."""
+    from playwright.sync_api import sync_playwright
+
+    url, config = two_editors
+    ref = "JPMS-2026-0001"
+    assert cli("--config", config, "review", ref, "--as", "ana").code == 0
+    with sync_playwright() as playwright:
+        browser = _browser(playwright)
+        ben, ana = _signed_in(browser, url, "ben"), _signed_in(browser, url, "ana")
+        ben.goto(f"{url}/s/{ref}/")
+        ben.click("a.button:has-text('Reject')")
+        ben.fill("#message", "Not for us, sorry.")
+        ana.goto(f"{url}/s/{ref}/")
+        ana.click("a.button:has-text('Request changes')")
+        ana.fill("#message", "Please add two references.")
+        ana.click("button:has-text('Send')")
+        ana.wait_for_url(f"{url}/s/{ref}/")
+        ben.click("button:has-text('Send')")
+        ben.wait_for_url(f"{url}/s/{ref}/")
+        said = ben.inner_text("p.error")
+        assert "changed while you had the page open" in said
+        assert "Ana Lima decided: changes requested" in said
+        assert "changes requested" in ben.inner_text("dl.facts")
+        browser.close()
+    assert _decisions(cli, config, ref) == ["changes_requested"]
+
+
+def test_the_privacy_gate_in_the_browser(
+        two_editors: tuple[str, Path], cli: Callable[..., CliResult]) -> None:
+    """A case report cannot be accepted while its flags are open; an editor keeps one
+    with a reason and edits the rest away; then it can."""
+    from playwright.sync_api import sync_playwright
+
+    url, config = two_editors
+    ref = "JPMS-2026-0002"
+    assert cli("--config", config, "review", ref, "--as", "ana").code == 0
+    with sync_playwright() as playwright:
+        browser = _browser(playwright)
+        page = _signed_in(browser, url, "ana")
+        page.goto(f"{url}/s/{ref}/")
+        assert page.locator("a.button:has-text('Accept')").count() == 0
+        assert page.locator("button:has-text('Download the bundle')").is_disabled()
+        assert "wait until the" in page.inner_text("#privacy-hold")
+        assert page.locator("article.draft mark").count() >= 5
+        assert page.evaluate("document.querySelector('article.draft mark img') !== null")
+
+        # Keep the first one, for a reason; the rest are edited away.
+        first = page.locator("ol.privacy li form.keep").first
+        first.locator("input[name=reason]").fill("the patient consented in writing")
+        first.locator("button").click()
+        page.wait_for_url(f"{url}/s/{ref}/")
+        assert "Kept by Ana Lima" in page.inner_text("ol.privacy")
+        page.click("a.button:has-text('Edit the draft')")
+        text = page.input_value("#markdown")
+        for old, new in (("Mrs Jane Doe's forearm on admission", "A forearm"),
+                         ("the rash of Mrs Jane Doe", "the rash"),
+                         ("Mrs Jane Doe, a 67-year-old", "A 67-year-old"),
+                         ("14/02/1958", "[date removed]"), ("MRN 4839201", "record"),
+                         ("+44 7700 900123", "[phone]"), ("(415) 555-0123", "[phone]"),
+                         ("jane.doe@home.example.org", "[address]")):
+            text = text.replace(old, new)
+        page.fill("#markdown", text)
+        page.click("button:has-text('Save as a new version')")
+        page.wait_for_url(f"{url}/s/{ref}/")
+        assert "Draft saved as edit 1" in page.inner_text(".notice")
+        assert page.locator("#privacy-hold").count() == 0
+        page.click("a.button:has-text('Accept')")
+        page.click("button:has-text('Send')")
+        page.wait_for_url(f"{url}/s/{ref}/")
+        assert "accepted" in page.inner_text("dl.facts")
+        browser.close()
+    assert _decisions(cli, config, ref) == ["accepted"]
+
+
+def test_the_bundle_from_the_browser_holds_the_images(
+        two_editors: tuple[str, Path], tmp_path: Path) -> None:
+    import zipfile
+
+    from playwright.sync_api import sync_playwright
+
+    url, _ = two_editors
+    with sync_playwright() as playwright:
+        browser = _browser(playwright)
+        page = _signed_in(browser, url, "ana")
+        page.goto(f"{url}/s/JPMS-2026-0001/")
+        page.select_option("#format", "all")
+        with page.expect_download() as download:
+            page.click("button:has-text('Download the bundle')")
+        saved = tmp_path / "bundle.zip"
+        download.value.save_as(saved)
+        browser.close()
+    with zipfile.ZipFile(saved) as bundle:
+        images = [i for i in bundle.infolist() if i.filename.startswith(
+            "JPMS-2026-0001/assets/") and not i.is_dir()]
+        assert images and all(i.file_size > 0 for i in images)
+        assert bundle.read(images[0].filename).startswith(b"\x89PNG")
+
+
+def test_a_copied_cookie_is_worthless_after_sign_out(two_editors: tuple[str, Path]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    url, _ = two_editors
+    with sync_playwright() as playwright:
+        browser = _browser(playwright)
+        page = _signed_in(browser, url, "ana")
+        cookies = page.context.cookies()
+        thief = browser.new_context()
+        thief.add_cookies(cookies)
+        stolen = thief.new_page()
+        stolen.goto(url + "/")
+        assert stolen.url == url + "/"  # works while Ana is signed in
+        page.click("button:has-text('Sign out')")
+        page.wait_for_url("**/sign-in")
+        stolen.goto(url + "/")
+        assert "/sign-in" in stolen.url
+        browser.close()

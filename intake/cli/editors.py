@@ -23,6 +23,7 @@ from intake.core.errors import ExitCode, IntakeError
 from intake.core.models import AWAITING_EDITORS, Classification, Status
 from intake.editors.workflow import (
     DECISIONS,
+    Actor,
     WorkflowError,
     actor_for,
     add_note,
@@ -280,7 +281,6 @@ def cmd_take_revision(args: argparse.Namespace) -> int:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
-    from intake.cli.privacy import resolve_privacy
     from intake.editors.decisions import commit, prepare
     from intake.mail.templates import Notices
 
@@ -435,7 +435,6 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from intake.cli.privacy import resolve_privacy
     from intake.editors.publish import publish
 
     with _opened(args) as (settings, ledger):
@@ -453,7 +452,6 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from intake.cli.privacy import resolve_privacy
     from intake.editors.privacy import require_clear
     from intake.export.bundle import Format, export_bundle
 
@@ -494,6 +492,17 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 Command = Callable[[argparse.Namespace], int]
 Register = Callable[[str, Command, str], argparse.ArgumentParser]
+
+
+def resolve_privacy(ledger: Ledger, settings: Settings, sub: Submission,
+                    given: Sequence[Sequence[str]] | None, actor: Actor) -> None:
+    """--resolve-privacy FLAG REASON, each kept before the step it was given with."""
+    from intake.editors.privacy import keep
+
+    for which, reason in given or ():
+        flag = keep(ledger, settings, sub.reference, which, reason, actor)
+        print(f"{sub.reference}: privacy flag {flag.number} ({flag.what}) kept by "
+              f"{actor.name}", file=sys.stderr)
 
 
 FLAG_HELP = ("settle a privacy flag first: keep flag FLAG (its number in intake privacy "

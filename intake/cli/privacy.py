@@ -1,5 +1,6 @@
-"""`intake privacy`: a submission's privacy flags, and keeping one with a reason; and
-`--resolve-privacy FLAG REASON` on accept, export and publish, which does the same first.
+"""`intake privacy`: a submission's privacy flags, and keeping one with a reason
+(`--resolve-privacy FLAG REASON` on accept, export and publish does the same first:
+cli.editors.resolve_privacy).
 
 Removing a flagged passage is an edit of the draft: on the desk, or `intake edit REF
 FILE` with the new Markdown."""
@@ -8,24 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from intake.cli.editors import Register, _opened
-from intake.core.config import Settings
 from intake.core.errors import IntakeError
 from intake.editors.privacy import edit_draft, flags_of, keep
-from intake.editors.workflow import Actor, actor_for, find
-from intake.ledger import Ledger, Submission
-
-
-def resolve_privacy(ledger: Ledger, settings: Settings, sub: Submission,
-                    given: Sequence[Sequence[str]] | None, actor: Actor) -> None:
-    """--resolve-privacy FLAG REASON, each kept before the step it was given with."""
-    for which, reason in given or ():
-        flag = keep(ledger, settings, sub.reference, which, reason, actor)
-        print(f"{sub.reference}: privacy flag {flag.number} ({flag.what}) kept by "
-              f"{actor.name}", file=sys.stderr)
+from intake.editors.workflow import actor_for, find
 
 
 def cmd_privacy(args: argparse.Namespace) -> int:

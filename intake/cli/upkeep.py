@@ -17,6 +17,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
     from intake.pipeline.run import Intake
 
     settings = settings_of(args)
+    app = Intake(settings)  # its settings know the editors invited on the desk too
+    settings = app.settings
     editors = settings.editors
     if args.editor:
         editor = find_editor(settings, args.editor)
@@ -26,7 +28,6 @@ def cmd_digest(args: argparse.Namespace) -> int:
     if not editors:
         raise IntakeError(f"{settings.path} declares no editors: add [editors.ID] tables "
                           "with name and email (see the example settings.toml)")
-    app = Intake(settings)
     sent = quiet = failed = 0
     try:
         digests = [build(app.ledger, settings, app.notices, e) for e in editors]

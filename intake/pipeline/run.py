@@ -23,6 +23,7 @@ from intake.core.models import MessageState, ParsedMessage, RawMessage
 from intake.core.report import RunReport
 from intake.drafts.build import conversion_limits
 from intake.drafts.manuscript import choose_manuscript
+from intake.editors.roster import with_invited
 from intake.ledger import Ledger, StoredMessage, now_iso
 from intake.ledger.store import Store
 from intake.mail.outbox import Outgoing
@@ -73,6 +74,8 @@ class Intake:
         self.progress: Callable[[int, int], None] | None = None
         self.store = Store(settings.data_dir)
         self.ledger = Ledger(settings.data_dir / "intake.sqlite3", readonly=readonly)
+        # Editors invited on the desk are notified and digested as declared ones are.
+        settings = self.settings = with_invited(settings, self.ledger)
         self.notices = Notices(settings)
         self.outgoing = Outgoing(settings, self.ledger, self.notices)
         self.threads = Threads(self)
