@@ -308,7 +308,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from intake.editors.diff import as_text, compare, revision_text, revisions
+    from intake.editors.diff import as_text, comparison, revision_text, revisions
 
     with _opened(args, readonly=True) as (settings, ledger):
         sub = find(ledger, args.reference)
@@ -317,10 +317,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
         raise IntakeError(f"{sub.reference} has one revision: nothing to compare")
     a = args.a if args.a is not None else kept[-2]
     b = args.b if args.b is not None else kept[-1]
-    pieces = compare(revision_text(settings.data_dir, sub, a),
-                     revision_text(settings.data_dir, sub, b))
+    found = comparison(revision_text(settings.data_dir, sub, a),
+                       revision_text(settings.data_dir, sub, b))
     print(f"{sub.reference}: revision {a} → {b} ([-removed-] {{+added+}})")
-    print(as_text(pieces))
+    print(as_text(found.pieces))
+    if found.note:
+        print(f"intake: note: {found.note}", file=sys.stderr)
     return 0
 
 

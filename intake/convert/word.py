@@ -149,6 +149,9 @@ def _as_document(data: bytes) -> tuple[bytes, str | None]:
     return out.getvalue(), _MAIN_TYPES[found]
 
 
+_MATH_MARKUP = re.compile(r"([\[\]<`])")
+
+
 def convert_docx(data: bytes) -> Converted:
     check_package(data)
     data, variant = _as_document(data)
@@ -514,7 +517,13 @@ class _Walker:
         self.state.equations.append({"latex": tex, "text": text})
         display = node.tag == f"{{{M}}}oMathPara"
         fence = "$$" if display else "$"
-        return _Run(f"{fence}{tex}{fence}" if tex else f"`{text}`", raw=True)
+        # Escaped for Markdown as a whole: an equation's text is a stranger's, and
+        # "![x](assets/../../intake.sqlite3)" or "<img onerror=…>" in it must stay text.
+        # Brackets, "<" and backticks are all Markdown needs to make a link, an image,
+        # HTML or code of it; the LaTeX's own backslashes and underscores stay as they
+        # are (every one from the file is already LaTeX-escaped: word_math).
+        safe = _MATH_MARKUP.sub(r"\\\1", tex)
+        return _Run(f"{fence}{safe}{fence}" if tex else escape(text), raw=True)
 
     def _field_step(self, r: Any, fields: list[_Field], runs: list[_Run]) -> bool:
         """Follow a complex field (begin, instruction, separate, result, end) through runs.

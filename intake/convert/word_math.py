@@ -100,7 +100,12 @@ _ACCENTS = {"\u0302": r"\hat", "\u0303": r"\tilde", "\u0307": r"\dot", "\u0308":
 
 
 def latex(node: Any) -> str:
-    """The equation in LaTeX (the subset Markdown renderers with math support read)."""
+    """The equation in LaTeX (the subset Markdown renderers with math support read).
+
+    Every value taken from the file, text (m:t) and attribute (m:chr, m:begChr, m:sepChr…)
+    alike, is escaped for LaTeX or mapped to a command of ours: "\\immediate\\write18{…}"
+    in a separator reads as text, never as a command. The caller escapes the whole for
+    Markdown."""
     return " ".join(_tex(node).split())
 
 
@@ -152,7 +157,8 @@ def _tex(node: Any) -> str:  # one branch per OMML element
         begin = _val(node, f"{m('dPr')}/{m('begChr')}", "(")
         end = _val(node, f"{m('dPr')}/{m('endChr')}", ")")
         separator = _val(node, f"{m('dPr')}/{m('sepChr')}", "|")
-        inside = f" {_FENCES.get(separator, separator)} ".join(
+        fence = _FENCES[separator] if separator in _FENCES else _text(separator)
+        inside = f" {fence} ".join(
             _tex(e) for e in node.findall(m("e")))
         return (rf"\left{_FENCES.get(begin, _text(begin))} {inside} "
                 rf"\right{_FENCES.get(end, _text(end))}")

@@ -10,7 +10,7 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 from intake.core.models import MessageState
-from intake.ledger import Ledger, Submission
+from intake.ledger import Ledger, StoredMessage, Submission
 from intake.mail.parse import ParseError, parse_message
 
 # Where the quoted part of a reply starts: "> …", or a client's attribution line.
@@ -19,6 +19,7 @@ _QUOTE_START = re.compile(
     r"Am .{0,200} schrieb .{0,200}:\s*$|Em .{0,200} escreveu:\s*$|-{2,}\s*Original Message|"
     r"-{2,}\s*Forwarded message|From: .{0,200}$)", re.M)
 _MAX_CHARS = 20_000  # of one message's text on the page; the raw message has it all
+_READ_AGAIN_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -37,16 +38,16 @@ def thread(data_dir: Path, ledger: Ledger, sub: Submission) -> list[Entry]:
     for stored in ledger.messages_of(sub.id):
         if stored.state is MessageState.DUPLICATE:
             continue
-        try:
-            msg = parse_message((data_dir / stored.raw_path).read_bytes())
-        except (OSError, ParseError):
+        kept = ledger.shown_message(stored.id) or _read_again(data_dir, stored)
+        if kept is None:
             entries.append(Entry(stored.fetched_at, "received", "", "",
-                                 "(this message could not be read again)", ""))
+                                 "(this message was kept before intake stored its text for "
+                                 "the desk, and is too large to read again here: intake show "
+                                 f"{sub.reference} names its raw file)", ""))
             continue
-        own, quoted = split_quoted(msg.text)
-        who = f"{msg.sender_name} <{msg.sender_email}>" if msg.sender_name else \
-            msg.sender_email
-        entries.append(Entry(stored.fetched_at, "received", who, msg.subject, own, quoted))
+        own, quoted = split_quoted(kept["text"])
+        entries.append(Entry(stored.fetched_at, "received", kept["who"], kept["subject"],
+                             own, quoted))
     for item in ledger.outbox_of(sub.id):
         text = ""
         if item.body:
@@ -58,6 +59,22 @@ def thread(data_dir: Path, ledger: Ledger, sub: Submission) -> list[Entry]:
                              item.subject, own or "(the body was purged)", quoted,
                              item.state))
     return sorted(entries, key=lambda e: e.at)
+
+
+def _read_again(data_dir: Path, stored: StoredMessage) -> dict[str, str] | None:
+    """A message processed before its text was kept: read again only when it is small
+    and plain (no Outlook container), so that a page view costs little whatever it is."""
+    if stored.size > _READ_AGAIN_BYTES:
+        return None
+    try:
+        data = (data_dir / stored.raw_path).read_bytes()
+        if data.startswith(b"\xd0\xcf\x11\xe0"):
+            return None
+        msg = parse_message(data)
+    except (OSError, ParseError):
+        return {"who": "", "subject": "", "text": "(this message could not be read again)"}
+    who = f"{msg.sender_name} <{msg.sender_email}>" if msg.sender_name else msg.sender_email
+    return {"who": who, "subject": msg.subject, "text": msg.text}
 
 
 def split_quoted(text: str) -> tuple[str, str]:

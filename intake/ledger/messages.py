@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 
-from intake.core.models import MessageState
+from intake.core.models import MessageState, ParsedMessage
 from intake.ledger.base import LedgerBase, now_iso
+
+MAX_SHOWN = 40_000  # characters of a message's text kept for the desk's thread
 
 
 @dataclass(frozen=True)
@@ -84,12 +87,31 @@ class Messages(LedgerBase):
 
     def finish_message(self, message: int, state: MessageState, *, message_id: str = "",
                        reason: str | None = None, submission_id: int | None = None,
-                       fingerprint: str | None = None) -> None:
+                       fingerprint: str | None = None,
+                       shown: ParsedMessage | None = None) -> None:
+        """shown: the message as read, whose sender, subject and text the desk shows in
+        the thread: kept here, so that no page view parses a stranger's message again."""
+        kept = json.dumps({
+            "who": (f"{shown.sender_name} <{shown.sender_email}>" if shown.sender_name
+                    else shown.sender_email)[:400],
+            "subject": shown.subject[:400], "text": shown.text[:MAX_SHOWN]},
+            ensure_ascii=False) if shown is not None else None
         self.db.execute(
             "UPDATE messages SET state = ?, message_id = ?, reason = ?, submission_id = ?, "
-            "processed_at = ?, fingerprint = coalesce(?, fingerprint) WHERE id = ?",
-            (state.value, message_id, reason, submission_id, now_iso(), fingerprint,
+            "processed_at = ?, fingerprint = coalesce(?, fingerprint), "
+            "shown = coalesce(?, shown) WHERE id = ?",
+            (state.value, message_id, reason, submission_id, now_iso(), fingerprint, kept,
              message))
+
+    def shown_message(self, message: int) -> dict[str, str] | None:
+        """What finish_message kept of it for the thread; None for a message processed
+        before intake kept it (or one never read)."""
+        row = self.db.execute("SELECT shown FROM messages WHERE id = ?",
+                              (message,)).fetchone()
+        if row is None or not row[0]:
+            return None
+        found = json.loads(row[0])
+        return {k: str(found.get(k, "")) for k in ("who", "subject", "text")}
 
     def messages_of(self, submission_id: int) -> list[StoredMessage]:
         rows = self.db.execute("SELECT * FROM messages WHERE submission_id = ? ORDER BY id",

@@ -228,9 +228,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     # could act on raises, so a form made from an older page is refused; each form that
     # sends mail is used once; sessions live here (only a hash of their token), as do
     # invitation and reset links (hashes too), editors invited from the desk, and each
-    # privacy flag an editor chose to keep, with the reason.
+    # privacy flag an editor chose to keep, with the reason. A message's sender, subject
+    # and text as read are kept (shown) for the desk's thread, which never parses again.
     Migration("trust on the desk", """
     ALTER TABLE submissions ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE messages ADD COLUMN shown TEXT;
     CREATE TABLE form_uses (
         token TEXT PRIMARY KEY,
         editor TEXT NOT NULL,

@@ -21,6 +21,8 @@ from email.utils import format_datetime
 
 import olefile
 
+from intake.core.expansion import Expansion, TooMuch, ole_claims_fit
+
 _MAX_ATTACHMENTS = 100
 _HEADER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # (MAPI property tag, type) for the fields a message needs.
@@ -36,28 +38,55 @@ def is_msg(data: bytes) -> bool:
         in data[:1 << 20]
 
 
+class UnreadableMsg(ValueError):
+    """A .msg that cannot be read, with the reason for an editor."""
+
+
 def msg_to_eml(data: bytes) -> bytes | None:
     """The email an Outlook .msg holds, as RFC 5322 bytes; None when it cannot be read."""
     try:
-        with olefile.OleFileIO(io.BytesIO(data)) as ole:
-            return _message(ole)
-    except Exception:  # olefile raises many kinds on damaged containers
+        return read_msg(data)
+    except UnreadableMsg:
         return None
 
 
-def _stream(ole: olefile.OleFileIO, path: str) -> bytes | None:
+def read_msg(data: bytes) -> bytes:
+    """The email an Outlook .msg holds; UnreadableMsg says why not.
+
+    The header's claims are checked against the file before olefile reads it, and every
+    stream read is counted against a bound in proportion to the file (core.expansion):
+    streams shared by many entries are counted each time."""
+    problem = ole_claims_fit(data)
+    if problem:
+        raise UnreadableMsg(f"the Outlook file is damaged or crafted: {problem}")
+    budget = Expansion(len(data))
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            found = _message(ole, budget)
+    except TooMuch as exc:
+        raise UnreadableMsg(f"the Outlook file {exc}") from None
+    except Exception as exc:  # olefile raises many kinds on damaged containers
+        raise UnreadableMsg(f"the Outlook file could not be read ({type(exc).__name__})"
+                            ) from None
+    if found is None:
+        raise UnreadableMsg("the Outlook file holds no message")
+    return found
+
+
+def _stream(ole: olefile.OleFileIO, path: str, budget: Expansion) -> bytes | None:
     if not ole.exists(path):
         return None
+    budget.take(ole.get_size(path), "the Outlook file")
     with ole.openstream(path) as stream:
         return bytes(stream.read())
 
 
-def _text(ole: olefile.OleFileIO, folder: str, tag: str) -> str:
+def _text(ole: olefile.OleFileIO, folder: str, tag: str, budget: Expansion) -> str:
     """A string property: UTF-16 (type 001F) or the message's 8-bit code page (001E)."""
-    raw = _stream(ole, f"{folder}__substg1.0_{tag}001F")
+    raw = _stream(ole, f"{folder}__substg1.0_{tag}001F", budget)
     if raw is not None:
         return raw.decode("utf-16-le", "replace").rstrip("\x00")
-    raw = _stream(ole, f"{folder}__substg1.0_{tag}001E")
+    raw = _stream(ole, f"{folder}__substg1.0_{tag}001E", budget)
     return raw.decode("cp1252", "replace").rstrip("\x00") if raw is not None else ""
 
 
@@ -65,11 +94,11 @@ def _one_line(value: str) -> str:
     return " ".join(_HEADER.sub(" ", value).split())[:998]
 
 
-def _message(ole: olefile.OleFileIO) -> bytes | None:
+def _message(ole: olefile.OleFileIO, budget: Expansion) -> bytes | None:
     if not any(e[0].startswith("__substg1.0_") for e in ole.listdir()):
         return None
     msg = EmailMessage(policy=SMTP)
-    kept = _text(ole, "", _HEADERS)
+    kept = _text(ole, "", _HEADERS, budget)
     original = BytesHeaderParser(policy=compat32).parsebytes(
         kept.encode("utf-8", "replace")) if kept else None
     for name in ("From", "To", "Cc", "Date", "Message-ID", "Reply-To", "In-Reply-To",
@@ -79,23 +108,26 @@ def _message(ole: olefile.OleFileIO) -> bytes | None:
             with contextlib.suppress(ValueError, TypeError):
                 msg[name] = _one_line(str(value))
     if "From" not in msg:
-        address = _text(ole, "", _SENDER_SMTP) or _text(ole, "", _SENDER_EMAIL)
-        name = _text(ole, "", _SENDER_NAME)
+        address = (_text(ole, "", _SENDER_SMTP, budget)
+                   or _text(ole, "", _SENDER_EMAIL, budget))
+        name = _text(ole, "", _SENDER_NAME, budget)
         if "@" in address:
             with contextlib.suppress(ValueError, TypeError):
                 msg["From"] = _one_line(f"{name} <{address}>" if name else address)
-    if "To" not in msg and _text(ole, "", _DISPLAY_TO):
+    shown_to = _text(ole, "", _DISPLAY_TO, budget) if "To" not in msg else ""
+    if shown_to:
         with contextlib.suppress(ValueError, TypeError):
-            msg["To"] = _one_line(_text(ole, "", _DISPLAY_TO))
-    if "Message-ID" not in msg and _text(ole, "", _MESSAGE_ID):
-        msg["Message-ID"] = _one_line(_text(ole, "", _MESSAGE_ID))
+            msg["To"] = _one_line(shown_to)
+    sent_id = _text(ole, "", _MESSAGE_ID, budget) if "Message-ID" not in msg else ""
+    if sent_id:
+        msg["Message-ID"] = _one_line(sent_id)
     if "Date" not in msg:
         modified = ole.root.getmtime() if ole.root is not None else None
         if modified is not None:
             msg["Date"] = format_datetime(modified)
-    msg["Subject"] = _one_line(_text(ole, "", _SUBJECT))
-    body = _text(ole, "", _BODY)
-    html = _stream(ole, f"__substg1.0_{_HTML}0102")
+    msg["Subject"] = _one_line(_text(ole, "", _SUBJECT, budget))
+    body = _text(ole, "", _BODY, budget)
+    html = _stream(ole, f"__substg1.0_{_HTML}0102", budget)
     if body:
         msg.set_content(body)
     elif html:
@@ -105,12 +137,13 @@ def _message(ole: olefile.OleFileIO) -> bytes | None:
     folders = sorted({e[0] for e in ole.listdir() if e[0].startswith("__attach_version1.0_")})
     for folder in folders[:_MAX_ATTACHMENTS]:
         prefix = folder + "/"
-        data = _stream(ole, f"{prefix}__substg1.0_{_DATA}0102")
+        data = _stream(ole, f"{prefix}__substg1.0_{_DATA}0102", budget)
         if data is None:
             continue  # an embedded message or an OLE object: not a file to keep here
-        name = (_text(ole, prefix, _LONG_NAME) or _text(ole, prefix, _SHORT_NAME)
+        name = (_text(ole, prefix, _LONG_NAME, budget)
+                or _text(ole, prefix, _SHORT_NAME, budget)
                 or "attachment")
-        mime = _text(ole, prefix, _MIME) or "application/octet-stream"
+        mime = _text(ole, prefix, _MIME, budget) or "application/octet-stream"
         maintype, _, subtype = mime.partition("/")
         if not subtype or any(c in mime for c in "\r\n;"):
             maintype, subtype = "application", "octet-stream"

@@ -18,11 +18,12 @@ import mailparser
 import tnefparse
 
 from intake.convert.htmldoc import html_to_text
+from intake.core.expansion import Expansion
 from intake.core.filenames import safe_filename, unique
 from intake.core.models import Attachment, ParsedMessage
 from intake.core.sniff import EXTENSIONS, sniff
 from intake.mail.identity import fingerprint
-from intake.mail.outlook import is_msg, msg_to_eml
+from intake.mail.outlook import UnreadableMsg, is_msg, msg_to_eml, read_msg
 from intake.mail.transfer import Irregular, decode_base64
 
 # No controls: a Message-ID is echoed in our replies' In-Reply-To and References.
@@ -47,11 +48,14 @@ _OLE = b"\xd0\xcf\x11\xe0"
 def parse_message(data: bytes) -> ParsedMessage:
     if data.startswith(_OLE):
         # An Outlook .msg saved from Outlook (not an email as sent): the email it holds.
-        converted = msg_to_eml(data) if is_msg(data) else None
-        if converted is None:
+        if not is_msg(data):
             raise ParseError("this is an Outlook .msg file that could not be read: open it "
                              "in Outlook and forward it, or save it as .eml")
-        data = converted
+        try:
+            data = read_msg(data)
+        except UnreadableMsg as exc:
+            raise ParseError(f"{exc}: open it in Outlook and forward it, or save it as "
+                             ".eml") from None
     view = memoryview(data)
     return _parse(bytes(view[start:start + _FEED]) for start in range(0, len(view), _FEED))
 
@@ -230,9 +234,14 @@ def _unpack_tnef(data: bytes) -> list[tuple[str, bytes]]:
     """The files inside an Outlook winmail.dat; none when it cannot be read."""
     try:
         container = tnefparse.TNEF(data)
-        return [(str(att.long_filename() or att.name or ""), bytes(att.data))
-                for att in container.attachments if att.data]
-    except Exception:  # a damaged container: it stays an attachment, kept as received
+        budget = Expansion(len(data))
+        found = []
+        for att in container.attachments:
+            if att.data:
+                budget.take(len(att.data), "the winmail.dat")
+                found.append((str(att.long_filename() or att.name or ""), bytes(att.data)))
+        return found
+    except Exception:  # damaged or crafted (TooMuch): it stays an attachment, as received
         return []
 
 

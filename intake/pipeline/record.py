@@ -108,7 +108,7 @@ def commit_draft(app: Intake, version: Version, *, answer: str | None,
                                        revision=version.revision)
         app.outgoing.queue(sub.id, answer, template, msg, context)
     app.ledger.finish_message(version.stored.id, state, message_id=msg.message_id,
-                              fingerprint=msg.fingerprint, reason=reason,
+                              fingerprint=msg.fingerprint, shown=msg, reason=reason,
                               submission_id=sub.id)
     return app.store.relative(folder)
 
@@ -153,7 +153,7 @@ def _new_submission(app: Intake, work: Work, verdict: Decided, report: RunReport
         if made is None:
             app.ledger.finish_message(stored.id, _FINAL.get(status, MessageState.PROCESSED),
                                       message_id=msg.message_id, fingerprint=msg.fingerprint,
-                                      reason=reason, submission_id=sub_id)
+                                      shown=msg, reason=reason, submission_id=sub_id)
         else:
             sub = app.ledger.submission_by_id(sub_id)
             folder = commit_draft(app, Version(sub, stored, msg, made, found, status),
@@ -192,7 +192,7 @@ def _duplicate(app: Intake, work: Work, outcome: Duplicate, report: RunReport) -
     msg, earlier = work.message, outcome.earlier
     with app.ledger.transaction():
         app.ledger.finish_message(work.stored.id, MessageState.DUPLICATE,
-                                  message_id=msg.message_id, fingerprint=msg.fingerprint,
+                                  message_id=msg.message_id, fingerprint=msg.fingerprint, shown=msg,
                                   reason=f"the same message as message {earlier.id}",
                                   submission_id=earlier.submission_id)
         app.ledger.add_event(EventName.DUPLICATE_RECEIVED, submission_id=earlier.submission_id,
@@ -222,7 +222,7 @@ def _about_our_mail(app: Intake, work: Work, outcome: AboutOurMail,
                                  reason=outcome.detail)
         app.ledger.finish_message(work.stored.id, MessageState.IGNORED,
                                   message_id=msg.message_id, reason=outcome.automatic.reason,
-                                  fingerprint=msg.fingerprint,
+                                  fingerprint=msg.fingerprint, shown=msg,
                                   submission_id=item.submission_id)
     report.ignored += 1
     if outcome.delayed:

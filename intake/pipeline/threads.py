@@ -102,7 +102,7 @@ class Threads:
                                       files=[a.filename for a in files])
                 self.ledger.finish_message(
                     stored.id, MessageState.PROCESSED, message_id=msg.message_id,
-                    fingerprint=msg.fingerprint,
+                    fingerprint=msg.fingerprint, shown=msg,
                     reason="the same files as before: nothing new", submission_id=sub.id)
             report.duplicates += 1
             log.info("%s: the same files again from %s", sub.reference, msg.sender_email)
@@ -203,7 +203,7 @@ class Threads:
                                       f"{sub.reference} {stored.id}"} if held else {}))
             self.ledger.finish_message(stored.id, MessageState.PROCESSED,
                                        message_id=msg.message_id,
-                                       fingerprint=msg.fingerprint,
+                                       fingerprint=msg.fingerprint, shown=msg,
                                        reason=f"a reply about {sub.reference}, kept as "
                                               "correspondence", submission_id=sub.id)
             if self.may_revise(sub, msg.sender_email):  # the author wrote

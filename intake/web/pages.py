@@ -28,7 +28,7 @@ from intake.core import confine
 from intake.core.errors import IntakeError
 from intake.core.models import AWAITING_EDITORS, Status
 from intake.editors.decisions import commit, prepare
-from intake.editors.diff import Piece, compare, revision_text, revisions
+from intake.editors.diff import Piece, comparison, revision_text, revisions
 from intake.editors.privacy import edit_draft, flags_of, keep, require_clear
 from intake.editors.reply import prepare_reply, send_reply
 from intake.editors.thread import thread
@@ -121,8 +121,9 @@ def register(app: Flask, desk: DeskContext) -> None:
             a = a if a in kept else kept[-2]
             b = b if b in kept else kept[-1]
             try:
-                pieces = compare(revision_text(settings.data_dir, sub, a),
-                                 revision_text(settings.data_dir, sub, b))
+                found = comparison(revision_text(settings.data_dir, sub, a),
+                                   revision_text(settings.data_dir, sub, b))
+                pieces, problem = found.pieces, found.note
             except IntakeError as exc:
                 problem = str(exc)
         return render_template("compare.html", sub=sub, kept=kept, a=a, b=b, pieces=pieces,
