@@ -190,7 +190,8 @@ def test_preview_renders_every_template_with_every_sample(
             # Emails to authors carry the reference; the editors' digest lists it inside.
             assert shown.out.startswith("Subject: [JPMS-2026-0042]") or (
                 template == "digest" and "JPMS-2026-0042" in shown.out) or (
-                template.startswith("desk_") and "Dear Ben Okafor" in shown.out)
+                template.startswith("desk_") and "Dear Ben Okafor" in shown.out) or (
+                template == "notify_batch" and "[JPMS-2026-0042]" in shown.out)
             assert "----- HTML part -----" in shown.out and "</html>" in shown.out
     long = cli("--config", config, "preview", "received_guest_post", "--sample",
                "long_article", "--part", "text").out

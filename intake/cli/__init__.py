@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from intake import __version__
 from intake.cli.desk import add_desk_commands
@@ -31,6 +31,7 @@ from intake.core.errors import (
     is_storage_full,
 )
 from intake.core.report import RunReport
+from intake.core.visible import one_line, visible
 
 if TYPE_CHECKING:
     from intake.pipeline.run import Intake
@@ -51,7 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # mail, drafts, exports) is its account's alone. Put back for callers in-process.
     umask = os.umask(PRIVATE_UMASK)
     try:
-        return int(args.handler(args))
+        with _visible_output():
+            return int(args.handler(args))
     except _Silent as silent:
         return silent.code
     except IntakeError as exc:
@@ -81,14 +83,55 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _setup_logging(verbose: bool, quiet: bool, log_format: str) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     handler = _StderrHandler()
-    handler.setFormatter(_JsonFormatter() if log_format == "json"
-                         else logging.Formatter("intake: %(levelname)s: %(message)s"))
+    handler.setFormatter(_JsonFormatter() if log_format == "json" else _TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Libraries speak only when something is wrong.
-    for noisy in ("mailparser", "imapclient"):
+    # Python's warnings (a library's DeprecationWarning, pypdf's) go through the same
+    # handler and format: nothing reaches stderr around it, so -q and JSON hold.
+    logging.captureWarnings(True)
+    # Libraries speak only when something is wrong; what they say of a document is a
+    # warning on its draft (convert.worker), not a line for cron to mail.
+    for noisy in ("mailparser", "imapclient", "pypdf", "PIL", "olefile", "docx",
+                  "tnefparse", "py.warnings", "waitress", "flask_wtf"):
         logging.getLogger(noisy).setLevel(logging.ERROR if not verbose else logging.DEBUG)
+
+
+class _TextFormatter(logging.Formatter):
+    """intake: LEVEL: message, with a stranger's control characters (and new lines) as
+    visible escapes: a log line cannot colour, retitle or forge what follows it."""
+
+    def __init__(self) -> None:
+        super().__init__("intake: %(levelname)s: %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = one_line(record.message)
+        return super().formatMessage(record)
+
+
+class _VisibleStream:
+    """A text stream that writes a stranger's control characters as escapes (new lines
+    and tabs stay): what intake prints cannot act on the terminal."""
+
+    def __init__(self, stream: Any) -> None:
+        self.raw_stream = stream  # for the progress bar, whose escapes are its own
+
+    def write(self, text: str) -> int:
+        self.raw_stream.write(visible(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw_stream, name)
+
+
+@contextmanager
+def _visible_output() -> Iterator[None]:
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _VisibleStream(out), _VisibleStream(err)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
 
 
 class _JsonFormatter(logging.Formatter):

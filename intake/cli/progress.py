@@ -30,7 +30,8 @@ def progress_bar(args: argparse.Namespace) -> Iterator[Callable[[int, int], None
 
     bar = Progress(TextColumn("processing"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
-                   console=Console(stderr=True), transient=True)
+                   console=Console(file=getattr(sys.stderr, "raw_stream", sys.stderr)),
+                   transient=True)
     task = None
 
     def update(done: int, total: int) -> None:

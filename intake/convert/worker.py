@@ -8,6 +8,7 @@ needs to.
 
 from __future__ import annotations
 
+import logging
 import os
 import resource
 import tempfile
@@ -22,6 +23,7 @@ from intake.convert.jobs import Limits, job_key
 from intake.convert.safety import SEND_AGAIN, ConversionError
 from intake.core.failpoints import failpoint
 from intake.core.models import Asset, Converted
+from intake.core.visible import one_line
 from intake.drafts.manuscript import choose_manuscript
 from intake.mail.parse import parse_message_file
 from intake.rules.features import document_features
@@ -44,13 +46,23 @@ def serve(conn: Connection, memory_mb: int, scratch: str) -> None:
     os.environ["TMPDIR"] = scratch
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    # What the libraries say while reading a document (pypdf: "incorrect startxref") is
+    # a note about that document, for its draft; never a line on the run's stderr, where
+    # it would break -q and JSON logs.
+    root = logging.getLogger()
+    root.handlers[:] = [_NOTED]
+    root.setLevel(logging.WARNING)
+    logging.captureWarnings(True)
     while True:
         try:
             job, args = conn.recv()
-        except EOFError:
-            return  # the parent is gone or done
+        except (EOFError, OSError):
+            return  # the parent is gone or done: quietly
         if job == "prepare":
-            result = _prepare(conn, *args)
+            try:
+                result = _prepare(conn, *args)
+            except OSError:  # its answer could not be sent: the parent is gone
+                return
             if result is None:
                 continue  # the message had no manuscript to convert
         else:
@@ -59,6 +71,8 @@ def serve(conn: Connection, memory_mb: int, scratch: str) -> None:
             conn.send(result)
         except MemoryError:
             conn.send(("memory", None))
+        except OSError:  # BrokenPipeError, ConnectionResetError: the parent was killed
+            return
         if result[0] not in ("ok", "refused"):
             return  # the parent replaces a worker that failed
 
@@ -78,6 +92,8 @@ def _prepare(conn: Connection, path: str, limits: Limits) -> tuple[str, Any] | N
         conn.send(("parsed", (msg, key)))  # pickled whole before anything is written
     except MemoryError:
         return "memory", None
+    except OSError:
+        raise  # the pipe to the parent: serve() ends quietly
     except Exception as exc:  # ParseError, or a bug: the main process meets it itself
         conn.send(("unparsed", f"{type(exc).__name__}: {exc}"))
         return None
@@ -91,7 +107,12 @@ def _run(job: str, args: tuple[Any, ...]) -> tuple[str, Any]:
         if job == "images":
             markdown, assets, notes = clean_assets(*args)
             return "ok", Converted(markdown=markdown, assets=assets, warnings=notes)
+        _NOTED.lines.clear()
         converted = bounded(_finished(convert(*args)))
+        if _NOTED.lines:
+            noted = list(dict.fromkeys(_NOTED.lines))
+            converted = replace(converted, warnings=(*converted.warnings, *(
+                f"The reader of {args[0]!r} noted: {line}" for line in noted[:3])))
         # Worked out here, beside the conversion, not in the main process: it is the
         # busier of the two, and this is a function of the document alone.
         return "ok", replace(converted, features=document_features(converted.markdown,
@@ -104,6 +125,21 @@ def _run(job: str, args: tuple[Any, ...]) -> tuple[str, Any]:
         return "error", "the document is nested too deeply"
     except Exception as exc:  # a converter bug: reported, never fatal to the run
         return "error", f"{type(exc).__name__}: {exc}"
+
+
+class _Noted(logging.Handler):
+    """The libraries' warnings about the document being read, kept for its draft."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.lines) < 20:
+            self.lines.append(one_line(record.getMessage())[:300])
+
+
+_NOTED = _Noted()
 
 
 def _finished(converted: Converted) -> Converted:

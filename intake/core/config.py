@@ -242,10 +242,14 @@ class TriageSection:
 @dataclass(frozen=True, kw_only=True)
 class RepliesSection:
     max_per_sender: int = _opt(
-        "acknowledgements one address may receive per period; past that, none is sent", 5)
+        "emails one author's address may receive per period; past that, none is sent "
+        "(editors' notifications: max_notifications_per_run)", 5)
     period_hours: int = _opt("the period max_per_sender counts over, in hours", 24)
     max_per_run: int = _opt(
         "acknowledgements one run sends at most; the rest wait for the next run", 100)
+    max_notifications_per_run: int = _opt(
+        "emails one editor gets about new submissions and authors' replies in one run; "
+        "past that, the rest of the run's come as one summary", 3)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -518,7 +522,7 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
             ctx.fail("triage", "deny", "addresses (name@example.org) or domains (example.org)",
                      entry)
     replies = ctx.build(RepliesSection, ctx.table(data, "replies"), "replies")
-    for key in ("max_per_sender", "period_hours", "max_per_run"):
+    for key in ("max_per_sender", "period_hours", "max_per_run", "max_notifications_per_run"):
         if getattr(replies, key) < 1:
             ctx.fail("replies", key, "at least 1", getattr(replies, key))
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from intake.core.config import Settings, SmtpSection, sender_address
+from intake.core.deadline import Deadline
 from intake.core.neterrors import describe
 from intake.ledger import OutboxItem
 from intake.ledger.store import write_atomic
@@ -74,16 +76,21 @@ class SmtpTransport:
     def __enter__(self) -> SmtpTransport:
         s = self.section
         context = ssl.create_default_context(cafile=str(s.ca_file) if s.ca_file else None)
+        password = s.credentials("smtp").password() if s.username else ""
         try:
-            if s.security == "tls":
-                self.smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout,
-                                             context=context)
-            else:
-                self.smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
-                if s.security == "starttls":
-                    self.smtp.starttls(context=context)
-            if s.username:
-                self.smtp.login(s.username, s.credentials("smtp").password())
+            # The greeting, TLS and the login within one deadline (core.deadline): the
+            # socket's timeout bounds each read, this the whole.
+            with Deadline(2 * s.timeout, f"{self._where()} while connecting") as deadline:
+                if s.security == "tls":
+                    self.smtp = _WatchedSSL(deadline, s.host, s.port, timeout=s.timeout,
+                                            context=context)
+                else:
+                    self.smtp = _Watched(deadline, s.host, s.port, timeout=s.timeout)
+                    if s.security == "starttls":
+                        self.smtp.starttls(context=context)
+                        deadline.watch(self.smtp.sock)
+                if s.username:
+                    self.smtp.login(s.username, password)
         except smtplib.SMTPAuthenticationError as exc:
             self._abandon()
             raise TransportUnavailable(f"{self._where()}: login as {s.username} refused "
@@ -129,8 +136,11 @@ class SmtpTransport:
                                     temporary=False)
             options = ["SMTPUTF8"]
         try:
-            refused = self.smtp.sendmail(self.envelope_from, [item.recipient], item.body,
-                                         mail_options=options)
+            with Deadline(2 * self.section.timeout + len(item.body) / (128 * 1024),
+                          f"{self._where()} while sending") as deadline:
+                deadline.watch(self.smtp.sock)
+                refused = self.smtp.sendmail(self.envelope_from, [item.recipient],
+                                             item.body, mail_options=options)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             raise DeliveryError(f"{code} {_text(text)}", temporary=400 <= code < 500) from exc
@@ -145,6 +155,33 @@ class SmtpTransport:
         if refused:
             code, text = next(iter(refused.values()))
             raise DeliveryError(f"{code} {_text(text)}", temporary=400 <= code < 500)
+
+
+class _Watched(smtplib.SMTP):
+    """smtplib's SMTP, its socket watched by a deadline from the moment it connects."""
+
+    def __init__(self, deadline: Deadline, *args: Any, **kwargs: Any) -> None:
+        self.deadline = deadline
+        super().__init__(*args, **kwargs)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock = super()._get_socket(host, port, timeout)  # type: ignore[misc]
+        self.deadline.watch(sock)
+        return sock  # type: ignore[no-any-return]
+
+
+class _WatchedSSL(smtplib.SMTP_SSL):
+    """The same over implicit TLS: watched before the handshake, which a server can
+    trickle too."""
+
+    def __init__(self, deadline: Deadline, *args: Any, **kwargs: Any) -> None:
+        self.deadline = deadline
+        super().__init__(*args, **kwargs)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        plain = socket.create_connection((host, port), timeout, self.source_address)
+        self.deadline.watch(plain)
+        return self.context.wrap_socket(plain, server_hostname=self._host)  # type: ignore[attr-defined]
 
 
 def _text(value: bytes | str) -> str:

@@ -47,6 +47,11 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "message": "", "reason": "", "reason_text": "", "editor_name": "Ben Okafor",
     # An editor's notification: what happened, and a link to the desk when it has one.
     "event": "new", "detail": "", "link": "",
+    # Notifications past the run's limit, in one email.
+    "items": [{"reference": "JPMS-2026-0042", "event": "new", "kind_label": "Guest post",
+               "title": "Sleep on night shifts", "author_name": "Ana Lima",
+               "author_email": "ana.lima@uni.example.org", "revision": 1}],
+    "limit": 3,
     # The desk's invitation and reset links.
     "editor_id": "ben", "invited_by": "Ana Lima",
     "expires": "2026-11-24 09:30 UTC",

@@ -161,7 +161,7 @@ def _fetch_new(app: Intake, box: Mailbox, section: ImapSection, key: str,
                 raw = RawMessage("imap", _origin(section, state.uidvalidity, uid),
                                  box.headers(uid), size=sizes[uid])
                 app.accept(raw, report, imap=(key, state.uidvalidity, uid))
-        for batch in box.fetch(small, section.batch_size):
+        for batch in box.fetch(small, section.batch_size, sizes):
             app.accept_batch([(_raw(section, state.uidvalidity, item),
                                (key, state.uidvalidity, item.uid)) for item in batch], report)
         with app.ledger.transaction():

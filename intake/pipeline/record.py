@@ -163,7 +163,8 @@ def _new_submission(app: Intake, work: Work, verdict: Decided, report: RunReport
             if status in (Status.QUEUED, Status.TRIAGE) and app.acknowledge:
                 # Old mail taken in bulk notifies no editor either: the queue shows it.
                 notify_editors(app.ledger, app.settings, app.notices,
-                               app.ledger.submission_by_id(sub_id), "new", stored.id)
+                               app.ledger.submission_by_id(sub_id), "new", stored.id,
+                               batch=app.notified)
     fields = {"event": "submission", "reference": reference, "message_id": msg.message_id,
               "kind": found.kind, "status": status.value}
     if status is Status.IGNORED:

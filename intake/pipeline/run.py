@@ -26,6 +26,7 @@ from intake.drafts.manuscript import choose_manuscript
 from intake.editors.roster import with_invited
 from intake.ledger import Ledger, StoredMessage, now_iso
 from intake.ledger.store import Store
+from intake.mail.notify import Batch, send_held
 from intake.mail.outbox import Outgoing
 from intake.mail.parse import ParseError, parse_message
 from intake.mail.smtp import Transport
@@ -77,6 +78,8 @@ class Intake:
         # Editors invited on the desk are notified and digested as declared ones are.
         settings = self.settings = with_invited(settings, self.ledger)
         self.notices = Notices(settings)
+        # Editors' notifications of this run: a few each, the rest in one summary.
+        self.notified = Batch(settings.replies.max_notifications_per_run)
         self.outgoing = Outgoing(settings, self.ledger, self.notices)
         self.threads = Threads(self)
         own = {sender_address(settings).addr_spec.lower()}
@@ -183,6 +186,10 @@ class Intake:
                     "it is kept and can be retried once fixed", report)
             if delivery is not None:
                 delivery.send_while(converting)
+        if self.notified.held:
+            with self.ledger.transaction():
+                send_held(self.ledger, self.settings, self.notices, self.notified,
+                          run=now_iso()[:19].replace(":", ""))
 
     def process(self, stored: StoredMessage, report: RunReport,
                 work: Work | None = None) -> None:

@@ -178,7 +178,8 @@ class Threads:
                 self.ledger.add_event(EventName.STATUS_CHANGED, submission_id=sub.id,
                                       before=sub.status.value, after=status.value)
             notify_editors(self.ledger, self.settings, self.app.notices,
-                           self.ledger.submission_by_id(sub.id), "revision", stored.id)
+                           self.ledger.submission_by_id(sub.id), "revision", stored.id,
+                           batch=self.app.notified)
         report.revisions += 1
         log.info("%s: revision %d from %s", sub.reference, revision, msg.sender_email)
 
@@ -208,7 +209,8 @@ class Threads:
                                               "correspondence", submission_id=sub.id)
             if self.may_revise(sub, msg.sender_email):  # the author wrote
                 notify_editors(self.ledger, self.settings, self.app.notices, sub, "reply",
-                               stored.id, detail=" ".join(msg.text.split())[:500])
+                               stored.id, detail=" ".join(msg.text.split())[:500],
+                               batch=self.app.notified)
         report.replies += 1
         if held:
             log.warning("%s: %s, kept for an editor (intake take-revision %s %d takes it)",

@@ -11,6 +11,7 @@ over the site's limit (413), or the site down or slow (try again later).
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import re
 import urllib.error
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from intake.core.config import WordPressSection
+from intake.core.deadline import Deadline
 from intake.core.errors import ExitCode, IntakeError, TemporaryFailure
 
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="https://api\.w\.org/"')
@@ -48,7 +50,52 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_API = urllib.request.build_opener(_NoRedirect)
+class _Watched:
+    """HTTP(S) connections whose sockets a Deadline watches: urllib's timeout bounds
+    each read, the deadline the whole exchange (core.deadline)."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+
+    def connection(self, base: type[http.client.HTTPConnection]) -> Any:
+        deadline = self.deadline
+
+        class Connection(base):  # type: ignore[misc,valid-type]
+            def connect(self) -> None:
+                super().connect()
+                deadline.watch(self.sock)
+
+        return Connection
+
+
+class _Http(urllib.request.HTTPHandler):
+    def __init__(self, watched: _Watched) -> None:
+        super().__init__()
+        self.watched = watched
+
+    def http_open(self, req: Any) -> Any:
+        return self.do_open(self.watched.connection(http.client.HTTPConnection), req)
+
+
+class _Https(urllib.request.HTTPSHandler):
+    def __init__(self, watched: _Watched) -> None:
+        super().__init__()
+        self.watched = watched
+
+    def https_open(self, req: Any) -> Any:
+        return self.do_open(self.watched.connection(http.client.HTTPSConnection), req,
+                            context=self._context)  # type: ignore[attr-defined]
+
+
+def _opener(deadline: Deadline) -> urllib.request.OpenerDirector:
+    watched = _Watched(deadline)
+    return urllib.request.build_opener(_NoRedirect, _Http(watched), _Https(watched))
+
+
+def exchange_seconds(timeout: float, sent: int = 0) -> float:
+    """The whole of one request and its answer: twice the per-read timeout, and time
+    for an upload at 128 KiB/s (a slow line's pace)."""
+    return 2 * timeout + sent / (128 * 1024)
 
 
 @dataclass(frozen=True)
@@ -74,7 +121,9 @@ class WordPress:
             found = None
             try:  # the site's own address only (checked https:// or loopback in settings)
                 request = urllib.request.Request(self.site + "/", method="HEAD")  # noqa: S310
-                with _API.open(request, timeout=self.section.timeout) as answer:
+                with Deadline(exchange_seconds(self.section.timeout),
+                              f"WordPress at {self.site}") as deadline, \
+                        _opener(deadline).open(request, timeout=self.section.timeout) as answer:
                     found = _LINK.search(answer.headers.get("Link", "") or "")
             except urllib.error.HTTPError as exc:  # a 404 front page still names its API
                 found = _LINK.search(exc.headers.get("Link", "") or "")
@@ -112,7 +161,9 @@ class WordPress:
         for name, value in (headers or {}).items():
             request.add_header(name, value)
         try:
-            with _API.open(request, timeout=self.section.timeout) as answer:
+            with Deadline(exchange_seconds(self.section.timeout, len(sent or b"")),
+                          f"WordPress at {self.site} ({method} {route})") as deadline, \
+                    _opener(deadline).open(request, timeout=self.section.timeout) as answer:
                 return json.loads(answer.read(_MAX_ANSWER) or b"null")
         except urllib.error.HTTPError as exc:
             raise self._refused(exc, method, route, sent) from exc

@@ -24,6 +24,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 from imapclient.util import to_unicode
 
 from intake.core.config import ImapSection
+from intake.core.deadline import Deadline
 from intake.core.errors import SettingsError, StorageFull, TemporaryFailure, is_storage_full
 from intake.core.neterrors import describe
 
@@ -82,8 +83,9 @@ class Mailbox:
             self.client = client
             if s.security == "starttls":
                 client.starttls(context)
-            self._login(client)
-            self.delimiter = self._delimiter(client)
+            with self.within("logging in"):
+                self._login(client)
+                self.delimiter = self._delimiter(client)
         except (LoginError, ImapRefused):
             self._abandon()
             raise
@@ -166,6 +168,16 @@ class Mailbox:
             raise ImapUnavailable(f"{self.where}: the server failed while {doing}: "
                                   f"{to_unicode(str(exc))}") from exc
 
+    @contextlib.contextmanager
+    def within(self, doing: str, sent_or_read: int = 0) -> Iterator[None]:
+        """One exchange with a total deadline (core.deadline): the socket's timeout
+        bounds each read, this the whole, so a server that trickles cannot hold the run."""
+        seconds = 2 * self.section.timeout + sent_or_read / (128 * 1024)
+        with Deadline(seconds, f"{self.where} while {doing}") as deadline:
+            with contextlib.suppress(Exception):  # no socket (closed): nothing to watch
+                deadline.watch(self.c.socket())
+            yield
+
     @property
     def c(self) -> IMAPClient:
         assert self.client is not None, "use Mailbox as a context manager"
@@ -179,7 +191,8 @@ class Mailbox:
 
     def select(self, folder: str, readonly: bool = False) -> FolderState:
         try:
-            info = self.c.select_folder(self.server_name(folder), readonly=readonly)
+            with self.within(f"opening {folder}"):
+                info = self.c.select_folder(self.server_name(folder), readonly=readonly)
         except IMAPClientError as exc:
             if isinstance(exc, IMAPClient.AbortError):
                 raise ImapUnavailable(f"{self.where}: {describe(exc)}") from exc
@@ -196,19 +209,26 @@ class Mailbox:
         if since is not None:
             criteria += ["SINCE", since]
         # "n:*" always matches the highest UID, even below n: filter.
-        return sorted(u for u in self.c.search(criteria) if u > last_uid)
+        with self.within("searching"):
+            return sorted(u for u in self.c.search(criteria) if u > last_uid)
 
     def sizes(self, uids: Sequence[int]) -> dict[int, int]:
         found: dict[int, int] = {}
         for batch in _batches(uids, 500):
-            for uid, data in self.c.fetch(list(batch), ["RFC822.SIZE"]).items():
+            with self.within("asking for sizes"):
+                answer = self.c.fetch(list(batch), ["RFC822.SIZE"])
+            for uid, data in answer.items():
                 found[int(uid)] = int(data.get(b"RFC822.SIZE", 0))
         return found
 
-    def fetch(self, uids: Sequence[int], batch_size: int) -> Iterator[list[Fetched]]:
-        """Bodies with BODY.PEEK[] (leaves \\Seen alone), a batch at a time."""
+    def fetch(self, uids: Sequence[int], batch_size: int,
+              sizes: dict[int, int] | None = None) -> Iterator[list[Fetched]]:
+        """Bodies with BODY.PEEK[] (leaves \\Seen alone), a batch at a time; sizes (from
+        sizes()) give each batch the time its bytes need."""
         for batch in _batches(uids, batch_size):
-            response = self.c.fetch(list(batch), ["BODY.PEEK[]", "INTERNALDATE"])
+            expected = sum((sizes or {}).get(u, 1024 * 1024) for u in batch)
+            with self.within("fetching messages", expected):
+                response = self.c.fetch(list(batch), ["BODY.PEEK[]", "INTERNALDATE"])
             out = []
             for uid in batch:  # in UID order; a UID expunged meanwhile is simply absent
                 data = response.get(uid)
@@ -220,15 +240,17 @@ class Mailbox:
             yield out
 
     def headers(self, uid: int) -> bytes:
-        response = self.c.fetch([uid], ["BODY.PEEK[HEADER]"])
+        with self.within("fetching headers"):
+            response = self.c.fetch([uid], ["BODY.PEEK[HEADER]"])
         return bytes(response.get(uid, {}).get(b"BODY[HEADER]", b"") or b"")
 
     # -- marking done --------------------------------------------------------
 
     def ensure_folder(self, folder: str) -> None:
         name = self.server_name(folder)
-        if not self.c.folder_exists(name):
-            self.c.create_folder(name)
+        with self.within(f"creating {folder}"):
+            if not self.c.folder_exists(name):
+                self.c.create_folder(name)
 
     def move_method(self) -> str:
         """How `move` works on this server, in words for `intake doctor`."""
@@ -242,21 +264,26 @@ class Mailbox:
     def move(self, uids: Sequence[int], folder: str) -> None:
         target = self.server_name(folder)
         for batch in _batches(uids, 200):
-            if self.c.has_capability("MOVE"):
-                self.c.move(list(batch), target)
-            elif self.c.has_capability("UIDPLUS"):
-                self.c.copy(list(batch), target)
-                self.c.add_flags(list(batch), [b"\\Deleted"])
-                self.c.uid_expunge(list(batch))
-            else:
-                # Without UIDPLUS an EXPUNGE would remove others' \Deleted mail too:
-                # copy and flag, and leave the expunge to the server's owner.
-                self.c.copy(list(batch), target)
-                self.c.add_flags(list(batch), [b"\\Deleted"])
+            with self.within(f"moving messages to {folder}"):
+                self._move(batch, target)
+
+    def _move(self, batch: Sequence[int], target: str) -> None:
+        if self.c.has_capability("MOVE"):
+            self.c.move(list(batch), target)
+        elif self.c.has_capability("UIDPLUS"):
+            self.c.copy(list(batch), target)
+            self.c.add_flags(list(batch), [b"\\Deleted"])
+            self.c.uid_expunge(list(batch))
+        else:
+            # Without UIDPLUS an EXPUNGE would remove others' \Deleted mail too:
+            # copy and flag, and leave the expunge to the server's owner.
+            self.c.copy(list(batch), target)
+            self.c.add_flags(list(batch), [b"\\Deleted"])
 
     def flag(self, uids: Sequence[int], keyword: str) -> None:
         for batch in _batches(uids, 500):
-            self.c.add_flags(list(batch), [keyword.encode()])
+            with self.within("flagging messages"):
+                self.c.add_flags(list(batch), [keyword.encode()])
 
 
 def _batches(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
