@@ -61,7 +61,7 @@ def serve(conn: Connection, memory_mb: int, scratch: str) -> None:
         if job == "prepare":
             try:
                 result = _prepare(conn, *args)
-            except OSError:  # its answer could not be sent: the parent is gone
+            except (BrokenPipeError, ConnectionResetError):  # the parent is gone
                 return
             if result is None:
                 continue  # the message had no manuscript to convert
@@ -92,7 +92,7 @@ def _prepare(conn: Connection, path: str, limits: Limits) -> tuple[str, Any] | N
         conn.send(("parsed", (msg, key)))  # pickled whole before anything is written
     except MemoryError:
         return "memory", None
-    except OSError:
+    except (BrokenPipeError, ConnectionResetError):
         raise  # the pipe to the parent: serve() ends quietly
     except Exception as exc:  # ParseError, or a bug: the main process meets it itself
         conn.send(("unparsed", f"{type(exc).__name__}: {exc}"))
