@@ -126,6 +126,35 @@ def test_a_hostile_manuscript_reaches_the_site_as_text(
     assert "&lt;script&gt;" in raw  # the author's words are kept, as text
 
 
+def test_no_file_outside_the_submissions_folder_reaches_the_site(
+        tmp_path: Path, make_config: Configure, cli: Cli, site: WordPressSite,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A draft naming the ledger (or any file) as an image: the post goes out, the ledger
+    never does; one function (core.confine) decides for publishing, export and the desk."""
+    config = _config(make_config, site, monkeypatch)
+    ref = _accepted(tmp_path, cli, config, article_docx("Nights, again"),
+                    subject="Guest post: traversal")
+    draft = config.parent / "var" / "drafts" / ref / "draft.md"
+    body = draft.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    edited = tmp_path / "edited.md"
+    edited.write_text(body + "\n![ledger](assets/../../../intake.sqlite3)\n\n"
+                      "![passwd](assets//etc/passwd)\n\n![link](assets/planted.png)\n",
+                      encoding="utf-8")
+    (draft.parent / "assets" / "planted.png").symlink_to(config.parent / "var" /
+                                                          "intake.sqlite3")
+    assert cli("--config", config, "edit", ref, edited, "--as", "ana").code == 0
+    before = site.api("/wp/v2/media?per_page=100&context=edit")
+    assert isinstance(before, list)
+    done = _publish(cli, config, ref)
+    assert "1 image(s) uploaded" in done.out
+    after = site.api("/wp/v2/media?per_page=100&context=edit")
+    assert isinstance(after, list)
+    new = [m for m in after if m["id"] not in {b["id"] for b in before}]
+    assert len(new) == 1 and "intake" not in str(new[0]["source_url"]).lower()
+    assert "passwd" not in str(new[0]["source_url"]) and "planted" not in str(
+        new[0]["source_url"])
+
+
 def test_only_an_accepted_submission_is_published(
         tmp_path: Path, make_config: Configure, cli: Cli, site: WordPressSite,
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,6 +7,11 @@ import ssl
 
 
 def describe(exc: BaseException) -> str:
+    from intake.core.deadline import DeadlinePassed
+
+    for found in (exc, exc.__context__, exc.__cause__):
+        if isinstance(found, DeadlinePassed):  # it says which exchange, and how long
+            return str(found)
     # smtplib reports a timeout as "Connection unexpectedly closed", raised while
     # handling it: the timeout is the cause worth naming.
     if isinstance(exc, socket.timeout | TimeoutError) or isinstance(

@@ -19,7 +19,8 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
-from imapclient import IMAPClient
+from imapclient import IMAPClient, imap4
+from imapclient import tls as imap_tls
 from imapclient.exceptions import IMAPClientError, LoginError
 from imapclient.util import to_unicode
 
@@ -72,8 +73,13 @@ class Mailbox:
         context = ssl.create_default_context(cafile=str(s.ca_file) if s.ca_file else None)
         timeout = s.timeout
         try:
-            client = IMAPClient(s.host, port=s.port, ssl=s.security == "tls",
-                                ssl_context=context, timeout=timeout)
+            with Deadline(2 * timeout, f"{self.where} while connecting") as deadline:
+                client = _WatchedClient(deadline, s.host, port=s.port,
+                                        ssl=s.security == "tls", ssl_context=context,
+                                        timeout=timeout)
+                if s.security == "starttls":
+                    client.starttls(context)
+                    deadline.watch(client.socket())
             # IMAPClient turns imaplib's debug output on (level 5) to feed its logger, and
             # imaplib then formats the repr() of every literal it reads, whether or not
             # anyone logs it: a 28 MB message cost ~60 MB more, and messages' contents
@@ -81,8 +87,6 @@ class Mailbox:
             # in, some commands) still reach its logger.
             client._imap.debug = 0
             self.client = client
-            if s.security == "starttls":
-                client.starttls(context)
             with self.within("logging in"):
                 self._login(client)
                 self.delimiter = self._delimiter(client)
@@ -284,6 +288,37 @@ class Mailbox:
         for batch in _batches(uids, 500):
             with self.within("flagging messages"):
                 self.c.add_flags(list(batch), [keyword.encode()])
+
+
+class _WatchedClient(IMAPClient):  # type: ignore[misc]
+    """IMAPClient whose socket a deadline watches from the moment it is made: the
+    greeting and the first CAPABILITY are read inside the constructor, where a server
+    can trickle too (core.deadline)."""
+
+    def __init__(self, deadline: Deadline, *args: Any, **kwargs: Any) -> None:
+        self._deadline = deadline
+        super().__init__(*args, **kwargs)
+
+    def _create_IMAP4(self) -> Any:
+        deadline = self._deadline
+        connect = getattr(self._timeout, "connect", None)
+        if self.ssl:
+            class Tls(imap_tls.IMAP4_TLS):  # type: ignore[misc]
+                def _create_socket(self, timeout: float | None = None) -> socket.socket:
+                    plain = socket.create_connection(
+                        (self.host, self.port), timeout=timeout or self._timeout)
+                    deadline.watch(plain)
+                    return imap_tls.wrap_socket(plain, self.ssl_context, self.host)  # type: ignore[no-any-return]
+
+            return Tls(self.host, self.port, self.ssl_context, connect)
+
+        class Plain(imap4.IMAP4WithTimeout):  # type: ignore[misc]
+            def _create_socket(self, timeout: float | None = None) -> socket.socket:
+                sock = super()._create_socket(timeout)
+                deadline.watch(sock)
+                return sock  # type: ignore[no-any-return]
+
+        return Plain(self.host, self.port, connect)
 
 
 def _batches(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
