@@ -28,16 +28,33 @@ CHILD = textwrap.dedent("""
     import sys
     from intake.convert import ConversionError, convert_document
     from intake.core.sniff import sniff
+    from intake.mail.parse import ParseError, parse_message
     data = open(sys.argv[1], "rb").read()
-    try:
-        result = convert_document("file.docx", data, sniff(data))
-        outcome = f"converted: {len(result.markdown):,} characters"
-    except ConversionError as exc:
-        outcome = "refused: " + exc.reason
+    if sys.argv[2] == "mail":
+        try:
+            found = parse_message(data)
+            size = sum(len(a.data) for a in found.attachments)
+            outcome = (f"read: {len(found.attachments)} attachment(s), {size:,} bytes"
+                       + (", forwarded message read" if found.forwarded else ""))
+        except ParseError as exc:
+            outcome = "refused: " + str(exc)
+    else:
+        try:
+            result = convert_document("file.docx", data, sniff(data))
+            outcome = f"converted: {len(result.markdown):,} characters"
+            from intake.export.html import safe_html
+            import re
+            if re.search(r'(?:src|href)="[^"]*\\.\\./|<[a-z][^>]* on[a-z]+=', safe_html(
+                    result.markdown)):
+                outcome += " (A PATH OR HANDLER REACHED THE PAGE)"
+        except ConversionError as exc:
+            outcome = "refused: " + exc.reason
     peak = open("/proc/self/status").read().split("VmHWM:")[1].split()[0]
     print(outcome)
     print(peak)
 """)
+MSG = REPO / "tests" / "data" / "outlook-newsletter.msg"
+M_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
 
 
 def _with_document_xml(xml: bytes) -> bytes:
@@ -74,8 +91,34 @@ def cases() -> dict[str, bytes]:
         ".docm (vbaProject.bin)": _with_macros(good),
         "truncated .docx (first half)": good[: len(good) // 2],
         "50 MB of XML (90,000 paragraphs)": docx_from_body(big_body),
+        "an equation holding image and HTML syntax": docx_from_body(para(
+            f'<m:oMath xmlns:m="{M_NS}"><m:r><m:t>![x](assets/../../../intake.sqlite3)'
+            "&lt;img src=x onerror=alert(1)&gt;</m:t></m:r></m:oMath>")),
         "an ordinary article (for scale)": good,
     }
+
+
+def mail_cases() -> dict[str, bytes]:
+    """Containers in mail: what each gives out is bounded by what it holds."""
+    from tests.test_surface import _shared_streams
+
+    honest = MSG.read_bytes()
+    lying = bytearray(honest)
+    lying[44:48] = (1_000_000).to_bytes(4, "little")
+    shared = _shared_streams(honest)
+    return {
+        ".msg (a real Outlook file, for scale)": honest,
+        ".msg claiming a million FAT sectors": bytes(lying),
+        ".msg whose attachments share one stream": shared,
+        "an email forwarding that .msg": _email_with("fwd.msg", shared),
+    }
+
+
+def _email_with(name: str, data: bytes) -> bytes:
+    from intake.demo.samples import email
+
+    return email("Sam <sam@uni.example.org>", "Fwd: newsletter", "See attached.",
+                 attachments=((name, "application/vnd.ms-outlook", data),))
 
 
 def _with_macros(document: bytes) -> bytes:
@@ -95,11 +138,13 @@ def _with_macros(document: bytes) -> bytes:
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         print(f"{'file':<42} {'size':>9}  {'time':>6}  {'peak':>8}  outcome")
-        for name, data in cases().items():
-            path = Path(folder) / "case.docx"
+        every = [(n, "docx", d) for n, d in cases().items()] + \
+            [(n, "mail", d) for n, d in mail_cases().items()]
+        for name, kind, data in every:
+            path = Path(folder) / "case.bin"
             path.write_bytes(data)
             started = time.perf_counter()
-            done = subprocess.run([sys.executable, "-c", CHILD, str(path)], cwd=REPO,
+            done = subprocess.run([sys.executable, "-c", CHILD, str(path), kind], cwd=REPO,
                                   capture_output=True, text=True, timeout=600, check=False)
             elapsed = time.perf_counter() - started
             lines = done.stdout.strip().splitlines()
