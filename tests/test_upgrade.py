@@ -4,9 +4,12 @@ again by the same author."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from intake.demo.samples import DOCX, text_docx
 from intake.demo.samples import email as make_email
@@ -66,3 +69,51 @@ def test_a_ledger_from_before_files_by_hash_still_knows_a_manuscript_sent_again(
         assert db.execute("SELECT revision, role, name FROM files ORDER BY id").fetchall()[0] \
             == (1, "manuscript", "on call.docx")
     assert len(list((config.parent / "sent").glob("*.eml"))) == 1  # answered once
+
+
+# -- migrations never change once landed; data folders of earlier releases upgrade -------
+
+# Each migration's name and SQL, as it landed. A migration is never edited afterwards
+# (a ledger made in between would never get the change): add a new one, and its line here.
+FROZEN = {
+    1: "a91801a7194e5563", 2: "2b2ae906c0cc0b57", 3: "a7b8ea8c5e97a782",
+    4: "db3d58c1575c9b3d", 5: "f26b1115e04b1ef2", 6: "2b268ba9fa7d8d35",
+    7: "af987583171f4552",
+}
+RELEASES = Path(__file__).parent / "data" / "releases"
+
+
+def test_no_migration_is_edited_after_it_lands() -> None:
+    import hashlib
+
+    found = {n: hashlib.sha256(f"{m.name}\0{m.sql}".encode()).hexdigest()[:16]
+             for n, m in enumerate(MIGRATIONS, start=1)}
+    assert found == FROZEN, ("a migration changed, or a new one has no frozen line: "
+                             "never edit a landed migration; add one, and its checksum here")
+
+
+@pytest.mark.parametrize("release", ["schema5", "schema6-early", "schema6", "schema6-last"])
+def test_a_data_folder_from_an_earlier_release_upgrades(
+        release: str, tmp_path: Path, cli: Callable[..., CliResult]) -> None:
+    """Data folders made by earlier releases of intake itself (tests/data/releases: the
+    ledger, drafts and raw mail two submissions left; made by ingesting with the code of
+    those commits): read-only commands say which command upgrades them, the next run
+    that writes does, and everything reads afterwards, sent_at filled from the drafts."""
+    import zipfile
+
+    with zipfile.ZipFile(RELEASES / f"{release}.zip") as kept:
+        kept.extractall(tmp_path)
+    config = tmp_path / "settings.toml"
+    waiting = cli("--config", config, "queue")
+    assert waiting.code == 2 and "intake poll, or intake send" in waiting.err
+    assert "--dry-run" not in waiting.err and waiting.err.count("\n") == 1
+    assert cli("--config", config, "send").code == 0
+    listed = cli("--config", config, "queue", "--status", "all", "--json")
+    assert listed.code == 0, listed.err
+    rows = [json.loads(line) for line in listed.out.splitlines()]
+    assert len(rows) == 2
+    assert sorted(r["sent_at"][:10] for r in rows) == ["2026-09-14", "2026-10-02"]
+    assert cli("--config", config, "status").code in (0, 1)
+    assert cli("--config", config, "show", "1").code == 0
+    with sqlite3.connect(tmp_path / "var" / "intake.sqlite3") as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)

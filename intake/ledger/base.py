@@ -45,9 +45,18 @@ class LedgerBase:
             self.db.row_factory = sqlite3.Row
             if target == ":memory:":
                 self._migrate()
-            elif self.db.execute("PRAGMA user_version").fetchone()[0] != len(MIGRATIONS):
-                raise LedgerError(f"{path}: the ledger needs upgrading; run intake once "
-                                  "without --dry-run")
+            elif (version := self.db.execute("PRAGMA user_version").fetchone()[0]) \
+                    != len(MIGRATIONS):
+                self.db.close()
+                if version > len(MIGRATIONS):
+                    raise LedgerError(f"{path}: the ledger is at schema {version}, newer than "
+                                      f"this intake understands ({len(MIGRATIONS)}): upgrade "
+                                      "intake")
+                raise LedgerError(
+                    f"{path}: the ledger is at schema {version} and this intake reads schema "
+                    f"{len(MIGRATIONS)}: the next run that writes upgrades it, keeping "
+                    "everything (intake poll, or intake send, as intake's account); "
+                    "this command only reads, so it waits for that")
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         # Autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE.

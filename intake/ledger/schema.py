@@ -56,6 +56,30 @@ def _recipient_keys(db: sqlite3.Connection, ledger: Path) -> None:
                    [(address_key(r[1]), r[0]) for r in rows])
 
 
+def _sent_at_from_drafts(db: sqlite3.Connection, ledger: Path) -> None:
+    """Step 7 mends step 6, which was edited after it shipped: a ledger made between the
+    two edits is at schema 6 without submissions.sent_at. The column is added where it
+    is missing, and filled where empty from each draft's front matter (`sent:`), as the
+    upgrade notes promise; a draft missing or unreadable leaves it empty (received then
+    stands in for it)."""
+    columns = {r[1] for r in db.execute("PRAGMA table_info(submissions)")}
+    if "sent_at" not in columns:
+        db.execute("ALTER TABLE submissions ADD COLUMN sent_at TEXT")
+    rows = db.execute("SELECT id, draft_dir, received FROM submissions WHERE sent_at IS NULL "
+                      "AND draft_dir IS NOT NULL").fetchall()
+    for submission_id, draft_dir, received in rows:
+        try:
+            sent = read_front_matter(ledger.parent / draft_dir / "draft.md").get("sent")
+        except (OSError, ValueError, yaml.YAMLError):
+            continue
+        if not sent:
+            continue
+        # YAML may read an ISO time as a datetime: kept as text, never after arrival.
+        text = sent.isoformat() if hasattr(sent, "isoformat") else str(sent)
+        db.execute("UPDATE submissions SET sent_at = ? WHERE id = ?",
+                   (min(text, received) if text[:4].isdigit() else None, submission_id))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     # 1: the first schema
     Migration("first schema", """
@@ -278,5 +302,5 @@ MIGRATIONS: tuple[Migration, ...] = (
         kept_at TEXT NOT NULL,
         PRIMARY KEY (submission_id, flag)
     );
-    """),
+    """, _sent_at_from_drafts),
 )
