@@ -66,10 +66,18 @@ def test_wrong_smtp_password_leaves_mail_pending(smtp_factory: Callable[..., Smt
     monkeypatch.setenv("INTAKE_TEST_SMTP_PASSWORD", "wrong")
     config = make_config(smtp=server.settings())
     result = cli("--config", config, "ingest", _submission(tmp_path / "in"))
-    assert result.code == 75
-    assert "login as submissions@journal.example.org refused" in result.err
+    # A wrong password is not temporary: a settings error (exit 2), said at once.
+    assert result.code == 2
+    assert "login as submissions@journal.example.org refused (535" in result.err
     assert "wrong" not in result.err  # the password never appears
     assert _outbox(config) == [("ana@uni.example.org", "pending", 0, None)]
+    quiet = cli("--config", config, "-q", "send")  # cron's first run: one line
+    # (The test's own SMTP server runs in this process and logs a warning of its own.)
+    said = [line for line in quiet.err.splitlines() if "auth_require_tls" not in line]
+    assert quiet.code == 2 and quiet.out == ""
+    assert len(said) == 1 and "refused (535" in said[0]
+    status = cli("--config", config, "status", "--json")
+    assert '"exit_code": 2' in status.out  # recorded as what it was
 
 
 def test_smtp_down_then_send_delivers_once(smtp_factory: Callable[..., SmtpServer],

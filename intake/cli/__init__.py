@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -35,6 +36,7 @@ from intake.core.visible import one_line, visible
 
 if TYPE_CHECKING:
     from intake.pipeline.run import Intake
+    from intake.pipeline.status import RunRecord
 
 log = logging.getLogger("intake")
 
@@ -57,7 +59,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _Silent as silent:
         return silent.code
     except IntakeError as exc:
-        print(f"intake: {exc}", file=sys.stderr)
+        if args.log_format == "json":  # every line JSON, this one too
+            print(json.dumps({"level": "error", "event": "error", "message": str(exc),
+                              "exit_code": int(exc.exit_code)}, ensure_ascii=False),
+                  file=sys.stderr)
+        else:
+            print(f"intake: {exc}", file=sys.stderr)
         return int(exc.exit_code)
     except BrokenPipeError:
         # The reader (| head) has gone: nothing more to say, and nothing went wrong.
@@ -287,27 +294,68 @@ def _finish(settings: Settings, command: str, started: float, report: RunReport,
             args: argparse.Namespace) -> int:
     """Record the run (last-run.json, metrics), then say what a person needs to know:
     one line per problem on stderr, the summary on stdout (as JSON with --json)."""
-    from intake.pipeline.status import conditions_of, record_run
+    from intake.pipeline.status import record_run
 
     code = report.exit_code()
     record = record_run(settings, command, started, int(code), report)
     log.info("%s finished: %s", command, report.summary(),
              extra={"event": "run", "command": command, "exit_code": int(code),
                     "duration": record.seconds, "counts": record.counts})
-    if getattr(args, "json", False):
+    return _said(settings, command, code, report, record, args, report.summary())
+
+
+def _said(settings: Settings, command: str, code: ExitCode, report: RunReport,
+          record: RunRecord, args: argparse.Namespace, summary: str) -> int:
+    """What a run prints: with --json or JSON logs, one JSON line; with -q (cron), one
+    line per problem and nothing else, and nothing at all for a condition that heals by
+    itself and has not lasted quiet_minutes; else the summary, and the conditions."""
+    from intake.pipeline.status import conditions_of
+
+    if getattr(args, "json", False) or args.log_format == "json":
         print(json.dumps({"command": command, "exit_code": int(code),
                           "seconds": record.seconds, **record.counts,
-                          "problems": record.problems}, ensure_ascii=False))
+                          "problems": record.problems, "summary": summary},
+                         ensure_ascii=False))
         return int(code)
-    if args.quiet and code == ExitCode.TEMPORARY and _young(record.failing_since, settings):
-        return int(code)  # heals by itself, and has not lasted long: cron mails nothing
-    # Quiet (cron): a summary only when something needs a person, so cron mails
-    # the operator only then.
-    if not args.quiet or code != ExitCode.OK:
-        print(report.summary())
-    for condition in conditions_of(report):  # the summary has the rest
+    if args.quiet:
+        if code == ExitCode.TEMPORARY and _young(record.failing_since, settings):
+            return int(code)  # heals by itself, and has not lasted long: cron mails nothing
+        for problem in record.problems:
+            print(f"intake: {problem}", file=sys.stderr)
+        return int(code)
+    print(summary)
+    for condition in [p for p in (report.settings_problem,) if p] + conditions_of(report):
         print(f"intake: {condition}", file=sys.stderr)
     return int(code)
+
+
+@contextmanager
+def _recorded(settings: Settings, command: str, started: float,
+              report: RunReport) -> Iterator[None]:
+    """A run that ends in an error (a refused login, a folder it cannot write) is recorded
+    too: status and the metrics show that run, not the last good one."""
+    from intake.core.errors import LockHeld
+    from intake.pipeline.status import record_run
+
+    try:
+        yield
+    except (LockHeld, _Silent):
+        raise  # another run is at work: it records itself
+    except IntakeError as exc:
+        report.stopped = str(exc)
+        with contextlib.suppress(Exception):  # the error itself is what must be said
+            record_run(settings, command, started, int(exc.exit_code), report)
+        raise
+
+
+def _run_settings(args: argparse.Namespace) -> Settings:
+    """Settings for a run that writes (poll, ingest, send): what would fail only after
+    the work is done (the metrics file's folder) is checked first."""
+    from intake.pipeline.status import check_metrics
+
+    settings = _settings(args)
+    check_metrics(settings)
+    return settings
 
 
 def _publish_waiting(app: Intake, settings: Settings) -> None:
@@ -360,10 +408,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from intake.pipeline.run import Intake
     from intake.sources.local import read_paths
 
-    settings = _settings(args)
+    settings = _run_settings(args)
     report = RunReport()
     started = time.time()
-    with _locked(settings, args):
+    with _locked(settings, args), _recorded(settings, "ingest", started, report):
         app = Intake(settings, acknowledge=not args.no_acknowledge)
         try:
             # Each message is kept on disk as it is read, and its bytes let go: a large
@@ -386,7 +434,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
     from intake.pipeline.poll import PollOptions, dry_run, poll, terminal_ask
     from intake.pipeline.run import Intake
 
-    settings = _settings(args)
+    settings = _settings(args) if args.dry_run else _run_settings(args)
     interactive = sys.stdin.isatty() and sys.stderr.isatty()
     options = PollOptions(since=args.since, limit=args.limit, dry_run=args.dry_run,
                           interactive=interactive, now=args.now,
@@ -397,7 +445,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
         return int(ExitCode.OK)
     report = RunReport()
     started = time.time()
-    with _locked(settings, args):
+    with _locked(settings, args), _recorded(settings, "poll", started, report):
         app = Intake(settings, acknowledge=not args.no_acknowledge)
         try:
             with progress_bar(args) as app.progress:
@@ -413,25 +461,20 @@ def cmd_send(args: argparse.Namespace) -> int:
     from intake.pipeline.run import Intake
     from intake.pipeline.status import record_run
 
-    settings = _settings(args)
+    settings = _run_settings(args)
     report = RunReport()
     started = time.time()
-    with _locked(settings, args):
+    with _locked(settings, args), _recorded(settings, "send", started, report):
         app = Intake(settings)
         try:
             app.deliver(transport_for(settings), report, now=args.now)
             _publish_waiting(app, settings)
         finally:
             app.close()
-    code = (ExitCode.TEMPORARY if report.delivery_problem else
-            ExitCode.NEEDS_ATTENTION if report.failed else ExitCode.OK)
+    code = report.exit_code()
     record = record_run(settings, "send", started, int(code), report)
-    if args.quiet and code == ExitCode.TEMPORARY and _young(record.failing_since, settings):
-        return int(code)
-    print(f"sent {report.sent} · pending {report.pending} · failed {report.failed}")
-    if report.delivery_problem:
-        print(f"intake: mail not delivered: {report.delivery_problem}", file=sys.stderr)
-    return int(code)
+    return _said(settings, "send", code, report, record, args,
+                 f"sent {report.sent} · pending {report.pending} · failed {report.failed}")
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -39,14 +39,39 @@ def apply_group(settings: Settings) -> None:
     os.umask(GROUP_UMASK)
     data = settings.data_dir
     if not data.exists():
-        data.mkdir(parents=True)
+        try:
+            data.mkdir(parents=True)
+        except OSError as exc:
+            raise SettingsError(f"{settings.path}: [intake] data_dir {data} cannot be "
+                                f"created by {_me()} ({exc.strerror}): create it, owned by "
+                                "intake's account, or choose another") from None
     info = data.stat()
     if info.st_uid != os.geteuid():
         return  # an editor's account, reading: nothing here is theirs to change
     secrets_private(data)  # shared by an earlier intake, which shared them too
     if info.st_gid == gid and info.st_mode & stat.S_ISGID:
         return
-    share(data, gid)
+    if os.geteuid() != 0 and gid not in os.getgroups():
+        me = _me()
+        raise SettingsError(
+            f"{settings.path}: [intake] group {name!r}: intake's account ({me}) is not in "
+            f"that group, so it cannot give the data folder to it: adduser {me} {name} "
+            "(cron's next run has it; a login shell needs a new login), or unset group")
+    try:
+        share(data, gid)
+    except PermissionError as exc:
+        raise SettingsError(f"{settings.path}: [intake] group {name!r}: {exc.filename} "
+                            f"cannot be given to the group by {_me()} ({exc.strerror}): it "
+                            "must own the data folder and be in the group") from None
+
+
+def _me() -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return f"uid {os.geteuid()}"
 
 
 def secrets_private(data: Path) -> None:

@@ -113,6 +113,12 @@ class IntakeSection:
     metrics_file: Path | None = _opt(
         "after each run, the figures of `intake status` in Prometheus text format, for "
         "node_exporter's textfile collector; none when unset", None)
+    metrics_mode: str = _opt(
+        "the metrics file's permissions, in octal: it holds counts, no mail; 0644 lets "
+        "node_exporter, which runs as another user, read it", "0644")
+    metrics_group: str | None = _opt(
+        "a group to give the metrics file to (with metrics_mode = \"0640\", only that "
+        "group reads it); unset: intake's own", None)
     group: str | None = _opt(
         "a Unix group whose members (editors, the desk's account) may read the data folder; "
         "unset: the data is this account's alone", None)
@@ -454,6 +460,10 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
         ctx.fail("intake", "max_message_bytes", "at least 1024", intake.max_message_bytes)
     if intake.message_seconds < 1:
         ctx.fail("intake", "message_seconds", "at least 1", intake.message_seconds)
+    if not re.fullmatch(r"0?[0-7]{3}", intake.metrics_mode) or \
+            int(intake.metrics_mode, 8) & 0o133:
+        ctx.fail("intake", "metrics_mode", "an octal mode no more open than \"0644\" (such as "
+                 "\"0644\" or \"0640\")", intake.metrics_mode)
 
     if "smtp" not in data:
         raise SettingsError(f"{path}: [smtp] is missing: intake needs somewhere to send "
@@ -710,6 +720,12 @@ class _Context:
         if sources and not section.username:
             raise SettingsError(f"{self.path}: [{name}] username is missing: a password "
                                 "is configured but no login name")
+        ca_file = getattr(section, "ca_file", None)
+        if ca_file is not None and not Path(ca_file).is_file():
+            raise SettingsError(f"{self.path}: [{name}] ca_file: {ca_file} is not a file: "
+                                "give the path of the PEM file of the CA that signed the "
+                                "server's certificate, or remove ca_file to trust the "
+                                "system's CAs")
         if section.security == "plain" and not _is_loopback(section.host):
             raise SettingsError(
                 f"{self.path}: [{name}] security = \"plain\" is allowed only for a loopback "

@@ -24,6 +24,10 @@ class RunReport:
     delivery_problem: str | None = None
     source_problem: str | None = None  # the mailbox could not be read this run
     mark_problem: str | None = None  # read and kept, but not yet moved or flagged
+    # What the settings must change before it can work (a refused login, TLS on the
+    # wrong port): not temporary, so said at once, even under -q.
+    settings_problem: str | None = None
+    stopped: str | None = None  # what ended the run early (its error, said once)
 
     def summary(self) -> str:
         parts = [f"fetched {self.fetched}", f"new {self.new}", f"revisions {self.revisions}",
@@ -40,6 +44,8 @@ class RunReport:
         return " · ".join(parts)
 
     def exit_code(self) -> ExitCode:
+        if self.settings_problem:
+            return ExitCode.USAGE
         # An acknowledgement that came back (a delivery report) failed for good just as
         # one the server refused did: a person should look.
         if self.quarantined or self.failed or self.bounced:

@@ -6,6 +6,7 @@ events, outbox); the Ledger class in __init__ puts them together on one connecti
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import stat
 from collections.abc import Iterator
@@ -19,6 +20,42 @@ from intake.ledger.schema import MIGRATIONS
 
 class LedgerError(IntakeError):
     pass
+
+
+class NotWritable(LedgerError):
+    """The ledger cannot be written by this account: an editor's account in the group
+    ran a command that writes, or the data folder belongs to someone else."""
+
+    def __init__(self, path: Path) -> None:
+        owner = _owner(path if path.exists() else path.parent)
+        me = _account(os.geteuid())
+        super().__init__(
+            f"{path} cannot be written by {me}: this command writes the ledger, which "
+            f"belongs to {owner}'s account; run it as that account (runuser -u {owner} -- "
+            "intake …, or sudo -u " + owner + " intake …)" if owner != me else
+            f"{path} cannot be written: check the data folder's permissions "
+            f"([intake] data_dir) and the free space")
+
+
+def _account(uid: int) -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def _owner(path: Path) -> str:
+    try:
+        return _account(path.stat().st_uid)
+    except OSError:
+        return "intake"
+
+
+def _unwritable(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "readonly" in text or "read-only" in text or "unable to open" in text
 
 
 def now_iso() -> str:
@@ -58,10 +95,16 @@ class LedgerBase:
                     "everything (intake poll, or intake send, as intake's account); "
                     "this command only reads, so it waits for that")
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE.
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
-        self.db.row_factory = sqlite3.Row
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE.
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self.db.row_factory = sqlite3.Row
+            self._writable(path)
+        except (PermissionError, sqlite3.OperationalError) as exc:
+            if isinstance(exc, sqlite3.OperationalError) and not _unwritable(exc):
+                raise
+            raise NotWritable(path) from exc
         # A data folder shared with a group (intake.core.access: setgid) is read by
         # editors who may not write in it; a WAL database cannot be read without creating
         # its -shm file, a rollback journal can. Kept (PERSIST), so no reader ever needs
@@ -71,6 +114,14 @@ class LedgerBase:
         self.db.execute("PRAGMA synchronous=FULL")  # a committed row survives power loss
         self.db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
+
+    def _writable(self, path: Path) -> None:
+        """Whether this account may write the ledger: said at once, not at its first
+        change (a journal it cannot create, a file of another account's)."""
+        if path.exists() and not os.access(path, os.W_OK):
+            raise PermissionError(path)
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            raise PermissionError(path.parent)
 
     def close(self) -> None:
         self.db.close()

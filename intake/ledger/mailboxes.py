@@ -93,6 +93,10 @@ class Mailboxes(LedgerBase):
         return [r[0] for r in self.db.execute(
             "SELECT name FROM server_health ORDER BY name").fetchall()]
 
+    def forget_servers_except(self, keep: str) -> None:
+        """Back-off kept for servers the settings no longer name: gone."""
+        self.db.execute("DELETE FROM server_health WHERE name != ?", (keep,))
+
     def server_failed(self, server: str, error: str, next_try_at: str) -> int:
         row = self.db.execute(
             "INSERT INTO server_health (name, failures, last_error, next_try_at) "

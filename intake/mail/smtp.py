@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from intake.core.config import Settings, SmtpSection, sender_address
 from intake.core.deadline import Deadline
-from intake.core.neterrors import describe
+from intake.core.neterrors import describe, security_mismatch
 from intake.ledger import OutboxItem
 from intake.ledger.store import write_atomic
 
@@ -26,6 +26,11 @@ class DeliveryError(Exception):
 
 class TransportUnavailable(Exception):
     """The server cannot be used at all right now (down, TLS or login failing)."""
+
+
+class TransportRefused(TransportUnavailable):
+    """The server refuses what the settings ask (the login, TLS on the wrong port): not
+    temporary; a person must change the settings."""
 
 
 class Transport(Protocol):
@@ -93,14 +98,18 @@ class SmtpTransport:
                     self.smtp.login(s.username, password)
         except smtplib.SMTPAuthenticationError as exc:
             self._abandon()
-            raise TransportUnavailable(f"{self._where()}: login as {s.username} refused "
-                                       f"({exc.smtp_code})") from exc
-        except ssl.SSLError as exc:
-            self._abandon()
-            raise TransportUnavailable(f"{self._where()}: TLS failed: {describe(exc)}"
-                                       ) from exc
+            raise TransportRefused(
+                f"{self._where()}: login as {s.username} refused ({exc.smtp_code} "
+                f"{_text(exc.smtp_error)[:200]}): check [smtp] username and its password "
+                "in the settings") from exc
         except (OSError, smtplib.SMTPException) as exc:
             self._abandon()
+            hint = security_mismatch(exc, s.security, s.port)
+            if hint:
+                raise TransportRefused(f"{self._where()}: {describe(exc)}: {hint}") from exc
+            if isinstance(exc, ssl.SSLError):
+                raise TransportUnavailable(f"{self._where()}: TLS failed: {describe(exc)}"
+                                           ) from exc
             raise TransportUnavailable(f"{self._where()}: {describe(exc)}") from exc
         return self
 

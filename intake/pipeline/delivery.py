@@ -18,7 +18,7 @@ from intake.core.report import RunReport
 from intake.ledger import OutboxItem, now_iso
 from intake.ledger.events import EventName
 from intake.mail.outbox import ACK
-from intake.mail.smtp import DeliveryError, Transport, TransportUnavailable
+from intake.mail.smtp import DeliveryError, Transport, TransportRefused, TransportUnavailable
 
 if TYPE_CHECKING:
     from intake.pipeline.run import Intake
@@ -66,7 +66,7 @@ class Delivery:
             self._unusable(exc)
         finally:
             self.close()
-        if self.unavailable is not None:
+        if self.unavailable is not None and self.report.settings_problem is None:
             self.report.delivery_problem = self.unavailable
         self.report.pending = self.app.ledger.outbox_counts().get("pending", 0)
 
@@ -98,6 +98,8 @@ class Delivery:
 
     def _unusable(self, exc: TransportUnavailable) -> None:
         self.unavailable = str(exc)
+        if isinstance(exc, TransportRefused):
+            self.report.settings_problem = f"mail not delivered: {exc}"
         self.close()
         # The run's last line says it (once); here only for -v and log collectors.
         log.info("mail not delivered, will retry next run: %s", exc,

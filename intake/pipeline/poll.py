@@ -85,6 +85,9 @@ def poll(app: Intake, options: PollOptions, report: RunReport) -> None:
     if earlier := _earlier_key(app, section):
         app.ledger.rename_mailbox(earlier, key)
     server = f"imap:{section.host}:{section.port}"
+    if any(name != server for name in app.ledger.server_names()):
+        with app.ledger.transaction():
+            app.ledger.forget_servers_except(server)
     health = app.ledger.health(server)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     if (health.next_try_at and now < health.next_try_at and not options.interactive

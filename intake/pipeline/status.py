@@ -10,19 +10,24 @@ quarantined submissions and the oldest submission waiting for an editor.
 
 from __future__ import annotations
 
+import grp
 import json
+import logging
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from intake.core.config import Settings
+from intake.core.errors import SettingsError
 from intake.core.models import AWAITING_EDITORS
 from intake.core.report import RunReport
 from intake.ledger import Ledger
 from intake.ledger.store import write_atomic
 
 RUN_FILE = "last-run.json"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -60,8 +65,9 @@ def conditions_of(report: RunReport) -> list[str]:
 
 
 def problems_of(report: RunReport) -> list[str]:
-    """Everything a person may need to know about the run, conditions first."""
-    found = conditions_of(report)
+    """Everything a person may need to know about the run, what stopped it first."""
+    found = [p for p in (report.stopped, report.settings_problem) if p]
+    found += conditions_of(report)
     if report.quarantined:
         found.append(f"{report.quarantined} submission(s) quarantined")
     if report.failed or report.bounced:
@@ -92,8 +98,61 @@ def record_run(settings: Settings, command: str, started: float, exit_code: int,
     write_atomic(settings.data_dir / RUN_FILE,
                  json.dumps(asdict(record), indent=1).encode("utf-8"))
     if settings.intake.metrics_file is not None:
-        write_atomic(settings.intake.metrics_file, prometheus(status(settings)).encode())
+        try:
+            write_metrics(settings)
+        except SettingsError as exc:  # checked before the run; changed since: said, once
+            log.error("%s", exc)
     return record
+
+
+def check_metrics(settings: Settings) -> None:
+    """Before a run: the metrics file's folder exists and this account can write it, so
+    that a run that did its work does not end in a traceback."""
+    path = settings.intake.metrics_file
+    if path is None:
+        return
+    where = f"{settings.path}: [intake] metrics_file {path}"
+    if not path.parent.is_dir():
+        raise SettingsError(f"{where}: the folder {path.parent} does not exist: create it "
+                            f"(mkdir -p {path.parent}) or set metrics_file elsewhere")
+    if not os.access(path.parent, os.W_OK | os.X_OK) or (
+            path.exists() and not os.access(path, os.W_OK)):
+        raise SettingsError(f"{where}: {_account()} cannot write there: give the folder to "
+                            f"it (chown {_account()} {path.parent}) or set metrics_file "
+                            "elsewhere")
+    if settings.intake.metrics_group is not None:
+        try:
+            grp.getgrnam(settings.intake.metrics_group)
+        except KeyError:
+            raise SettingsError(f"{settings.path}: [intake] metrics_group: there is no group "
+                                f"{settings.intake.metrics_group!r} on this system") from None
+
+
+def write_metrics(settings: Settings) -> None:
+    """The metrics file, with its mode and group as the settings say (node_exporter reads
+    it as another user)."""
+    path = settings.intake.metrics_file
+    assert path is not None
+    try:
+        write_atomic(path, prometheus(status(settings)).encode())
+        path.chmod(int(settings.intake.metrics_mode, 8))
+        if settings.intake.metrics_group is not None:
+            os.chown(path, -1, grp.getgrnam(settings.intake.metrics_group).gr_gid)
+    except (OSError, KeyError) as exc:
+        raise SettingsError(f"{settings.path}: [intake] metrics_file {path}: not written "
+                            f"({getattr(exc, 'strerror', None) or exc}); intake's account "
+                            f"({_account()}) must be able to write the folder"
+                            + (" and be in the group metrics_group"
+                               if settings.intake.metrics_group else "")) from exc
+
+
+def _account() -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return f"uid {os.geteuid()}"
 
 
 def status(settings: Settings) -> dict[str, Any]:
@@ -108,7 +167,10 @@ def status(settings: Settings) -> dict[str, Any]:
     try:
         now = _now()
         servers = []
+        current = _server_names(settings)
         for name in ledger.server_names():
+            if name not in current:
+                continue  # a server the settings no longer name (poll forgets it)
             health = ledger.health(name)
             if health.failures:
                 servers.append({"server": name, "failures": health.failures,
@@ -129,6 +191,12 @@ def status(settings: Settings) -> dict[str, Any]:
     return found
 
 
+def _server_names(settings: Settings) -> set[str]:
+    """The servers the settings name, as their back-off is kept."""
+    imap = settings.imap
+    return {f"imap:{imap.host}:{imap.port}"} if imap is not None else set()
+
+
 def _stamp(iso: str | None) -> float:
     if not iso:
         return 0.0
@@ -146,7 +214,7 @@ def prometheus(found: dict[str, Any]) -> str:
                kind: str = "gauge") -> None:
         if not any(line.startswith(f"# HELP {name} ") for line in lines):
             lines.extend([f"# HELP {name} {help_}", f"# TYPE {name} {kind}"])
-        lines.append(f"{name}{labels} {value:g}")
+        lines.append(f"{name}{labels} {_number(value)}")
 
     run = found.get("last_run") or {}
     metric("intake_last_run_timestamp_seconds", "When the last run finished.",
@@ -176,6 +244,12 @@ def prometheus(found: dict[str, Any]) -> str:
     metric("intake_oldest_waiting_days", "Age of the oldest submission waiting for an "
            "editor, in days (0: none).", float(oldest["age_days"]) if oldest else 0.0)
     return "\n".join(lines) + "\n"
+
+
+def _number(value: float) -> str:
+    """A sample value at full precision: a timestamp to the second (1796537161, not
+    1.79654e+09, which is 10,000 s coarse), a duration as Python writes it."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def describe(found: dict[str, Any]) -> list[str]:

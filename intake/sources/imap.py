@@ -27,7 +27,7 @@ from imapclient.util import to_unicode
 from intake.core.config import ImapSection
 from intake.core.deadline import Deadline
 from intake.core.errors import SettingsError, StorageFull, TemporaryFailure, is_storage_full
-from intake.core.neterrors import describe
+from intake.core.neterrors import describe, security_mismatch
 
 # imapclient reports a dropped connection as its AbortError or as a plain OSError.
 NETWORK_ERRORS = (OSError, IMAPClient.AbortError, socket.timeout, ssl.SSLError)
@@ -93,11 +93,13 @@ class Mailbox:
         except (LoginError, ImapRefused):
             self._abandon()
             raise
-        except ssl.SSLError as exc:
-            self._abandon()
-            raise ImapUnavailable(f"{self.where}: TLS failed: {describe(exc)}") from exc
         except NETWORK_ERRORS as exc:
             self._abandon()
+            hint = security_mismatch(exc, s.security, s.port)
+            if hint:
+                raise ImapRefused(f"{self.where}: {describe(exc)}: {hint}") from exc
+            if isinstance(exc, ssl.SSLError):
+                raise ImapUnavailable(f"{self.where}: TLS failed: {describe(exc)}") from exc
             raise ImapUnavailable(f"{self.where}: {describe(exc)}") from exc
         except IMAPClientError as exc:
             self._abandon()
