@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import ssl
@@ -116,6 +117,8 @@ def smtp_factory(ca: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     """Start an aiosmtpd server: security "plain", "starttls" or "tls"; auth on or off."""
     servers: list[SmtpServer] = []
     monkeypatch.setenv("INTAKE_TEST_SMTP_PASSWORD", SMTP_PASSWORD)
+    # The test server runs in this process: its own log lines are not intake's output.
+    monkeypatch.setattr(logging.getLogger("mail.log"), "propagate", False)
 
     def start(security: str = "plain", auth: bool = False) -> SmtpServer:
         handler = SinkHandler()

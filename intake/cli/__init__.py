@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from intake import __version__
 from intake.cli.desk import add_desk_commands
 from intake.cli.editors import add_editor_commands
 from intake.cli.privacy import add_privacy_commands
@@ -33,6 +32,7 @@ from intake.core.errors import (
 )
 from intake.core.report import RunReport
 from intake.core.visible import one_line, visible
+from intake.version import described
 
 if TYPE_CHECKING:
     from intake.pipeline.run import Intake
@@ -90,6 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _setup_logging(verbose: bool, quiet: bool, log_format: str) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     handler = _StderrHandler()
+    # On the handler too: a library that sets its own logger's level (to INFO, say)
+    # still says nothing under -q.
+    handler.setLevel(level)
     handler.setFormatter(_JsonFormatter() if log_format == "json" else _TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -194,7 +197,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="intake", parents=[common_options(suppress=False)],
         description="Turns emailed submissions into drafts for review and answers authors.")
-    parser.add_argument("--version", action="version", version=f"intake {__version__}")
+    parser.add_argument("--version", action="version", version=described())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, handler: Command, help: str) -> argparse.ArgumentParser:

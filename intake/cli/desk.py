@@ -21,12 +21,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
                           "sign in to the desk")
     check_writable(settings)
     app = create_app(settings)
-    print(f"intake desk on http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
     # Behind a reverse proxy on this machine, the editor's address is the one it
     # forwards: the limit on failed sign-ins counts addresses, not the proxy.
-    waitress.serve(app, host=args.host, port=args.port, ident="intake",
-                   trusted_proxy="127.0.0.1", trusted_proxy_headers={"x-forwarded-for"},
-                   clear_untrusted_proxy_headers=True)
+    try:
+        server = waitress.create_server(
+            app, host=args.host, port=args.port, ident="intake", trusted_proxy="127.0.0.1",
+            trusted_proxy_headers={"x-forwarded-for"}, clear_untrusted_proxy_headers=True)
+    except OSError as exc:
+        raise IntakeError(f"the desk cannot listen on {args.host}:{args.port} "
+                          f"({exc.strerror or exc}): another program has that port, or "
+                          "choose one with --port") from None
+    print(f"intake desk on http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
+    server.run()
     return 0
 
 

@@ -31,7 +31,9 @@ class Check:
 def run_checks(settings: Settings) -> Iterator[Check]:
     yield Check(True, f"settings {settings.path}")
     yield from _data_dir(settings)
+    yield from _metrics(settings)
     yield from _privacy(settings)
+    yield from _sharing(settings)
     yield from _templates(settings)
     yield _editors(settings)
     yield from _examples(settings)
@@ -44,6 +46,52 @@ def run_checks(settings: Settings) -> Iterator[Check]:
     yield from _smtp(settings)
     if settings.wordpress is not None:
         yield _wordpress(settings)
+
+
+def _metrics(settings: Settings) -> Iterator[Check]:
+    """The metrics file's folder, checked as a run checks it before starting."""
+    if settings.intake.metrics_file is None:
+        return
+    from intake.pipeline.status import check_metrics
+
+    try:
+        check_metrics(settings)
+    except IntakeError as exc:
+        yield Check(False, str(exc))
+        return
+    yield Check(True, f"metrics_file {settings.intake.metrics_file}: its folder is writable "
+                      f"(mode {settings.intake.metrics_mode}"
+                      + (f", group {settings.intake.metrics_group}"
+                         if settings.intake.metrics_group else "") + ")")
+
+
+def _sharing(settings: Settings) -> Iterator[Check]:
+    """With [intake] group, what editors in it need beside the data folder: a settings
+    file they can read, which holds no secret (those live in password files)."""
+    group = settings.intake.group
+    if group is None:
+        return
+    import grp
+
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        return  # said by the privacy check
+    info = settings.path.stat()
+    readable = (info.st_gid == gid and info.st_mode & 0o040) or info.st_mode & 0o004
+    if not readable:
+        yield Check(False, f"{settings.path} cannot be read by the group {group!r} (mode "
+                           f"{stat.S_IMODE(info.st_mode):04o}): editors' commands stop at "
+                           f"it; chgrp {group} {settings.path} && chmod 640 "
+                           f"{settings.path} (keep passwords in password_file, mode 600)")
+        return
+    secret = [f"[{name}] {how}" for name, section in (("imap", settings.imap),
+                                                        ("smtp", settings.smtp))
+              if section is not None for how in ("password_env",)
+              if getattr(section, how)]
+    yield Check(True, f"{settings.path} is readable by the group {group!r}, and holds no "
+                      "password" + (f" (note: {', '.join(secret)} reads the environment of "
+                                    "intake's account only)" if secret else ""))
 
 
 def _wordpress(settings: Settings) -> Check:

@@ -26,7 +26,7 @@ def example_settings() -> str:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    folder: Path = args.folder
+    folder: Path = args.folder.resolve()  # every path said below works from anywhere
     target = folder / "settings.toml"
     if target.exists() and not args.force:
         print(f"intake: {target} exists; nothing was changed (--force replaces it)",
@@ -34,23 +34,48 @@ def cmd_init(args: argparse.Namespace) -> int:
         return int(ExitCode.USAGE)
     folder.mkdir(parents=True, exist_ok=True)
     target.write_text(example_settings(), encoding="utf-8")
+    target.chmod(0o600)  # [intake] group: chgrp it, chmod 640 (it holds no password)
     data = folder / "var"
     data.mkdir(mode=0o700, exist_ok=True)
     data.chmod(0o700)  # manuscripts may describe patients: the data is intake's alone
-    run = f"{program()} --config {target}"
+    run = f"{program(absolute=True)} --config {target}"
+    account = _owner(folder)
     print(f"wrote {target} (commented: every key says what it does)")
     print(f"made  {data} (private, mode 700: the ledger, raw mail and drafts go here)")
     print()
     print("Next:")
     print(f"  1. Edit {target}: [intake] publication, [imap] and [smtp] (host, port,")
-    print("     username, and where the password comes from), [kinds] if yours differ.")
+    print("     username), [kinds] if yours differ. Put each password in its file, readable")
+    print("     by intake's account alone:")
+    for name in ("imap", "smtp"):
+        secret = folder / f"{name}.password"
+        print(f"       (umask 077; read -rsp '{name.upper()} password: ' p && "
+              f"printf '%s\\n' \"$p\" > {secret})")
     print(f"  2. Check settings, templates and the IMAP and SMTP logins:\n       {run} doctor")
     print(f"  3. See what a run would do, changing nothing:\n       {run} poll --dry-run")
     print(f"  4. The first real run (old mail: --since YYYY-MM-DD, --no-acknowledge):\n"
           f"       {run} poll")
-    print(f"  5. Every 5 minutes from cron (crontab -e), with absolute paths:\n"
-          f"       */5 * * * * {program(absolute=True)} --config {target.resolve()} -q poll")
+    print(f"  5. Every 5 minutes from cron, as {account} (crontab -u {account} -e, as root):\n"
+          f"       */5 * * * * {run} -q poll")
+    if account != _me():
+        print(f"     Run every command as {account}: runuser -u {account} -- {run} …")
     return int(ExitCode.OK)
+
+
+def _owner(path: Path) -> str:
+    """The account that owns the folder: the one intake must run as."""
+    import pwd
+
+    try:
+        return pwd.getpwuid(path.stat().st_uid).pw_name
+    except (KeyError, OSError):
+        return _me()
+
+
+def _me() -> str:
+    import getpass
+
+    return getpass.getuser()
 
 
 def add_setup_commands(register: Register) -> None:

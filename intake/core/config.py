@@ -460,6 +460,10 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
         ctx.fail("intake", "max_message_bytes", "at least 1024", intake.max_message_bytes)
     if intake.message_seconds < 1:
         ctx.fail("intake", "message_seconds", "at least 1", intake.message_seconds)
+    if intake.data_dir.exists() and not intake.data_dir.is_dir():
+        raise SettingsError(f"{path}: [intake] data_dir: {intake.data_dir} is a file, not a "
+                            "folder: name a folder (intake creates it) for the ledger, raw "
+                            "mail and drafts")
     if not re.fullmatch(r"0?[0-7]{3}", intake.metrics_mode) or \
             int(intake.metrics_mode, 8) & 0o133:
         ctx.fail("intake", "metrics_mode", "an octal mode no more open than \"0644\" (such as "
