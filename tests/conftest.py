@@ -231,14 +231,15 @@ from tests.dovecot import Dovecot, dovecot_binary  # noqa: E402
 _counter = iter(range(1, 1_000_000))
 
 
-@pytest.fixture(scope="session")
-def dovecot(ca: trustme.CA) -> Iterator[Dovecot]:
+@pytest.fixture(scope="session", params=["flat", "prefixed"])
+def dovecot(ca: trustme.CA, request: pytest.FixtureRequest) -> Iterator[Dovecot]:
+    """Two layouts of the personal namespace: every IMAP test runs against both."""
     if dovecot_binary() is None:
         if os.environ.get("CI"):
             pytest.fail("Dovecot is required in CI (.ci/run installs dovecot-imapd)")
         pytest.skip("Dovecot is not installed: apt-get install dovecot-imapd to run the "
                     "IMAP tests")
-    server = Dovecot.start(ca)
+    server = Dovecot.start(ca, layout=request.param)
     yield server
     server.stop()
 
@@ -258,6 +259,7 @@ class ImapAccount:
 
     def append(self, *messages: bytes, folder: str = "INBOX",
                when: Any = None) -> None:
+        folder = self.server.folder(folder)
         c = self.client()
         try:
             if not c.folder_exists(folder):
@@ -268,6 +270,7 @@ class ImapAccount:
             c.logout()
 
     def count(self, folder: str = "INBOX") -> int:
+        folder = self.server.folder(folder)
         c = self.client()
         try:
             if not c.folder_exists(folder):

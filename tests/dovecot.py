@@ -52,7 +52,8 @@ default_internal_user = {user}
 default_login_user = {login_user}
 namespace inbox {{
   inbox = yes
-  separator = /
+  separator = {separator}
+  prefix = {prefix}
 }}
 passdb {{
   driver = static
@@ -109,10 +110,21 @@ class Dovecot:
     gid: int
     process: subprocess.Popen[bytes] | None = None
     greeting: str = ""
+    # The personal namespace: "" and "/" (flat), or "INBOX." and "." as cPanel's Dovecot,
+    # Courier and Debian's Cyrus lay it out.
+    prefix: str = ""
+    separator: str = "/"
+
+    def folder(self, name: str) -> str:
+        """A folder name as the settings give it, as this server names it."""
+        if name.upper() == "INBOX":
+            return name
+        return self.prefix + name.replace("/", self.separator)
 
     @classmethod
-    def start(cls, ca: trustme.CA, extra: str = "") -> Dovecot:
-        """`extra`: more configuration lines, e.g. an `imap_capability` without MOVE."""
+    def start(cls, ca: trustme.CA, extra: str = "", layout: str = "flat") -> Dovecot:
+        """`extra`: more configuration lines, e.g. an `imap_capability` without MOVE.
+        layout: "flat" (no namespace prefix) or "prefixed" ("INBOX.", separator ".")."""
         # mkdtemp makes 0700 folders, which Dovecot's auth process cannot enter.
         base = Path(tempfile.mkdtemp(prefix="intake-dovecot-"))
         base.chmod(0o755)
@@ -131,10 +143,13 @@ class Dovecot:
         token = uuid.uuid4().hex[:12]
         greeting = f"intake-test-ready-{token}"
         server = cls(base, _free_port(), _free_port(), ca_file, uid, gid)
+        if layout == "prefixed":
+            server.prefix, server.separator = "INBOX.", "."
         (base / "dovecot.conf").write_text(CONFIG.format(
             base=base, token=token, greeting=greeting, uid=uid, gid=gid, user=mail_user,
             login_user=login_user, port=server.port, tls_port=server.tls_port,
-            password=PASSWORD, extra=extra))
+            password=PASSWORD, extra=extra, prefix=server.prefix,
+            separator=server.separator))
         server.greeting = greeting
         server._launch()
         return server

@@ -204,8 +204,9 @@ def test_quiet_runs_print_only_when_a_person_must_look(
     assert calm.code == 0 and calm.out == "" and calm.err == ""
     bad = cli("--config", config, "-q", "ingest",
               _inbox(tmp_path, {"x.eml": b"not an email"}, "bad"))
-    assert bad.code == 1
-    assert "quarantined 1" in bad.out and "quarantined" in bad.err
+    assert bad.code == 1 and bad.out == ""
+    # One problem, one line: which submission, and why.
+    assert bad.err.count("\n") == 1 and "quarantined: the message has no headers" in bad.err
 
 
 def test_json_logs_are_one_object_per_line(

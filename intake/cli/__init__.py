@@ -88,7 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _setup_logging(verbose: bool, quiet: bool, log_format: str) -> None:
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    # -q (cron): the log says nothing; the run's problems, one line each, are all that
+    # is printed (cli._said), so one problem is one line.
+    level = logging.DEBUG if verbose else logging.CRITICAL if quiet else logging.INFO
     handler = _StderrHandler()
     # On the handler too: a library that sets its own logger's level (to INFO, say)
     # still says nothing under -q.

@@ -295,14 +295,16 @@ def _imap(settings: Settings) -> Iterator[Check]:
     try:
         with Mailbox(section) as box, box.talking("checking folders"):
             yield Check(True, f"{where}: logged in as {section.username}")
-            state = box.select(section.folder, readonly=True)
+            if box.prefix:
+                yield Check(True, f"personal namespace: folders are under {box.prefix!r} "
+                                  f"(separator {box.delimiter!r}), as the server says")
+            # SELECT, as the run opens it: EXAMINE reports PERMANENTFLAGS () on Dovecot
+            # and Cyrus, which both allow keywords. Selecting changes nothing by itself.
+            state = box.select(section.folder, readonly=section.after != "keyword")
             yield Check(True, f"folder {section.folder}: {state.exists} message(s), "
                               f"UIDVALIDITY {state.uidvalidity}")
             if section.after == "move":
-                exists = box.c.folder_exists(box.server_name(section.processed_folder))
-                yield Check(True, f"processed_folder {section.processed_folder}: "
-                                  + ("exists" if exists else "will be created on first use")
-                                  + f"; messages done are {box.move_method()}")
+                yield _processed_folder(box, section.processed_folder)
             elif section.after == "keyword":
                 yield Check(state.keywords_allowed,
                             f"keyword {section.keyword}: " + (
@@ -310,6 +312,30 @@ def _imap(settings: Settings) -> Iterator[Check]:
                                 "this server allows no custom keywords; use after = \"move\""))
     except (ImapUnavailable, IntakeError) as exc:
         yield Check(False, str(exc))
+
+
+def _processed_folder(box: Mailbox, folder: str) -> Check:
+    """The folder messages done go to: there, or creatable now. Rather than trust "will
+    be created on first use", a folder that is missing is created and removed again,
+    which is what the server will be asked; a refusal is said as the server says it."""
+    name = box.server_name(folder)
+    method = box.move_method()
+    if box.c.folder_exists(name):
+        return Check(True, f"processed_folder {folder} ({name!r} on the server): exists; "
+                           f"messages done are {method}")
+    try:
+        box.ensure_folder(folder)
+    except IntakeError as exc:
+        return Check(False, f"processed_folder {folder}: {exc}; with a personal namespace "
+                            "prefix the server names folders under it (intake adds it), "
+                            "or the account lacks the right to create folders")
+    try:
+        box.c.delete_folder(name)
+    except Exception:
+        return Check(True, f"processed_folder {folder} ({name!r}): created now (it could "
+                           f"not be removed again, and is left); messages done are {method}")
+    return Check(True, f"processed_folder {folder} ({name!r} on the server): can be "
+                       f"created (tried and removed again); messages done are {method}")
 
 
 def _smtp(settings: Settings) -> Iterator[Check]:

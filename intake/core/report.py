@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from intake.core.errors import ExitCode
 
@@ -28,6 +28,10 @@ class RunReport:
     # wrong port): not temporary, so said at once, even under -q.
     settings_problem: str | None = None
     stopped: str | None = None  # what ended the run early (its error, said once)
+    # The server said NO to moving or flagging what was taken (permission, quota, ACL):
+    # nothing lost, not temporary; a person must look.
+    refused_problem: str | None = None
+    quarantines: list[str] = field(default_factory=list)  # each: reference and reason
 
     def summary(self) -> str:
         parts = [f"fetched {self.fetched}", f"new {self.new}", f"revisions {self.revisions}",
@@ -48,7 +52,7 @@ class RunReport:
             return ExitCode.USAGE
         # An acknowledgement that came back (a delivery report) failed for good just as
         # one the server refused did: a person should look.
-        if self.quarantined or self.failed or self.bounced:
+        if self.quarantined or self.failed or self.bounced or self.refused_problem:
             return ExitCode.NEEDS_ATTENTION
         if self.delivery_problem or self.source_problem or self.mark_problem:
             return ExitCode.TEMPORARY

@@ -35,7 +35,7 @@ from intake.pipeline.stages import (
     Work,
     run_stages,
 )
-from intake.sources.imap import Fetched, ImapUnavailable, Mailbox
+from intake.sources.imap import Fetched, FolderRefused, ImapUnavailable, Mailbox
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,12 @@ def poll(app: Intake, options: PollOptions, report: RunReport) -> None:
         except ImapUnavailable as exc:
             # Nothing lost: the ledger knows; the next run moves them.
             report.mark_problem = str(exc)
+        except FolderRefused as exc:
+            # Nothing lost either, and nothing taken twice; but no later run will do
+            # better until a person changes the folder's rights or the settings.
+            report.refused_problem = (f"{exc}; the messages are taken and kept, and stay "
+                                      "in the folder until this is fixed ([imap] "
+                                      "processed_folder, or after)")
 
 
 def _fetch_new(app: Intake, box: Mailbox, section: ImapSection, key: str,

@@ -172,6 +172,7 @@ def _new_submission(app: Intake, work: Work, verdict: Decided, report: RunReport
         log.info("%s ignored: %s", reference, reason, extra={**fields, "error": reason})
     elif status is Status.QUARANTINED:
         report.quarantined += 1
+        report.quarantines.append(f"{reference} quarantined: {reason}")
         log.warning("%s quarantined: %s", reference, reason, extra={**fields, "error": reason})
     else:
         report.new += 1
@@ -258,6 +259,7 @@ def quarantine_unreadable(app: Intake, stored: StoredMessage, reason: str, repor
         app.ledger.finish_message(stored.id, MessageState.QUARANTINED, reason=reason,
                                   submission_id=sub)
     report.quarantined += 1
+    report.quarantines.append(f"{reference} quarantined: {reason} (intake show {reference})")
     log.warning("%s quarantined: %s (raw message kept at %s)", reference, reason,
                 stored.raw_path)
 

@@ -66,10 +66,14 @@ def conditions_of(report: RunReport) -> list[str]:
 
 def problems_of(report: RunReport) -> list[str]:
     """Everything a person may need to know about the run, what stopped it first."""
-    found = [p for p in (report.stopped, report.settings_problem) if p]
+    found = [p for p in (report.stopped, report.settings_problem, report.refused_problem)
+             if p]
     found += conditions_of(report)
-    if report.quarantined:
-        found.append(f"{report.quarantined} submission(s) quarantined")
+    if report.quarantined:  # one line each, up to a few, with its reason
+        found += [q[:300] for q in report.quarantines[:5]]
+        if report.quarantined > min(5, len(report.quarantines)):
+            found.append(f"{report.quarantined - min(5, len(report.quarantines))} more "
+                         "submission(s) quarantined (intake queue --status quarantined)")
     if report.failed or report.bounced:
         found.append(f"{report.failed + report.bounced} email(s) failed for good")
     return found

@@ -26,7 +26,14 @@ from imapclient.util import to_unicode
 
 from intake.core.config import ImapSection
 from intake.core.deadline import Deadline
-from intake.core.errors import SettingsError, StorageFull, TemporaryFailure, is_storage_full
+from intake.core.errors import (
+    ExitCode,
+    IntakeError,
+    SettingsError,
+    StorageFull,
+    TemporaryFailure,
+    is_storage_full,
+)
 from intake.core.neterrors import describe, security_mismatch
 
 # imapclient reports a dropped connection as its AbortError or as a plain OSError.
@@ -39,6 +46,14 @@ class ImapUnavailable(TemporaryFailure):
 
 class ImapRefused(SettingsError):
     """The server refused what the settings ask (login, folder): a person must look."""
+
+
+class FolderRefused(IntakeError):
+    """The server said NO to creating a folder or moving, copying or flagging messages
+    (permission, quota, namespace, ACL): not temporary, and nothing is lost (what was
+    taken stays in the ledger, and is not taken twice)."""
+
+    exit_code = ExitCode.NEEDS_ATTENTION
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,7 @@ class Mailbox:
         self.section = section
         self.client: IMAPClient | None = None
         self.delimiter = "/"
+        self.prefix = ""  # the personal namespace's prefix, such as "INBOX."
 
     @property
     def where(self) -> str:
@@ -89,7 +105,7 @@ class Mailbox:
             self.client = client
             with self.within("logging in"):
                 self._login(client)
-                self.delimiter = self._delimiter(client)
+                self.prefix, self.delimiter = self._namespace(client)
         except (LoginError, ImapRefused):
             self._abandon()
             raise
@@ -123,6 +139,20 @@ class Mailbox:
                                       f"now: {text}") from exc
             raise ImapRefused(f"{self.where}: login as {s.username} refused: {text}; check "
                               "the password (or token) in settings") from exc
+
+    @classmethod
+    def _namespace(cls, client: IMAPClient) -> tuple[str, str]:
+        """The personal namespace's prefix and separator: NAMESPACE where the server has
+        it (only it gives the prefix), else LIST's separator and no prefix."""
+        if client.has_capability("NAMESPACE"):
+            try:
+                personal = client.namespace().personal
+            except IMAPClientError:
+                personal = None
+            if personal:
+                prefix, separator = personal[0]
+                return str(to_unicode(prefix or "")), str(to_unicode(separator or "")) or "/"
+        return "", cls._delimiter(client)
 
     @staticmethod
     def _delimiter(client: IMAPClient) -> str:
@@ -190,8 +220,15 @@ class Mailbox:
         return self.client
 
     def server_name(self, folder: str) -> str:
-        """A folder name from settings ("Intake/Processed") in the server's hierarchy."""
-        return folder.replace("/", self.delimiter) if self.delimiter else folder
+        """A folder name from settings ("Intake/Processed") in the server's hierarchy:
+        under the personal namespace's prefix (RFC 2342: "INBOX." on cPanel's Dovecot,
+        Courier, Cyrus), with its separator. INBOX, and a name that already carries the
+        prefix, are taken as they are."""
+        named = folder.replace("/", self.delimiter) if self.delimiter else folder
+        if not self.prefix or folder.upper() == "INBOX" or \
+                named.upper().startswith(self.prefix.upper()):
+            return named
+        return self.prefix + named
 
     # -- reading -------------------------------------------------------------
 
@@ -254,9 +291,21 @@ class Mailbox:
 
     def ensure_folder(self, folder: str) -> None:
         name = self.server_name(folder)
-        with self.within(f"creating {folder}"):
+        with self.within(f"creating {folder}"), self.refused(f"create the folder {name!r}"):
             if not self.c.folder_exists(name):
                 self.c.create_folder(name)
+
+    @contextlib.contextmanager
+    def refused(self, doing: str) -> Iterator[None]:
+        """A NO from the server (not a dropped connection) as FolderRefused, with what
+        was asked and what the server said."""
+        try:
+            yield
+        except IMAPClientError as exc:
+            if isinstance(exc, IMAPClient.AbortError):
+                raise
+            said = re.sub(r"^b'(.*)'$", r"\1", to_unicode(str(exc)))
+            raise FolderRefused(f"{self.where} refused to {doing}: {said[:300]}") from exc
 
     def move_method(self) -> str:
         """How `move` works on this server, in words for `intake doctor`."""
@@ -270,7 +319,8 @@ class Mailbox:
     def move(self, uids: Sequence[int], folder: str) -> None:
         target = self.server_name(folder)
         for batch in _batches(uids, 200):
-            with self.within(f"moving messages to {folder}"):
+            with self.within(f"moving messages to {folder}"), \
+                    self.refused(f"move messages to {target!r}"):
                 self._move(batch, target)
 
     def _move(self, batch: Sequence[int], target: str) -> None:
@@ -288,7 +338,7 @@ class Mailbox:
 
     def flag(self, uids: Sequence[int], keyword: str) -> None:
         for batch in _batches(uids, 500):
-            with self.within("flagging messages"):
+            with self.within("flagging messages"), self.refused(f"flag messages {keyword}"):
                 self.c.add_flags(list(batch), [keyword.encode()])
 
 
