@@ -92,3 +92,33 @@ def test_a_prefixed_namespace_is_read_and_a_name_with_the_prefix_is_kept(
     c.logout()
     assert ("INBOX.Done" if imap.server.prefix else "Done") in names, names
     assert not any(n.startswith("INBOX.INBOX") for n in names)
+
+
+def test_rows_left_behind_by_a_uidvalidity_change_are_closed(
+        imap: ImapAccount, smtp_factory: Callable[..., SmtpServer], make_config: Configure,
+        cli: Callable[..., CliResult]) -> None:
+    import sqlite3
+    import time
+
+    smtp = smtp_factory("plain")
+    config = make_config(smtp=smtp.settings(), imap=imap.settings(folder="Submissions"))
+    imap.append(_guest(1), _guest(2), folder="Submissions")
+    assert cli("--config", config, "poll", "--since", "2026-01-01").code == 0
+    ledger = config.parent / "var" / "intake.sqlite3"
+    with sqlite3.connect(ledger) as db:  # as if the run had been cut before the move
+        db.execute("UPDATE imap_uids SET done_at = NULL, done_how = NULL")
+    c = imap.client()
+    c.delete_folder(imap.server.folder("Intake/Processed"))
+    c.delete_folder(imap.server.folder("Submissions"))
+    c.logout()
+    time.sleep(1.1)  # UIDVALIDITY is the creation second
+    imap.append(_guest(1), _guest(2), folder="Submissions")
+    again = cli("--config", config, "poll")
+    assert again.code == 0, again.err
+    assert again.out.startswith("fetched 2 · new 0")
+    with sqlite3.connect(ledger) as db:
+        left = db.execute("SELECT count(*) FROM imap_uids WHERE done_at IS NULL").fetchone()
+        closed = db.execute("SELECT count(*) FROM imap_uids WHERE done_how LIKE "
+                            "'superseded%'").fetchone()
+    assert left == (0,) and closed == (2,)
+    assert imap.count("Submissions") == 0 and len(smtp.handler.messages) == 2

@@ -81,6 +81,16 @@ class Mailboxes(LedgerBase):
             "UPDATE imap_uids SET done_at = ?, done_how = ? WHERE mailbox = ? AND "
             "uidvalidity = ? AND uid = ?", [(stamp, how, mailbox, uidvalidity, u) for u in uids])
 
+    def supersede_uids(self, mailbox: str, uidvalidity: int, now_valid: int) -> int:
+        """Messages taken under an earlier UIDVALIDITY and not yet marked done: their old
+        UIDs name nothing now. Each is found again by its content under the new one (and
+        marked done by that UID); the old rows are closed, saying so: how many."""
+        cur = self.db.execute(
+            "UPDATE imap_uids SET done_at = ?, done_how = ? WHERE mailbox = ? AND "
+            "uidvalidity = ? AND done_at IS NULL",
+            (now_iso(), f"superseded: UIDVALIDITY became {now_valid}", mailbox, uidvalidity))
+        return cur.rowcount
+
     def health(self, server: str) -> Health:
         row = self.db.execute("SELECT * FROM server_health WHERE name = ?",
                               (server,)).fetchone()

@@ -141,9 +141,13 @@ def _fetch_new(app: Intake, box: Mailbox, section: ImapSection, key: str,
     if cursor is not None and cursor.uidvalidity == state.uidvalidity:
         last_uid = cursor.last_uid
     elif cursor is not None:
+        with app.ledger.transaction():
+            closed = app.ledger.supersede_uids(key, cursor.uidvalidity, state.uidvalidity)
         log.warning("%s: UIDVALIDITY changed (%s → %s): reading the folder again; messages "
-                    "already taken are recognised and not answered twice", box.where,
-                    cursor.uidvalidity, state.uidvalidity)
+                    "already taken are recognised and not answered twice%s", box.where,
+                    cursor.uidvalidity, state.uidvalidity,
+                    f" ({closed} not yet moved are found again by content and moved by "
+                    "their new UIDs)" if closed else "")
     else:
         _first_run_check(app, box, section, state.exists, since, options)
     if cursor is None or cursor.uidvalidity != state.uidvalidity or (
