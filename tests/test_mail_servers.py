@@ -122,3 +122,25 @@ def test_rows_left_behind_by_a_uidvalidity_change_are_closed(
                             "'superseded%'").fetchone()
     assert left == (0,) and closed == (2,)
     assert imap.count("Submissions") == 0 and len(smtp.handler.messages) == 2
+
+
+def test_a_dry_run_follows_the_batch_in_order(
+        imap: ImapAccount, make_config: Configure, cli: Callable[..., CliResult]) -> None:
+    from intake.demo.samples import DOCX, article_docx
+    from intake.demo.samples import email as make_email
+
+    config = make_config(imap=imap.settings())
+    first = make_email("Sam <sam@uni.example.org>", "Guest post: nights", "Attached.",
+                       attachments=(("a.docx", DOCX, article_docx("Nights")),),
+                       message_id="<first@uni>")
+    reply = make_email("Sam <sam@uni.example.org>", "Re: Guest post: nights",
+                       "Here is the better version.", message_id="<second@uni>",
+                       attachments=(("b.docx", DOCX, article_docx("Nights", 8)),),
+                       headers={"In-Reply-To": "<first@uni>"})
+    imap.append(first, reply)
+    dry = cli("--config", config, "poll", "--dry-run", "--since", "2026-01-01")
+    assert dry.code == 0, dry.err
+    lines = [line for line in dry.out.splitlines() if line.startswith("UID")]
+    assert "would take guest_post" in lines[0]
+    assert "would add to the submission UID 1 would make" in lines[1], lines
+    assert "new 1 · revisions 1" in dry.out

@@ -258,12 +258,13 @@ def dry_run(settings: Settings, options: PollOptions, out: Callable[[str], None]
                 out(f"first run: {section.folder} holds {state.exists} messages; a real run "
                     "would ask first (on a terminal) or need --since (in cron)")
             uids = box.uids_above(last, since)[: options.limit]
+            earlier: dict[str, int] = {}  # Message-IDs a real run would have taken, by UID
             for batch in box.fetch(uids, section.batch_size):
                 for item in batch:
                     report.fetched += 1
                     try:
                         with time_budget(settings.intake.message_seconds):
-                            out(_describe(app, item, report))
+                            out(_describe(app, item, report, earlier))
                     except MessageTimeout as exc:
                         report.quarantined += 1
                         out(f"UID {item.uid}: would quarantine: {exc}")
@@ -272,8 +273,12 @@ def dry_run(settings: Settings, options: PollOptions, out: Callable[[str], None]
     return report
 
 
-def _describe(app: Intake, item: Fetched, report: RunReport) -> str:
-    """What a real run would do with this message: the same stages, described, not done."""
+def _describe(app: Intake, item: Fetched, report: RunReport,
+              earlier: dict[str, int] | None = None) -> str:
+    """What a real run would do with this message: the same stages, described, not done.
+    earlier: what this dry run has already described as new, by Message-ID, so that a
+    reply to it later in the same batch reads as the real run would take it (the ledger
+    a dry run reads does not have it)."""
     head = f"UID {item.uid}:"
     if app.ledger.message_by_sha(hashlib.sha256(item.data).hexdigest()) is not None:
         report.known += 1
@@ -303,6 +308,14 @@ def _describe(app: Intake, item: Fetched, report: RunReport) -> str:
     if outcome.reason:
         report.quarantined += 1
         return f"{head} would quarantine {kind} from {sender}: {outcome.reason}"
+    answered = [earlier[m] for m in (work.msg.in_reply_to, *work.msg.references)
+                if earlier is not None and m in earlier] if work.msg else []
+    if answered:
+        report.revisions += 1
+        return (f"{head} would add to the submission UID {answered[-1]} would make (a reply "
+                f"in its thread) from {sender}")
+    if earlier is not None and work.msg is not None and work.msg.message_id:
+        earlier[work.msg.message_id] = item.uid
     report.new += 1
     title = outcome.draft.title if outcome.draft else work.message.subject
     return f"{head} would take {kind} from {sender}: {title}"
