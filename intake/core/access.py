@@ -12,6 +12,7 @@ from __future__ import annotations
 import grp
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from intake.core.config import Settings
@@ -74,14 +75,19 @@ def _me() -> str:
         return f"uid {os.geteuid()}"
 
 
-def secrets_private(data: Path) -> None:
-    """Take group and other access away from the desk's secrets that this account owns."""
+def _secrets(data: Path) -> Iterator[tuple[Path, os.stat_result]]:
+    """The desk's secrets that exist, each with what lstat says (links not followed)."""
     for name in SECRET_FILES:
         path = data / name
         try:
-            info = path.lstat()
+            yield path, path.lstat()
         except FileNotFoundError:
             continue
+
+
+def secrets_private(data: Path) -> None:
+    """Take group and other access away from the desk's secrets that this account owns."""
+    for path, info in _secrets(data):
         if info.st_uid == os.geteuid() and stat.S_ISREG(info.st_mode) and \
                 info.st_mode & 0o077:
             path.chmod(0o600)
@@ -131,12 +137,7 @@ def private_or_shared(settings: Settings) -> str | None:
 def exposed_secrets(data: Path) -> str | None:
     """The desk's secrets that someone besides intake's account can read, said as a fix."""
     open_to = []
-    for name in SECRET_FILES:
-        path = data / name
-        try:
-            info = path.lstat()
-        except FileNotFoundError:
-            continue
+    for path, info in _secrets(data):
         if stat.S_ISLNK(info.st_mode) or info.st_mode & 0o077 or info.st_uid != data.stat().st_uid:
             open_to.append(f"{path} (mode {stat.S_IMODE(info.st_mode):04o})")
     if not open_to:

@@ -64,13 +64,19 @@ def sync_filesystem(path: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
+def write_atomic(path: Path, data: bytes, *, durable: bool = True,
+                 mode: int | None = None) -> None:
     """durable=False: renamed into place but not synced; the caller syncs the filesystem
-    (sync_filesystem) before anything points at the file."""
+    (sync_filesystem) before anything points at the file. mode: the file's permissions
+    whatever the umask (a secret: 0o600), from the moment it exists."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
-        with tmp.open("xb") as fh:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                     0o666 if mode is None else mode)
+        if mode is not None:
+            os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             if durable:
                 fh.flush()

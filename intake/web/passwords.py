@@ -15,9 +15,10 @@ import hashlib
 import hmac
 import json
 import os
-import uuid
 from pathlib import Path
 from typing import Any
+
+from intake.ledger.store import write_atomic
 
 # scrypt's cost: 2**15 * 8 * 128 bytes = 32 MiB of memory for each try.
 _N, _R, _P = 2**15, 8, 1
@@ -39,19 +40,7 @@ def totp_file(data_dir: Path) -> Path:
 
 def write_private(path: Path, data: bytes) -> None:
     """Write a secret atomically, 0600 whatever the umask, durable when this returns."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomic(path, data, mode=0o600)
 
 
 def hash_password(password: str) -> str:
