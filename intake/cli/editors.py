@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -104,10 +105,26 @@ def cmd_queue(args: argparse.Namespace) -> int:
         return (now - timedelta(days=days)).isoformat(timespec="seconds")
 
     with _opened(args, readonly=True) as (_, ledger):
-        rows = ledger.submissions(statuses, args.kind, assignee=assignee,
-                                  unassigned=unassigned,
-                                  received_before=days_ago(args.older_than),
-                                  received_after=days_ago(args.newer_than), limit=args.limit)
+        if args.search is not None:
+            from intake.editors import search
+
+            me = None
+            if re.search(r"assignee:me\b", args.search, re.I):  # who "me" is, when asked
+                me = actor_for(settings, None).id
+            query = search.parse(args.search, me=me)
+            for problem in query.problems:
+                print(f"intake: not understood: {problem}", file=sys.stderr)
+            hits, _total = search.run(
+                ledger, query, statuses=list(statuses) if args.status and statuses else None,
+                kind=args.kind, assignee="none" if unassigned else assignee,
+                limit=args.limit or 100)
+            rows = [h.submission for h in hits]
+        else:
+            rows = ledger.submissions(statuses, args.kind, assignee=assignee,
+                                      unassigned=unassigned,
+                                      received_before=days_ago(args.older_than),
+                                      received_after=days_ago(args.newer_than),
+                                      limit=args.limit)
     if args.json:
         out = sys.stdout
         for row in rows:
@@ -532,6 +549,11 @@ def add_editor_commands(register: Register) -> None:
                    help="only those received within the last DAYS days")
     p.add_argument("--limit", type=_days, default=None, metavar="N", help="at most N rows")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--search", default=None, metavar="QUERY",
+                   help="find submissions of any status (unless --status is given), best "
+                        "first: words and \"phrases\" anywhere in the draft, the messages "
+                        "and the notes, and from:, kind:, status:, assignee:me, before:, "
+                        "after: (as on the desk)")
 
     p = register("show", cmd_show, "one submission: metadata, warnings, files, emails, "
                  "history")

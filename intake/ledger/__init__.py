@@ -17,11 +17,12 @@ from intake.ledger.mailboxes import Cursor, Health, Mailboxes
 from intake.ledger.messages import Messages, StoredMessage
 from intake.ledger.outbox import Outbox, OutboxItem
 from intake.ledger.schema import MIGRATIONS
+from intake.ledger.search import Hit, Search
 from intake.ledger.submissions import Submission, Submissions
 
-__all__ = ["MIGRATIONS", "Cursor", "Event", "EventName", "Health", "Ledger", "LedgerError",
+__all__ = ["MIGRATIONS", "Cursor", "Event", "EventName", "Health", "Hit", "Ledger", "LedgerError",
            "OutboxItem", "StoredMessage", "Submission", "address_key", "now_iso"]
 
 
-class Ledger(Messages, Mailboxes, Submissions, Events, Outbox, DeskState):
+class Ledger(Search, Messages, Mailboxes, Submissions, Events, Outbox, DeskState):
     """Every entity's queries, on one connection (see base.LedgerBase)."""

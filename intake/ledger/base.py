@@ -75,6 +75,7 @@ class LedgerBase:
     def _open(self, path: Path, readonly: bool) -> None:
         self.path = path
         self._depth = 0
+        self._dirty: set[int] = set()  # submissions to index again before the commit
         if readonly:
             # No ledger yet: an empty one in memory answers every question the same way.
             target = f"file:{path}?mode=ro" if path.exists() else ":memory:"
@@ -163,7 +164,12 @@ class LedgerBase:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield
+            self._before_commit()
         except BaseException:
+            self._dirty.clear()
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    def _before_commit(self) -> None:
+        """What must change with whatever the transaction changed (ledger.search)."""

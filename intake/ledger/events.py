@@ -52,6 +52,13 @@ class EventName(StrEnum):
     PRIVACY_RESOLVED = "privacy flag resolved"
 
 
+# What changes the text search reads (a draft, a message, a note): the submission is
+# indexed again before the transaction commits (ledger.search).
+SEARCHED = frozenset({
+    EventName.RECEIVED, EventName.DRAFTED, EventName.REVISED, EventName.CORRESPONDENCE,
+    EventName.NOTED, EventName.EDITED, EventName.RETRIED, EventName.PURGED,
+    EventName.QUARANTINED, EventName.IGNORED, EventName.RECLASSIFIED,
+})
 # What an editor's open page can be overtaken by: each raises the submission's version.
 # Not notes, exports or the mail's delivery, which change nothing an editor decides on.
 VERSIONED = frozenset({
@@ -83,6 +90,8 @@ class Events(LedgerBase):
         if submission_id is not None and event in VERSIONED:
             self.db.execute("UPDATE submissions SET version = version + 1 WHERE id = ?",
                             (submission_id,))
+        if submission_id is not None and event in SEARCHED:
+            self._dirty.add(submission_id)
 
     def last_versioned_event(self, submission_id: int) -> Event | None:
         """The latest change that raised the submission's version: who did what, when."""

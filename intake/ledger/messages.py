@@ -102,6 +102,8 @@ class Messages(LedgerBase):
             "shown = coalesce(?, shown) WHERE id = ?",
             (state.value, message_id, reason, submission_id, now_iso(), fingerprint, kept,
              message))
+        if submission_id is not None and kept is not None:
+            self._dirty.add(submission_id)  # its text is searched
 
     def shown_message(self, message: int) -> dict[str, str] | None:
         """What finish_message kept of it for the thread; None for a message processed

@@ -80,6 +80,14 @@ def _sent_at_from_drafts(db: sqlite3.Connection, ledger: Path) -> None:
                    (min(text, received) if text[:4].isdigit() else None, submission_id))
 
 
+def _index_everything(db: sqlite3.Connection, ledger: Path) -> None:
+    """Step 8: index every submission there is, from the ledger and its draft."""
+    from intake.ledger.search import index_text
+
+    for (submission_id,) in db.execute("SELECT id FROM submissions ORDER BY id").fetchall():
+        index_text(db, ledger, submission_id)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     # 1: the first schema
     Migration("first schema", """
@@ -303,4 +311,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         PRIMARY KEY (submission_id, flag)
     );
     """, _sent_at_from_drafts),
+    # 8: full-text search over what editors read (ledger.search), accents and case
+    # ignored; built here for what the data folder already holds.
+    Migration("search", """
+    CREATE VIRTUAL TABLE search USING fts5(
+        reference, title, author, body, messages, notes,
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    """, _index_everything),
 )

@@ -111,6 +111,9 @@ class Submissions(LedgerBase):
         columns = ", ".join(f"{k} = ?" for k in encoded)
         self.db.execute(f"UPDATE submissions SET {columns}, updated_at = ? WHERE id = ?",  # noqa: S608 (names from _UPDATABLE)
                         (*encoded.values(), now_iso(), submission_id))
+        if values.keys() & {"title", "author_name", "author_email", "draft_dir",
+                            "purged_at", "revision"}:
+            self._dirty.add(submission_id)
 
     def change_status(self, submission_id: int, before: Status, after: Status,
                       **values: Any) -> bool:

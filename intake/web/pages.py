@@ -23,10 +23,12 @@ from flask import (
     request,
     send_file,
 )
+from markupsafe import Markup, escape
 
 from intake.core import confine
 from intake.core.errors import IntakeError
 from intake.core.models import AWAITING_EDITORS, Status
+from intake.editors import search
 from intake.editors.decisions import commit, prepare
 from intake.editors.diff import Piece, comparison, revision_text, revisions
 from intake.editors.privacy import edit_draft, flags_of, keep, require_clear
@@ -45,6 +47,7 @@ from intake.export.bundle import Format, export_bundle
 from intake.export.html import safe_html, with_marks
 from intake.ledger import Ledger, Submission
 from intake.ledger.events import EventName
+from intake.ledger.search import END, START
 from intake.ledger.store import read_draft
 from intake.mail.templates import Notices
 from intake.web.context import DeskContext
@@ -67,17 +70,31 @@ def register(app: Flask, desk: DeskContext) -> None:
         statuses = _statuses(request.args.get("status", ""))
         kind = request.args.get("kind", "") or None
         assignee = request.args.get("assignee", "")
-        search = " ".join(request.args.get("q", "").split()).lower()
+        text = " ".join(request.args.get("q", "").split())
         page = max(1, _int(request.args.get("page", "1")))
-        chosen: dict[str, Any] = {
-            "assignee": assignee if assignee not in ("", "none") else None,
-            "unassigned": assignee == "none", "search": search}
         ledger = desk.ledger()
-        total = ledger.count_submissions(statuses, kind, **chosen)
-        rows = ledger.submissions(statuses, kind, limit=PAGE_SIZE,
-                                  offset=(page - 1) * PAGE_SIZE, **chosen)
+        passages: dict[int, Markup] = {}
+        problems: list[str] = []
+        if text:
+            # A search covers every status unless the page's filter chose one.
+            query = search.parse(text, me=g.editor.id)
+            problems = query.problems
+            hits, total = search.run(
+                ledger, query, statuses=statuses if request.args.get("status") else None,
+                kind=kind, assignee=assignee or None, limit=PAGE_SIZE,
+                offset=(page - 1) * PAGE_SIZE)
+            rows = [h.submission for h in hits]
+            passages = {h.submission.id: _marked(h.passage) for h in hits if h.passage}
+        else:
+            chosen: dict[str, Any] = {
+                "assignee": assignee if assignee not in ("", "none") else None,
+                "unassigned": assignee == "none"}
+            total = ledger.count_submissions(statuses, kind, **chosen)
+            rows = ledger.submissions(statuses, kind, limit=PAGE_SIZE,
+                                      offset=(page - 1) * PAGE_SIZE, **chosen)
         return render_template(
             "queue.html", rows=rows, total=total, activity=ledger.activity([r.id for r in rows]),
+            passages=passages, problems=problems, searching=bool(text),
             page=page, pages=max(1, -(-total // PAGE_SIZE)), counts=ledger.status_counts(),
             now=datetime.now(UTC), statuses=[s.value for s in Status],
             kinds=[k.name for k in settings.kinds], editors=desk.editors(), args=request.args,
@@ -318,6 +335,12 @@ def register(app: Flask, desk: DeskContext) -> None:
         return render_template("decide.html", prepared=prepared, action=action,
                                message=message, reason=reason, reasons=settings.reasons,
                                version=_shown_version(sub), editor=g.editor)
+
+
+def _marked(passage: str) -> Markup:
+    """A search's passage, escaped, with its matched words marked."""
+    text = str(escape(passage))
+    return Markup(text.replace(START, "<mark>").replace(END, "</mark>"))  # noqa: S704 (escaped above; the marks are ours)
 
 
 def zip_folder(folder: Path, name: str) -> io.BytesIO:

@@ -1,0 +1,115 @@
+"""Finding anything (issue 32, first part): full-text search over drafts, authors'
+messages and notes, every status, accents and case ignored, fields to narrow, ranked,
+with the passage shown and the words marked; on the desk and `intake queue --search`."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from intake.demo.samples import DOCX, text_docx
+from intake.demo.samples import email as make_email
+from tests.conftest import CliResult, eml_folder
+from tests.deskhelp import make_desk, sign_in
+
+Cli = Callable[..., CliResult]
+
+
+def _submission(n: int, sender: str, subject: str, paragraphs: list[str]) -> bytes:
+    return make_email(sender, subject, "Please find my article attached.",
+                      attachments=((f"a{n}.docx", DOCX, text_docx(subject, paragraphs)),),
+                      message_id=f"<search{n}@uni>")
+
+
+@pytest.fixture
+def site(make_config: Callable[..., Path], cli: Cli,
+         monkeypatch: pytest.MonkeyPatch) -> tuple[Flask, Path]:
+    filler = ["Ward rounds teach more than any lecture does, week after week. " * 20]
+    mail = [
+        _submission(1, "Priya Raman <priya@med.example.edu>", "Guest post: Night shifts",
+                    ["Night shifts change how students sleep. " * 10, *filler]),
+        _submission(2, "Zoë Okafor <zoe@uni.example.org>", "Guest post: Yellow babies",
+                    ["Neonatal jaundice is common and mostly harmless. " * 5, *filler]),
+        _submission(3, "Sam Lee <sam@uni.example.org>", "Guest post: On call",
+                    ["The first night on call is long. " * 10, *filler]),
+    ]
+    app, config = make_desk(make_config, cli, monkeypatch, mail)
+    assert cli("--config", config, "review", "JPMS-2026-0001", "--as", "ana").code == 0
+    assert cli("--config", config, "reject", "JPMS-2026-0001", "--yes", "--as", "ana").code == 0
+    assert cli("--config", config, "note", "JPMS-2026-0003", "Ask about the hypoglycaemia "
+               "paragraph", "--as", "ben").code == 0
+    return app, config
+
+
+def _refs(cli: Cli, config: Path, query: str, *more: str) -> list[str]:
+    done = cli("--config", config, "queue", "--search", query, "--json", *more)
+    assert done.code == 0, done.err
+    return [json.loads(line)["reference"] for line in done.out.splitlines()]
+
+
+def test_search_covers_every_status_accents_drafts_and_notes(
+        site: tuple[Flask, Path], cli: Cli) -> None:
+    _, config = site
+    assert _refs(cli, config, "priya") == ["JPMS-2026-0001"]  # rejected, still found
+    assert _refs(cli, config, "zoe") == ["JPMS-2026-0002"]  # Zoë
+    assert _refs(cli, config, "jaundice") == ["JPMS-2026-0002"]  # a word of the draft
+    assert _refs(cli, config, "hypoglycaemia") == ["JPMS-2026-0003"]  # an editor's note
+    assert _refs(cli, config, "JAUND") == ["JPMS-2026-0002"]  # case, and a word's start
+    assert _refs(cli, config, '"night shifts"') == ["JPMS-2026-0001"]  # a phrase
+    assert set(_refs(cli, config, "night")) == {"JPMS-2026-0001", "JPMS-2026-0003"}
+    assert _refs(cli, config, "night", "--status", "queued,in_review") == ["JPMS-2026-0003"]
+
+
+def test_fields_narrow_a_search(site: tuple[Flask, Path], cli: Cli) -> None:
+    _, config = site
+    assert _refs(cli, config, "from:priya") == ["JPMS-2026-0001"]
+    assert _refs(cli, config, "night status:rejected") == ["JPMS-2026-0001"]
+    assert _refs(cli, config, "assignee:ana") == ["JPMS-2026-0001"]
+    assert set(_refs(cli, config, "kind:guest_post after:2026-01-01")) == {
+        "JPMS-2026-0001", "JPMS-2026-0002", "JPMS-2026-0003"}
+    assert _refs(cli, config, "before:2000-01-01") == []
+    bad = cli("--config", config, "queue", "--search", "before:yesterday")
+    assert "not understood: before" in bad.err
+
+
+def test_a_word_in_the_title_ranks_above_one_deep_in_the_draft(
+        site: tuple[Flask, Path], cli: Cli) -> None:
+    _, config = site
+    # "call" is in 0003's title; 0001 has it nowhere; "night" is in 0001's title and
+    # in 0003's text: 0001 first.
+    assert _refs(cli, config, "call") == ["JPMS-2026-0003"]
+    assert _refs(cli, config, "night")[0] == "JPMS-2026-0001"
+
+
+def test_the_desk_shows_the_passage_with_its_words_marked(site: tuple[Flask, Path]) -> None:
+    app, _ = site
+    client = app.test_client()
+    assert sign_in(client) == 302
+    page = client.get("/?q=jaundice").get_data(as_text=True)
+    assert "1 found" in page and "JPMS-2026-0002" in page
+    passage = re.search(r'<div class="passage">(.*?)</div>', page, re.S)
+    assert passage and "<mark>jaundice</mark>" in passage.group(1).lower()
+    hostile = client.get('/?q=%3Cscript%3E%22').get_data(as_text=True)
+    assert "<script>" not in hostile  # what was typed is shown as text
+    assert "priya" in client.get("/?q=priya").get_data(as_text=True).lower()
+
+
+def test_the_index_follows_every_change_in_the_same_transaction(
+        site: tuple[Flask, Path], cli: Cli, tmp_path: Path) -> None:
+    _, config = site
+    reply = make_email("Sam Lee <sam@uni.example.org>", "Re: [JPMS-2026-0003] On call",
+                       "One question about the tachycardia section.",
+                       message_id="<search-reply@uni>",
+                       headers={"In-Reply-To": "<search3@uni>"})
+    assert cli("--config", config, "ingest", eml_folder(tmp_path, [reply])).code == 0
+    assert _refs(cli, config, "tachycardia") == ["JPMS-2026-0003"]  # an author's message
+    edited = tmp_path / "edit.md"
+    edited.write_text("Bradycardia, and nothing else.\n")
+    assert cli("--config", config, "edit", "JPMS-2026-0003", edited, "--as", "ben").code == 0
+    assert _refs(cli, config, "bradycardia") == ["JPMS-2026-0003"]
+    assert _refs(cli, config, '"first night on call"') == []  # the edit replaced the text
