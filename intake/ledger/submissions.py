@@ -180,27 +180,25 @@ class Submissions(LedgerBase):
                     kind: str | None = None, *, assignee: str | None = None,
                     unassigned: bool = False, received_before: str | None = None,
                     received_after: str | None = None,
-                    limit: int | None = None, offset: int = 0,
-                    search: str = "") -> list[Submission]:
-        """Oldest first; every filter is a column of an index. search: words found in the
-        reference, title, author's name or address (all of them, any case)."""
+                    limit: int | None = None, offset: int = 0) -> list[Submission]:
+        """Oldest first; every filter is a column of an index (words: ledger.search)."""
         sql, args = self._where(statuses, kind, assignee, unassigned, received_before,
-                                received_after, search)
+                                received_after)
         sql = f"SELECT * FROM submissions WHERE {sql} ORDER BY received, id LIMIT ? OFFSET ?"  # noqa: S608 (built from fixed parts)
         args.extend((-1 if limit is None else limit, offset))
         return [_submission(r) for r in self.db.execute(sql, args).fetchall()]
 
     def count_submissions(self, statuses: Sequence[Status] | None = None,
                           kind: str | None = None, *, assignee: str | None = None,
-                          unassigned: bool = False, search: str = "") -> int:
-        where, args = self._where(statuses, kind, assignee, unassigned, None, None, search)
+                          unassigned: bool = False) -> int:
+        where, args = self._where(statuses, kind, assignee, unassigned, None, None)
         row = self.db.execute(f"SELECT COUNT(*) FROM submissions WHERE {where}",  # noqa: S608
                               args).fetchone()
         return int(row[0])
 
     def _where(self, statuses: Sequence[Status] | None, kind: str | None,
                assignee: str | None, unassigned: bool, received_before: str | None,
-               received_after: str | None, search: str) -> tuple[str, list[Any]]:
+               received_after: str | None) -> tuple[str, list[Any]]:
         sql, args = "1=1", list[Any]()
         if statuses is not None:
             sql += f" AND status IN ({', '.join('?' * len(statuses))})"
@@ -219,10 +217,6 @@ class Submissions(LedgerBase):
         if received_after:
             sql += " AND received >= ?"
             args.append(received_after)
-        for word in search.split()[:10]:
-            sql += (" AND instr(lower(reference || ' ' || title || ' ' || author_name || ' ' "
-                    "|| author_email), ?) > 0")
-            args.append(word.lower())
         return sql, args
 
     def status_counts(self) -> dict[str, int]:
