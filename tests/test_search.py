@@ -113,3 +113,53 @@ def test_the_index_follows_every_change_in_the_same_transaction(
     assert cli("--config", config, "edit", "JPMS-2026-0003", edited, "--as", "ben").code == 0
     assert _refs(cli, config, "bradycardia") == ["JPMS-2026-0003"]
     assert _refs(cli, config, '"first night on call"') == []  # the edit replaced the text
+
+
+# -- what needs me ------------------------------------------------------------------------
+
+
+def test_needs_attention_shows_what_waits_on_the_editor_and_is_where_signing_in_lands(
+        make_config: Callable[..., Path], cli: Cli, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    from tests.deskhelp import token
+
+    mail = [_submission(n, f"Author {n} <a{n}@uni.example.org>", f"Guest post: part {n}",
+                        ["Words of an article on the wards. " * 40]) for n in (1, 2, 3)]
+    app, config = make_desk(make_config, cli, monkeypatch, mail, **{
+        "editors.ana": {"name": "Ana Lima", "email": "ana@j.example.org", "admin": True,
+                        "follows": ["guest_post"]}})
+    assert cli("--config", config, "assign", "1", "ana", "--as", "ana").code == 0
+    assert cli("--config", config, "reply", "2", "-m", "A question for you.", "--yes",
+               "--as", "ana").code == 0
+    wrote = make_email("Author 1 <a1@uni.example.org>", "Re: [JPMS-2026-0001] part 1",
+                       "A short note from me.", message_id="<att1@uni>",
+                       headers={"In-Reply-To": "<search1@uni>"})
+    answer = make_email("Author 2 <a2@uni.example.org>", "Re: [JPMS-2026-0002] part 2",
+                        "Here is my answer.", message_id="<att2@uni>",
+                        headers={"In-Reply-To": "<search2@uni>"})
+    assert cli("--config", config, "ingest", eml_folder(tmp_path, [wrote, answer])).code == 0
+    client = app.test_client()
+    landed = client.post("/sign-in", data={"editor": "Ana Lima", "password": "correct "
+                                           "horse battery", "csrf_token": token(client)})
+    assert landed.location.endswith("/attention")  # by name, to what needs her
+    page = client.get("/attention").get_data(as_text=True)
+    sections = {name: page.split(f'id="{name}"')[1].split("</section>")[0]
+                for name in ("wrote", "answered", "new")}
+    assert "JPMS-2026-0001" in sections["wrote"] and "author wrote" in sections["wrote"]
+    assert "JPMS-2026-0002" in sections["answered"]
+    assert "JPMS-2026-0003" in sections["new"] and "JPMS-2026-0001" not in sections["new"]
+    assert cli("--config", config, "note", "1", "Read it.", "--as", "ana").code == 0
+    again = client.get("/attention").get_data(as_text=True)
+    assert "JPMS-2026-0001" not in again.split('id="wrote"')[1].split("</section>")[0]
+    # A link from a notification, followed signed out: through sign-in, to the page.
+    stranger = app.test_client()
+    asked = stranger.get("/s/JPMS-2026-0003/")
+    assert asked.location.endswith("/sign-in?next=/s/JPMS-2026-0003/")
+    done = stranger.post("/sign-in?next=/s/JPMS-2026-0003/", data={
+        "editor": "ben", "password": "correct horse battery",
+        "csrf_token": token(stranger)})
+    assert done.location.endswith("/s/JPMS-2026-0003/")
+    evil = stranger.post("/sign-in?next=//evil.example/", data={
+        "editor": "ben", "password": "correct horse battery",
+        "csrf_token": token(stranger)})
+    assert evil.location.endswith("/attention")  # never another site

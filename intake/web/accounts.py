@@ -70,13 +70,13 @@ def register(app: Flask, desk: DeskContext) -> None:
                 if needs_second_factor(desk, editor):
                     enrolled = passwords.totp_enrolled(data_dir, editor.id)
                     return redirect("/sign-in/code" if enrolled else "/me/two-factor")
-                return redirect(_safe_next(request.args.get("next", "")))
+                return redirect(_safe_next(request.args.get("next", ""), "/attention"))
             else:
                 message = "Unknown editor or wrong password."
                 limited(keys, failed=True)
         notices = get_flashed_messages()
         return render_template("sign_in.html", message=message, notices=notices,
-                               next=_safe_next(request.args.get("next", ""))), \
+                               next=_safe_next(request.args.get("next", ""), "")), \
             401 if message else 200
 
     @app.route("/sign-in/code", methods=["GET", "POST"])
@@ -89,7 +89,7 @@ def register(app: Flask, desk: DeskContext) -> None:
             elif passwords.totp_verify(data_dir, g.editor.id, request.form.get("code", "")):
                 with desk.changing() as db, db.transaction():
                     db.pass_second_factor(g.session.token_hash)
-                return redirect("/")
+                return redirect("/attention")
             else:
                 limited(keys, failed=True)
                 message = "That code is not right (or was used already): try the next one."
@@ -297,9 +297,9 @@ def _invite_or_reset(desk: DeskContext) -> str:
     return link  # shown once, on this page; the ledger keeps only its hash
 
 
-def _safe_next(target: str) -> str:
+def _safe_next(target: str, otherwise: str = "/") -> str:
     """Where to go after signing in: a path of this site only (no open redirect)."""
     if not target.startswith("/") or target.startswith(("//", "/\\")) or \
             any(c in target for c in "\\\r\n\t\x00") or len(target) > 500:
-        return "/"
+        return otherwise
     return target

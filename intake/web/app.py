@@ -117,8 +117,10 @@ def create_app(settings: Settings) -> Flask:
             cookie.pop("sid", None)
             if why:
                 flash(_ENDED.get(why, why))
-            target = request.full_path.rstrip("?") if request.method == "GET" else "/"
-            return redirect("/sign-in" + (f"?next={quote(target)}" if target != "/" else ""))
+            # Back to the page asked for after signing in (a link in a notification);
+            # without one, to what needs the editor (/attention).
+            target = request.full_path.rstrip("?") if request.method == "GET" else ""
+            return redirect("/sign-in" + (f"?next={quote(target)}" if target else ""))
         g.editor, g.session = editor, found
         if accounts.needs_second_factor(desk, editor) and not found.second_factor and \
                 request.endpoint not in _BEFORE_SECOND_FACTOR:

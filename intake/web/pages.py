@@ -29,6 +29,7 @@ from intake.core import confine
 from intake.core.errors import IntakeError
 from intake.core.models import AWAITING_EDITORS, Status
 from intake.editors import search
+from intake.editors.attention import needs
 from intake.editors.decisions import commit, prepare
 from intake.editors.diff import Piece, comparison, revision_text, revisions
 from intake.editors.privacy import edit_draft, flags_of, keep, require_clear
@@ -99,6 +100,17 @@ def register(app: Flask, desk: DeskContext) -> None:
             now=datetime.now(UTC), statuses=[s.value for s in Status],
             kinds=[k.name for k in settings.kinds], editors=desk.editors(), args=request.args,
             editor=g.editor, messages=messages())
+
+    @app.get("/attention")
+    def attention() -> Any:
+        """What needs the signed-in editor now (editors.attention): the landing page."""
+        ledger = desk.ledger()
+        follows = (ledger.notifications(g.editor.id) or (g.editor.follows,))[0]
+        found = needs(ledger, g.editor.id, list(follows))
+        every = found.author_wrote + found.answered_me + found.new_to_follow
+        return render_template("attention.html", found=found, editor=g.editor,
+                               follows=follows, now=datetime.now(UTC),
+                               activity=ledger.activity([s.id for s in every]))
 
     @app.get("/s/<reference>/")
     def submission(reference: str) -> Any:
