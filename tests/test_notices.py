@@ -28,6 +28,7 @@ SAMPLE: dict[str, Any] = {
     "response_days": 14, "revision": 2,
     "message": "Please <script>cut</script> the second section.", "reason": "out_of_scope",
     "reason_text": "Outside our <i>scope</i>.", "editor_name": "Ben <Okafor>",
+    "greets": False, "signs": False,
     "since": "2026-11-22 07:00", "total": 1, "event": "reply", "link": "",
     "detail": "When will it <script>appear</script>?",
     "sections": [{"title": "New", "items": [
@@ -249,3 +250,25 @@ def test_the_plain_line_shortcut_is_taken(monkeypatch: pytest.MonkeyPatch) -> No
     _WIRE.fold_binary("Subject", "Ünïcode")
     _WIRE.fold_binary("Subject", "x " * 60)
     assert folded == ["Subject", "Subject"]
+
+
+def test_a_reply_that_greets_and_signs_off_itself_is_not_framed_twice(
+        tmp_path: Path) -> None:
+    from intake.mail.framing import greets, signs
+
+    notices = _notices(tmp_path)
+    own = "Dear Priya,\n\nCould you add a photo credit?\n\nBest wishes,\nAna"
+    framed = notices.render("reply", {**SAMPLE, "message": own, "author_name": "Priya Raman",
+                                      "greets": greets(own), "signs": signs(own)})
+    assert framed.text.count("Dear ") == 1 and "Dear Priya Raman" not in framed.text
+    assert "With best wishes" not in framed.text and framed.text.count("Best wishes") == 1
+    assert framed.html.count("Dear ") == 1 and "With best wishes" not in framed.html
+    plain = "Could you add a photo credit? Thanks for your patience with this."
+    framed = notices.render("reply", {**SAMPLE, "message": plain, "author_name": "Priya Raman",
+                                      "greets": greets(plain), "signs": signs(plain)})
+    assert framed.text.startswith("Dear Priya Raman,") and "With best wishes" in framed.text
+    for words, expected in (("Hola Priya:\nGracias.\nSaludos,\nAna", (True, True)),
+                            ("Liebe Priya,\nDanke!\nViele Grüße\nAna", (True, True)),
+                            ("Bonjour,\nMerci pour l'article.\nCordialement", (True, True)),
+                            ("Please send the figures.\nBest, Ana", (False, True))):
+        assert (greets(words), signs(words)) == expected, words

@@ -26,6 +26,7 @@ from intake.editors.workflow import (
 )
 from intake.ledger import Ledger, Submission, now_iso
 from intake.ledger.events import EventName
+from intake.mail.framing import greets, signs
 from intake.mail.templates import Notices, Rendered
 
 
@@ -120,6 +121,8 @@ def decision_context(settings: Settings, sub: Submission, actor: Actor, message:
         "files": [], "problem": "", "advice": "", "findings": [], "response_days": days,
         "revision": sub.revision, "message": message, "reason": reason or "",
         "reason_text": reason_text, "editor_name": actor.name,
+        # The editor's words greet or sign off themselves: the frame does not again.
+        "greets": greets(message), "signs": signs(message),
     }
 
 

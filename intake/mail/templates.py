@@ -45,6 +45,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "problem": "", "advice": "", "findings": [], "response_days": 14, "revision": 1,
     # Decisions: the editor's own words, a rejection reason, who signs.
     "message": "", "reason": "", "reason_text": "", "editor_name": "Ben Okafor",
+    "greets": False, "signs": False,  # the editor's words greet, sign off, themselves
     # An editor's notification: what happened, and a link to the desk when it has one.
     "event": "new", "detail": "", "link": "",
     # Notifications past the run's limit, in one email.
