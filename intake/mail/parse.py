@@ -111,7 +111,8 @@ def _parse(chunks: Iterator[bytes]) -> ParsedMessage:
         forwarded = msg_to_eml(files[0].data)
     text = "\n\n".join(t.strip("\r\n") for t in mail.text_plain).strip()
     html = "\n".join(mail.text_html)
-    if not text and html:
+    html_only = not text and bool(html.strip())
+    if html_only:
         text = html_to_text(html)
     return ParsedMessage(
         sender_name=_clean(_header_str(sender_name)),  # an encoded word mail-parser left
@@ -132,6 +133,7 @@ def _parse(chunks: Iterator[bytes]) -> ParsedMessage:
         reply_to_email=reply_email.strip().lower(),
         fingerprint=identity,
         forwarded=forwarded,
+        html_only=html_only,
     )
 
 
