@@ -378,3 +378,34 @@ def test_a_copied_cookie_is_worthless_after_sign_out(two_editors: tuple[str, Pat
         stolen.goto(url + "/")
         assert "/sign-in" in stolen.url
         browser.close()
+
+
+def test_no_page_scrolls_sideways_on_a_phone(two_editors: tuple[str, Path],
+                                             cli: Callable[..., CliResult],
+                                             tmp_path: Path) -> None:
+    """At 390 px (a phone), the queue, what needs attention, a submission (with its
+    privacy flags and long words), a decision and the editor's page all fit."""
+    from playwright.sync_api import sync_playwright
+
+    url, config = two_editors
+    assert cli("--config", config, "review", "JPMS-2026-0001", "--as", "ana").code == 0
+    with sync_playwright() as playwright:
+        browser = _browser(playwright)
+        context = browser.new_context(viewport={"width": 390, "height": 844},
+                                      device_scale_factor=1)
+        page = context.new_page()
+        page.goto(url + "/sign-in")
+        page.fill("#editor", "ana")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(url + "/attention")
+        for path in ("/", "/?status=all", "/attention", "/s/JPMS-2026-0001/",
+                     "/s/JPMS-2026-0002/", "/s/JPMS-2026-0001/decide/reject", "/me",
+                     "/editors"):
+            page.goto(url + path)
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= 390, (path, wide)
+        page.goto(url + "/")
+        page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
+        assert page.locator("table.queue td[data-label='Status']").first.is_visible()
+        browser.close()
