@@ -17,7 +17,7 @@ from datetime import date
 
 from intake.core.models import Status
 from intake.ledger import Hit, Ledger, Submission
-from intake.ledger.search import fts_terms
+from intake.ledger.fulltext import fts_terms
 
 FIELDS = ("from", "kind", "status", "assignee", "before", "after")
 _FIELD = re.compile(rf"^({'|'.join(FIELDS)}):(.*)$", re.I)

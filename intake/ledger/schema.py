@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from intake.core.addresses import address_key
+from intake.ledger.fulltext import index_text
 from intake.ledger.store import read_front_matter
 
 
@@ -82,8 +83,6 @@ def _sent_at_from_drafts(db: sqlite3.Connection, ledger: Path) -> None:
 
 def _index_everything(db: sqlite3.Connection, ledger: Path) -> None:
     """Step 8: index every submission there is, from the ledger and its draft."""
-    from intake.ledger.search import index_text
-
     for (submission_id,) in db.execute("SELECT id FROM submissions ORDER BY id").fetchall():
         index_text(db, ledger, submission_id)
 

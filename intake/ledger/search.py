@@ -10,17 +10,12 @@ the draft it names is on disk.
 
 from __future__ import annotations
 
-import json
-import re
-import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 
 from intake.ledger.base import LedgerBase
-from intake.ledger.store import read_draft
+from intake.ledger.fulltext import index_text
 from intake.ledger.submissions import Submission, _submission
 
-MAX_FIELD = 200_000  # characters of one field indexed: a long draft is indexed in part
 # bm25 weights, in the table's column order: reference, title, author, body, messages,
 # notes. A word in the title counts more than one deep in the draft.
 _WEIGHTS = "10.0, 5.0, 3.0, 1.0, 1.0, 1.0"
@@ -32,33 +27,6 @@ class Hit:
     submission: Submission
     passage: str  # the best matching passage, matched words between START and END
     rank: float
-
-
-def index_text(db: sqlite3.Connection, ledger: Path, submission_id: int) -> None:
-    """(Re)index one submission from the ledger and its draft on disk."""
-    row = db.execute("SELECT reference, title, author_name, author_email, draft_dir, "
-                     "purged_at FROM submissions WHERE id = ?", (submission_id,)).fetchone()
-    db.execute("DELETE FROM search WHERE rowid = ?", (submission_id,))
-    if row is None:
-        return
-    reference, title, name, email, draft_dir, purged = row
-    body = ""
-    if draft_dir and not purged:
-        try:
-            body = read_draft(ledger.parent / draft_dir / "draft.md")[1][:MAX_FIELD]
-        except (OSError, ValueError):
-            body = ""
-    messages = " \n".join(
-        str(json.loads(r[0]).get("text", "")) for r in db.execute(
-            "SELECT shown FROM messages WHERE submission_id = ? AND shown IS NOT NULL "
-            "ORDER BY id", (submission_id,)).fetchall())[:MAX_FIELD]
-    notes = " \n".join(
-        str(json.loads(r[0]).get("text", "")) for r in db.execute(
-            "SELECT detail FROM events WHERE submission_id = ? AND event = 'noted' "
-            "ORDER BY id", (submission_id,)).fetchall())[:MAX_FIELD]
-    db.execute("INSERT INTO search (rowid, reference, title, author, body, messages, notes) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?)",
-               (submission_id, reference, title, f"{name} {email}", body, messages, notes))
 
 
 class Search(LedgerBase):
@@ -101,14 +69,3 @@ class Search(LedgerBase):
         row = self.db.execute(f"SELECT count(*) FROM submissions s WHERE {where}",  # noqa: S608
                               args).fetchone()
         return int(row[0])
-
-
-_SAFE = re.compile(r"[^\w@.+-]+")
-
-
-def fts_terms(words: list[str], phrases: list[str]) -> str:
-    """An FTS5 query that matches every word (as a prefix) and every phrase: each one a
-    quoted string, so nothing a person types is read as FTS5 syntax."""
-    parts = [f'"{w.replace(chr(34), "")}"*' for w in words if _SAFE.sub("", w)]
-    parts += [f'"{p.replace(chr(34), "")}"' for p in phrases if p.strip()]
-    return " ".join(parts)
