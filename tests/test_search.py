@@ -163,3 +163,20 @@ def test_needs_attention_shows_what_waits_on_the_editor_and_is_where_signing_in_
         "editor": "ben", "password": "correct horse battery",
         "csrf_token": token(stranger)})
     assert evil.location.endswith("/attention")  # never another site
+
+
+def test_notes_are_shown_in_full_near_the_top_with_their_author(
+        site: tuple[Flask, Path], cli: Cli) -> None:
+    app, config = site
+    long_note = ("First line of a careful note.\nSecond line, after a break. "
+                 + "It goes on for a while about the figures. " * 8)
+    assert cli("--config", config, "note", "2", long_note, "--as", "ben").code == 0
+    client = app.test_client()
+    assert sign_in(client) == 302
+    page = client.get("/s/JPMS-2026-0002/").get_data(as_text=True)
+    notes = page.split('id="notes"')[1].split("</section>")[0]
+    assert "Ben Okafor" in notes
+    assert long_note.strip() in notes.replace("&#39;", "'")  # whole, its line break kept
+    assert page.index('id="notes"') < page.index('id="draft"')
+    mine = client.get("/?assignee=ana&status=all").get_data(as_text=True)
+    assert "JPMS-2026-0001" in mine and "JPMS-2026-0002" not in mine
