@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import random
 import zipfile
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -159,3 +161,28 @@ def test_workers_stand_back_for_the_processor() -> None:
     assert worker.process.pid is not None
     ours = os.getpriority(os.PRIO_PROCESS, 0)
     assert os.getpriority(os.PRIO_PROCESS, worker.process.pid) == min(ours + 10, 19)
+
+
+def test_workers_whose_run_is_killed_end_quietly(tmp_path: Path,
+                                                 make_config: Callable[..., Path]) -> None:
+    """A run killed while its workers convert the next documents: the workers find their
+    parent gone and end without a word (cron would mail a traceback)."""
+    import os
+    import subprocess
+    import sys
+
+    from intake.demo.samples import DOCX, article_docx
+    from intake.demo.samples import email as make_email
+    from tests.conftest import REPO, eml_folder
+
+    config = make_config()
+    mail = [make_email(f"A{n} <a{n}@uni.example>", f"Guest post {n}", "Attached.",
+                       attachments=((f"p{n}.docx", DOCX, article_docx(f"Part {n}", 30)),),
+                       message_id=f"<quiet{n}@uni>") for n in range(6)]
+    folder = eml_folder(tmp_path, mail)
+    env = {**os.environ, "INTAKE_FAILPOINT": "processing"}
+    done = subprocess.run([sys.executable, "-m", "intake", "--config", str(config), "-q",
+                           "ingest", str(folder)], capture_output=True, text=True, env=env,
+                          cwd=REPO, timeout=120, check=False)
+    assert done.returncode == -9  # killed at the failpoint, as the crash tests do
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
