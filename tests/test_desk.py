@@ -95,7 +95,7 @@ def test_sign_in_with_the_password_passwd_set_and_sign_out(
     assert _sign_in(client) == 302
     queue = client.get("/")
     assert queue.status_code == 200 and "Night shifts" in queue.get_data(as_text=True)
-    assert "<td>2026-11-02</td>" in queue.get_data(as_text=True)  # when Sam sent it
+    assert '<td data-label="Sent">2026-11-02</td>' in queue.get_data(as_text=True)  # sent
     cookie = queue.request.headers.get("Cookie", "")
     assert "intake_desk=" in cookie
     assert client.post("/sign-out", data={"csrf_token": _token(client, "/")}).status_code == 302

@@ -117,7 +117,8 @@ def test_scripts_in_html_mail_and_documents_never_become_active(
     config = make_config(**EDITORS)
     html_body = ('<html><head><meta http-equiv="refresh" content="0;url=http://evil.example">'
                  "<style>@import url(http://evil.example/x.css)</style></head><body>"
-                 "<h1 onmouseover=\"alert(1)\">My guest post</h1><script>alert(2)</script>"
+                 "<h1 onmouseover=\"alert(1)\">My guest post &lt;script&gt;alert(8)&lt;/script&gt;"
+                 "</h1><script>alert(2)</script>"
                  '<p>Text <a href="javascript:alert(3)">link</a> <img src=x onerror=alert(4)>'
                  "<iframe src=\"http://evil.example\"></iframe></p>" + "<p>words here</p>" * 300
                  + "</body></html>")
