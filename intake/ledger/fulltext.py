@@ -8,7 +8,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from intake.ledger.store import read_draft
+from intake.ledger.store import read_body
 
 MAX_FIELD = 200_000  # characters of one field indexed: a long draft is indexed in part
 
@@ -24,7 +24,7 @@ def index_text(db: sqlite3.Connection, ledger: Path, submission_id: int) -> None
     body = ""
     if draft_dir and not purged:
         try:
-            body = read_draft(ledger.parent / draft_dir / "draft.md")[1][:MAX_FIELD]
+            body = read_body(ledger.parent / draft_dir / "draft.md")[:MAX_FIELD]
         except (OSError, ValueError):
             body = ""
     messages = " \n".join(

@@ -273,6 +273,14 @@ def read_draft(path: Path) -> tuple[dict[str, Any], str]:
     return (loaded if isinstance(loaded, dict) else {}), text[end + 5:].lstrip("\n")
 
 
+def read_body(path: Path) -> str:
+    """A draft.md's Markdown body alone: its front matter skipped, not parsed (YAML is
+    most of the cost of reading a draft)."""
+    text = path.read_text(encoding="utf-8")
+    end = text.find("\n---\n", 4) if text.startswith("---\n") else -1
+    return text if end < 0 else text[end + 5:].lstrip("\n")
+
+
 def read_front_matter(path: Path) -> dict[str, Any]:
     return read_draft(path)[0]
 
