@@ -180,3 +180,33 @@ def test_notes_are_shown_in_full_near_the_top_with_their_author(
     assert page.index('id="notes"') < page.index('id="draft"')
     mine = client.get("/?assignee=ana&status=all").get_data(as_text=True)
     assert "JPMS-2026-0001" in mine and "JPMS-2026-0002" not in mine
+
+
+def test_a_saved_reply_is_inserted_with_its_variables_filled_and_no_script(
+        site: tuple[Flask, Path]) -> None:
+    from tests.deskhelp import fields, token
+
+    app, _ = site
+    ana, ben = app.test_client(), app.test_client()
+    assert sign_in(ana) == 302 and sign_in(ben, "ben") == 302
+    ana.post("/replies", data={"name": "Photo credit", "shared": "yes", "csrf_token":
+                               token(ana, "/replies"),
+                               "text": "Dear {{ author_name }}, could you credit the photos "
+                                       "in “{{ title }}” ({{ reference }})?"})
+    ana.post("/replies", data={"name": "Mine only", "text": "A private snippet.",
+                               "csrf_token": token(ana, "/replies")})
+    listed = ben.get("/replies").get_data(as_text=True)
+    assert "Photo credit" in listed and "Mine only" not in listed  # shared, not private
+    page = ben.get("/s/JPMS-2026-0002/reply").get_data(as_text=True)
+    saved = re.search(r'<option value="(\d+)">Photo credit</option>', page)
+    assert saved
+    inserted = ben.post("/s/JPMS-2026-0002/reply", data={
+        "message": "Thanks for the draft.", "send": "insert", "saved": saved.group(1),
+        **fields(page, "reply")}).get_data(as_text=True)
+    box = re.search(r'<textarea id="message" name="message"[^>]*>(.*?)</textarea>', inserted,
+                    re.S)
+    assert box
+    assert "Thanks for the draft." in box.group(1)
+    assert "Dear Zoë Okafor, could you credit the photos in “Guest post: Yellow babies” " \
+           "(JPMS-2026-0002)?" in box.group(1)
+    assert "<script" not in inserted

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from intake.core.addresses import address_key
 from intake.ledger.base import LedgerError, now_iso
-from intake.ledger.desk import DeskState
+from intake.ledger.desk import DeskState, SavedReplies
 from intake.ledger.events import Event, EventName, Events
 from intake.ledger.mailboxes import Cursor, Health, Mailboxes
 from intake.ledger.messages import Messages, StoredMessage
@@ -24,5 +24,6 @@ __all__ = ["MIGRATIONS", "Cursor", "Event", "EventName", "Health", "Hit", "Ledge
            "OutboxItem", "StoredMessage", "Submission", "address_key", "now_iso"]
 
 
-class Ledger(Search, Messages, Mailboxes, Submissions, Events, Outbox, DeskState):
+class Ledger(Search, Messages, Mailboxes, Submissions, Events, Outbox, DeskState,
+             SavedReplies):
     """Every entity's queries, on one connection (see base.LedgerBase)."""

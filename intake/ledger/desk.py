@@ -191,6 +191,35 @@ class DeskState(LedgerBase):
                                     r["editor"], r["kept_at"]) for r in rows}
 
 
+@dataclass(frozen=True)
+class SavedReply:
+    id: int
+    owner: str | None  # None: shared by every editor
+    name: str
+    text: str
+    created_by: str
+
+
+class SavedReplies(LedgerBase):
+    def add_saved_reply(self, owner: str | None, name: str, text: str, by: str) -> None:
+        self.db.execute("INSERT INTO saved_replies (owner, name, text, created_by, "
+                        "created_at) VALUES (?, ?, ?, ?, ?)",
+                        (owner, name, text, by, now_iso()))
+
+    def saved_replies(self, editor: str) -> list[SavedReply]:
+        """The shared ones and this editor's own, by name."""
+        rows = self.db.execute("SELECT * FROM saved_replies WHERE owner IS NULL OR owner = ? "
+                               "ORDER BY lower(name), id", (editor,)).fetchall()
+        return [SavedReply(r["id"], r["owner"], r["name"], r["text"], r["created_by"])
+                for r in rows]
+
+    def delete_saved_reply(self, reply_id: int, editor: str) -> bool:
+        """An editor's own, or a shared one: never another editor's own."""
+        cur = self.db.execute("DELETE FROM saved_replies WHERE id = ? AND (owner IS NULL OR "
+                              "owner = ?)", (reply_id, editor))
+        return cur.rowcount > 0
+
+
 def _session(row: sqlite3.Row) -> DeskSession:
     return DeskSession(row["token_hash"], row["editor"], row["created_at"], row["seen_at"],
                        row["address"], row["agent"], bool(row["second_factor"]),

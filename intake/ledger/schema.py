@@ -311,11 +311,20 @@ MIGRATIONS: tuple[Migration, ...] = (
     );
     """, _sent_at_from_drafts),
     # 8: full-text search over what editors read (ledger.search), accents and case
-    # ignored; built here for what the data folder already holds.
+    # ignored; built here for what the data folder already holds. Saved replies: an
+    # editor's own (owner) or everyone's (owner NULL).
     Migration("search", """
     CREATE VIRTUAL TABLE search USING fts5(
         reference, title, author, body, messages, notes,
         tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TABLE saved_replies (
+        id INTEGER PRIMARY KEY,
+        owner TEXT,
+        name TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL
     );
     """, _index_everything),
 )

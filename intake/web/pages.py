@@ -302,7 +302,18 @@ def register(app: Flask, desk: DeskContext) -> None:
         sub = desk.found(reference)
         message = request.form.get("message", "")
         prepared = None
+        saved = desk.ledger().saved_replies(g.editor.id)
         try:
+            if request.method == "POST" and request.form.get("send") == "insert":
+                chosen = next((r for r in saved if str(r.id) == request.form.get("saved")),
+                              None)
+                if chosen is not None:
+                    words = fill_saved(settings, desk.found(reference), desk.actor(),
+                                       chosen.text)
+                    message = f"{message.rstrip()}\n\n{words}".strip()
+                return render_template("reply.html", sub=sub, prepared=None,
+                                       message=message, saved=saved,
+                                       version=_shown_version(sub), editor=g.editor)
             if request.method == "POST" and request.form.get("send") == "yes":
                 desk.guarded(reference, "reply", lambda db, actor: send_reply(
                     db, prepare_reply(db, settings, Notices(settings), reference, actor,
@@ -317,7 +328,31 @@ def register(app: Flask, desk: DeskContext) -> None:
             flash(str(exc), "error")
             return back(reference)
         return render_template("reply.html", sub=sub, prepared=prepared, message=message,
-                               version=_shown_version(sub), editor=g.editor)
+                               saved=saved, version=_shown_version(sub), editor=g.editor)
+
+    @app.route("/replies", methods=["GET", "POST"])
+    def saved_replies() -> Any:
+        """Saved replies: snippets an editor inserts on the Reply page, their own or
+        everyone's, with the variables the email templates know ({{ author_name }}…)."""
+        if request.method == "POST":
+            with desk.changing() as db, db.transaction():
+                if request.form.get("action") == "delete":
+                    gone = db.delete_saved_reply(_int(request.form.get("id", "")),
+                                                 g.editor.id)
+                    flash("Saved reply deleted." if gone else "No such saved reply of yours.")
+                else:
+                    name = " ".join(request.form.get("name", "").split())[:80]
+                    text = request.form.get("text", "").replace("\r\n", "\n").strip()[:10_000]
+                    if not name or not text:
+                        flash("A saved reply needs a name and a text.", "error")
+                    else:
+                        shared = request.form.get("shared") == "yes"
+                        db.add_saved_reply(None if shared else g.editor.id, name, text,
+                                           g.editor.id)
+                        flash(f"Saved: {name}" + (" (for every editor)." if shared else "."))
+            return redirect("/replies")
+        return render_template("replies.html", saved=desk.ledger().saved_replies(g.editor.id),
+                               editor=g.editor, name_of=desk.name_of)
 
     @app.route("/s/<reference>/decide/<action>", methods=["GET", "POST"])
     def decide(reference: str, action: str) -> Any:
@@ -333,7 +368,18 @@ def register(app: Flask, desk: DeskContext) -> None:
             return commit(db, settings, prepare(db, settings, Notices(settings), reference,
                                                 action, actor, message=message, reason=reason))
 
+        saved = desk.ledger().saved_replies(g.editor.id)
         try:
+            if request.method == "POST" and request.form.get("send") == "insert":
+                chosen = next((r for r in saved if str(r.id) == request.form.get("saved")),
+                              None)
+                if chosen is not None:
+                    words = fill_saved(settings, desk.found(reference), desk.actor(),
+                                       chosen.text)
+                    message = f"{message.rstrip()}\n\n{words}".strip()
+                return render_template("reply.html", sub=sub, prepared=None,
+                                       message=message, saved=saved,
+                                       version=_shown_version(sub), editor=g.editor)
             if request.method == "POST" and request.form.get("send") == "yes":
                 desk.guarded(reference, action, decided)
                 flash(f"{reference} {DECISIONS[action].done}; the email is queued and goes "
@@ -347,6 +393,24 @@ def register(app: Flask, desk: DeskContext) -> None:
         return render_template("decide.html", prepared=prepared, action=action,
                                message=message, reason=reason, reasons=settings.reasons,
                                version=_shown_version(sub), editor=g.editor)
+
+
+def fill_saved(settings: Any, sub: Submission, actor: Actor, text: str) -> str:
+    """A saved reply with the template variables filled for this submission, in the same
+    sandbox as the email templates; one that names an unknown variable is left as it is,
+    with the problem said."""
+    import jinja2
+
+    from intake.editors.decisions import decision_context
+
+    notices = Notices(settings)
+    try:
+        return notices.env.from_string(text).render(
+            {"publication": settings.intake.publication,
+             **decision_context(settings, sub, actor, "", None, "")})
+    except jinja2.TemplateError as exc:
+        flash(f"The saved reply has a problem ({exc}): it was inserted as written.", "error")
+        return text
 
 
 def _marked(passage: str) -> Markup:
