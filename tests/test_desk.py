@@ -325,7 +325,15 @@ def test_revisions_compared_word_by_word_on_the_desk_and_the_command_line(
 
     client = app.test_client()
     assert _sign_in(client) == 302
-    assert "Compare revisions" in client.get(f"/s/{ref}/").get_data(as_text=True)
+    shown = client.get(f"/s/{ref}/").get_data(as_text=True)
+    assert "Compare revisions" in shown
+    # Each revision keeps its own files, still reachable.
+    assert 'href="revisions/1/original/night.docx"' in shown
+    earlier = client.get(f"/s/{ref}/revisions/1/original/night.docx")
+    assert earlier.status_code == 200 and earlier.data[:2] == b"PK"
+    for bad in ("revisions/2/original/night-v2.docx", "revisions/1/original/..%2Fdraft.md",
+                "revisions/0/original/night.docx"):
+        assert client.get(f"/s/{ref}/{bad}").status_code == 404, bad
     def changes(query: str) -> str:
         page = client.get(f"/s/{ref}/compare?{query}").get_data(as_text=True)
         found = re.search(r'<div class="diff">(.*?)</div>', page, re.S)

@@ -124,9 +124,12 @@ def register(app: Flask, desk: DeskContext) -> None:
             front, body = read_draft(draft / "draft.md")
             body_html = with_marks(safe_html(body), [f.match for f in flags if f.open])
         originals = _files(draft, "original")
+        earlier = {n: _files(draft / "revisions" / str(n), "original")
+                   for n in revisions(settings.data_dir, sub) if n < sub.revision} \
+            if draft is not None else {}
         return render_template(
             "submission.html", sub=sub, front=front, body_html=body_html,
-            originals=originals, risky=_risky(draft, originals),
+            originals=originals, risky=_risky(draft, originals), earlier=earlier,
             events=ledger.events_of(sub.id), outbox=ledger.outbox_of(sub.id),
             editor=g.editor, now=datetime.now(UTC), editors=desk.editors(),
             kinds=[k.name for k in settings.kinds],
@@ -210,6 +213,22 @@ def register(app: Flask, desk: DeskContext) -> None:
                                    remote=remote, editor=g.editor)
         return send_file(io.BytesIO(without_remote(data)), as_attachment=True,
                          download_name=path.name, mimetype="application/octet-stream")
+
+    @app.get("/s/<reference>/revisions/<int:number>/original/<path:name>")
+    def earlier_original(reference: str, number: int, name: str) -> Any:
+        """A file as an earlier revision brought it (kept under revisions/N/)."""
+        sub = desk.found(reference)
+        draft = _draft_dir(desk, sub)
+        if draft is None or not 1 <= number < sub.revision or "/" in name:
+            abort(404)
+        try:
+            path = confine.inside(draft / "revisions" / str(number) / "original", name)
+        except confine.OutsideFolder:
+            abort(404)
+        if not path.is_file():
+            abort(404)
+        return send_file(path, as_attachment=True, download_name=path.name,
+                         mimetype="application/octet-stream")
 
     # -- steps: each one guarded ledger transaction through the editors' library ------
 
