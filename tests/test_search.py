@@ -210,3 +210,13 @@ def test_a_saved_reply_is_inserted_with_its_variables_filled_and_no_script(
     assert "Dear Zoë Okafor, could you credit the photos in “Guest post: Yellow babies” " \
            "(JPMS-2026-0002)?" in box.group(1)
     assert "<script" not in inserted
+
+
+def test_the_desk_speaks_of_its_buttons_not_of_commands(site: tuple[Flask, Path]) -> None:
+    app, _ = site
+    client = app.test_client()
+    assert sign_in(client) == 302
+    said = client.get("/s/JPMS-2026-0002/decide/accept", follow_redirects=True).get_data(
+        as_text=True)
+    assert "cannot be accepted" in said and "press Take into review, or Assign" in said
+    assert "intake review" not in said and "intake assign" not in said

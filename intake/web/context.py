@@ -9,6 +9,7 @@ version (a change someone made meanwhile refuses it, saying who did what, and wh
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -124,10 +125,33 @@ class DeskContext:
         try:
             self.guarded(reference, action, step, versioned=versioned)
         except IntakeError as exc:
-            flash(str(exc), "error")
+            flash(desk_words(str(exc)), "error")
         else:
             if done:
                 flash(done)
+
+
+# The editors' library says what to do as commands; on the desk, the same as its buttons.
+_DESK_WORDS = (
+    (re.compile(r"intake review \S+, or intake assign \S+ EDITOR"),
+     "press Take into review, or Assign"),
+    (re.compile(r"intake review \S+"), "press Take into review"),
+    (re.compile(r"intake reclassify \S+ KIND"), "choose its kind and press Reclassify"),
+    (re.compile(r"intake retry \S+"), "intake retry on the server (the desk cannot)"),
+    (re.compile(r"; or intake privacy \S+ --keep N \"reason\""), ""),
+    (re.compile(r"\(intake privacy \S+\)"), "(Privacy flags, below)"),
+    (re.compile(r"\(intake show \S+\)"), "(this page shows it)"),
+    (re.compile(r"\(intake accept first\)"), "(Accept it first)"),
+    (re.compile(r"decide with --no-email and answer by hand if you can"),
+     "answer by hand if you can"),
+)
+
+
+def desk_words(message: str) -> str:
+    """A message of the editors' library, in the desk's words (its buttons)."""
+    for pattern, words in _DESK_WORDS:
+        message = pattern.sub(words, message)
+    return message
 
 
 def describe(event: Event, name_of: Callable[[str], str]) -> str:

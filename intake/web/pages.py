@@ -51,7 +51,7 @@ from intake.ledger.events import EventName
 from intake.ledger.search import END, START
 from intake.ledger.store import read_draft
 from intake.mail.templates import Notices
-from intake.web.context import DeskContext
+from intake.web.context import DeskContext, desk_words
 
 PAGE_SIZE = 50
 _IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -173,7 +173,7 @@ def register(app: Flask, desk: DeskContext) -> None:
         try:
             require_clear(desk.ledger(), settings, sub, "exported")
         except IntakeError as exc:
-            flash(str(exc), "error")
+            flash(desk_words(str(exc)), "error")
             return redirect(f"/s/{reference}/")
         formats: set[Format] = {"markdown", "docx"} if request.form.get("format") == "all" \
             else {"markdown"}
@@ -286,7 +286,7 @@ def register(app: Flask, desk: DeskContext) -> None:
                 done = desk.guarded(reference, "edit", lambda db, actor: edit_draft(
                     db, settings, reference, text, actor))
             except IntakeError as exc:
-                flash(str(exc), "error")
+                flash(desk_words(str(exc)), "error")
             else:
                 gone = f" {len(done.removed)} privacy flag(s) gone." if done.removed else ""
                 still = f" The screen still finds {len(done.found)}." if done.found else ""
@@ -309,7 +309,7 @@ def register(app: Flask, desk: DeskContext) -> None:
             with desk.changing() as db:
                 done = publish(db, settings, reference, desk.actor())
         except IntakeError as exc:
-            flash(f"Not published: {exc}", "error")
+            flash(f"Not published: {desk_words(str(exc))}", "error")
         else:
             flash(f"{'Updated' if done.updated else 'Made'} WordPress post {done.post_id} "
                   f"({done.status}, {done.uploaded} image(s) uploaded): {done.link}")
@@ -344,7 +344,7 @@ def register(app: Flask, desk: DeskContext) -> None:
                 prepared = prepare_reply(desk.ledger(), settings, Notices(settings), reference,
                                          desk.actor(), message)
         except IntakeError as exc:
-            flash(str(exc), "error")
+            flash(desk_words(str(exc)), "error")
             return back(reference)
         return render_template("reply.html", sub=sub, prepared=prepared, message=message,
                                saved=saved, version=_shown_version(sub), editor=g.editor)
@@ -407,7 +407,7 @@ def register(app: Flask, desk: DeskContext) -> None:
             prepared = prepare(desk.ledger(), settings, Notices(settings), reference, action,
                                desk.actor(), message=message, reason=reason)
         except IntakeError as exc:
-            flash(str(exc), "error")
+            flash(desk_words(str(exc)), "error")
             return back(reference)
         return render_template("decide.html", prepared=prepared, action=action,
                                message=message, reason=reason, reasons=settings.reasons,
