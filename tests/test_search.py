@@ -220,3 +220,43 @@ def test_the_desk_speaks_of_its_buttons_not_of_commands(site: tuple[Flask, Path]
         as_text=True)
     assert "cannot be accepted" in said and "press Take into review, or Assign" in said
     assert "intake review" not in said and "intake assign" not in said
+
+
+def test_bulk_steps_act_on_each_once_and_refuse_what_changed(
+        site: tuple[Flask, Path], cli: Cli) -> None:
+    from tests.deskhelp import fields, token
+
+    app, config = site
+    client = app.test_client()
+    assert sign_in(client) == 302
+    chosen = {"refs": ["JPMS-2026-0002", "JPMS-2026-0003"], "csrf_token": token(client, "/")}
+    page = client.post("/bulk", data={**chosen, "bulk": "assign:ben", "send": "no"}
+                       ).get_data(as_text=True)
+    assert "Assign to Ben Okafor: 2 submissions" in page
+    form = fields(page, "/bulk")
+    refs = re.findall(r'name="refs" value="([^"]+)"', page)
+    done = client.post("/bulk", data={**form, "refs": refs, "send": "yes"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "2 assigned to Ben Okafor" in done
+    again = client.post("/bulk", data={**form, "refs": refs, "send": "yes"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "sent already" in again  # the same form twice: nothing twice
+    # Reject with one reason and one preview; one changed meanwhile is left alone.
+    preview = client.post("/bulk", data={"refs": ["JPMS-2026-0002", "JPMS-2026-0003"],
+                                         "bulk": "reject", "send": "no",
+                                         "csrf_token": token(client, "/")}
+                          ).get_data(as_text=True)
+    assert "Reject: 2 submissions" in preview and 'class="email' in preview
+    form = fields(preview, "/bulk")
+    assert cli("--config", config, "note", "3", "x", "--as", "ana").code == 0  # not a change
+    assert cli("--config", config, "assign", "3", "ana", "--as", "ana").code == 0  # a change
+    rejected = client.post("/bulk", data={**form, "refs": ["JPMS-2026-0002", "JPMS-2026-0003"],
+                                          "send": "yes", "message": "Not for us."},
+                           follow_redirects=True).get_data(as_text=True)
+    assert "1 rejected" in rejected and "JPMS-2026-0003: JPMS-2026-0003 changed" in rejected
+    shown = json.loads(cli("--config", config, "show", "2", "--json").out)
+    assert shown["status"] == "rejected"
+    assert [o["template"] for o in shown["outbox"] if o["purpose"].startswith("decision")] \
+        == ["rejected"]
+    assert json.loads(cli("--config", config, "show", "3", "--json").out)["status"] != \
+        "rejected"

@@ -30,7 +30,7 @@ from intake.core.config import Settings
 from intake.core.errors import IntakeError
 from intake.ledger import Ledger, Submission
 from intake.mail.templates import bundled_templates, templates_dir
-from intake.web import accounts, pages, sessions
+from intake.web import accounts, pages, sessions, work
 from intake.web.context import DeskContext
 from intake.web.passwords import write_private
 
@@ -171,6 +171,7 @@ def create_app(settings: Settings) -> Flask:
 
     accounts.register(app, desk)
     pages.register(app, desk)
+    work.register(app, desk)
     app.jinja_env.filters["age"] = _age
     app.jinja_env.filters["page_query"] = pages.page_query
     app.jinja_env.globals["short"] = _short

@@ -93,12 +93,14 @@ class DeskContext:
                       '<input type="hidden" name="once" value="{}">').format(sub.version, once)
 
     def guarded(self, reference: str, action: str, step: Callable[[Ledger, Actor], Any],
-                *, versioned: bool = True) -> Any:
+                *, versioned: bool = True, once: str | None = None,
+                shown: str | None = None) -> Any:
         """Run a form's change: once, and only on the version its page showed. Raises
         AlreadyDone, Changed, or the step's own IntakeError; nothing is kept then.
-        versioned=False: a change no other can overtake (a note), checked for once only."""
-        once = request.form.get("once", "")
-        shown = request.form.get("version", "")
+        versioned=False: a change no other can overtake (a note), checked for once only.
+        once, shown: the token and version, when the form carries several (bulk)."""
+        once = request.form.get("once", "") if once is None else once
+        shown = request.form.get("version", "") if shown is None else shown
         if not once or not shown.isdigit():
             raise Changed("this form is from an older page of the desk: reload the page and "
                           "try again")

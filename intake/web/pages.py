@@ -29,7 +29,6 @@ from intake.core import confine
 from intake.core.errors import IntakeError
 from intake.core.models import AWAITING_EDITORS, Status
 from intake.editors import search
-from intake.editors.attention import needs
 from intake.editors.decisions import commit, prepare
 from intake.editors.diff import Piece, comparison, revision_text, revisions
 from intake.editors.privacy import edit_draft, flags_of, keep, require_clear
@@ -52,6 +51,7 @@ from intake.ledger.search import END, START
 from intake.ledger.store import read_draft
 from intake.mail.templates import Notices
 from intake.web.context import DeskContext, desk_words
+from intake.web.replies import fill_saved
 
 PAGE_SIZE = 50
 _IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -100,17 +100,6 @@ def register(app: Flask, desk: DeskContext) -> None:
             now=datetime.now(UTC), statuses=[s.value for s in Status],
             kinds=[k.name for k in settings.kinds], editors=desk.editors(), args=request.args,
             editor=g.editor, messages=messages())
-
-    @app.get("/attention")
-    def attention() -> Any:
-        """What needs the signed-in editor now (editors.attention): the landing page."""
-        ledger = desk.ledger()
-        follows = (ledger.notifications(g.editor.id) or (g.editor.follows,))[0]
-        found = needs(ledger, g.editor.id, list(follows))
-        every = found.author_wrote + found.answered_me + found.new_to_follow
-        return render_template("attention.html", found=found, editor=g.editor,
-                               follows=follows, now=datetime.now(UTC),
-                               activity=ledger.activity([s.id for s in every]))
 
     @app.get("/s/<reference>/")
     def submission(reference: str) -> Any:
@@ -349,30 +338,6 @@ def register(app: Flask, desk: DeskContext) -> None:
         return render_template("reply.html", sub=sub, prepared=prepared, message=message,
                                saved=saved, version=_shown_version(sub), editor=g.editor)
 
-    @app.route("/replies", methods=["GET", "POST"])
-    def saved_replies() -> Any:
-        """Saved replies: snippets an editor inserts on the Reply page, their own or
-        everyone's, with the variables the email templates know ({{ author_name }}…)."""
-        if request.method == "POST":
-            with desk.changing() as db, db.transaction():
-                if request.form.get("action") == "delete":
-                    gone = db.delete_saved_reply(_int(request.form.get("id", "")),
-                                                 g.editor.id)
-                    flash("Saved reply deleted." if gone else "No such saved reply of yours.")
-                else:
-                    name = " ".join(request.form.get("name", "").split())[:80]
-                    text = request.form.get("text", "").replace("\r\n", "\n").strip()[:10_000]
-                    if not name or not text:
-                        flash("A saved reply needs a name and a text.", "error")
-                    else:
-                        shared = request.form.get("shared") == "yes"
-                        db.add_saved_reply(None if shared else g.editor.id, name, text,
-                                           g.editor.id)
-                        flash(f"Saved: {name}" + (" (for every editor)." if shared else "."))
-            return redirect("/replies")
-        return render_template("replies.html", saved=desk.ledger().saved_replies(g.editor.id),
-                               editor=g.editor, name_of=desk.name_of)
-
     @app.route("/s/<reference>/decide/<action>", methods=["GET", "POST"])
     def decide(reference: str, action: str) -> Any:
         """A decision: the email is shown, with the editor's own words in it, before
@@ -412,24 +377,6 @@ def register(app: Flask, desk: DeskContext) -> None:
         return render_template("decide.html", prepared=prepared, action=action,
                                message=message, reason=reason, reasons=settings.reasons,
                                version=_shown_version(sub), editor=g.editor)
-
-
-def fill_saved(settings: Any, sub: Submission, actor: Actor, text: str) -> str:
-    """A saved reply with the template variables filled for this submission, in the same
-    sandbox as the email templates; one that names an unknown variable is left as it is,
-    with the problem said."""
-    import jinja2
-
-    from intake.editors.decisions import decision_context
-
-    notices = Notices(settings)
-    try:
-        return notices.env.from_string(text).render(
-            {"publication": settings.intake.publication,
-             **decision_context(settings, sub, actor, "", None, "")})
-    except jinja2.TemplateError as exc:
-        flash(f"The saved reply has a problem ({exc}): it was inserted as written.", "error")
-        return text
 
 
 def _marked(passage: str) -> Markup:
