@@ -260,3 +260,22 @@ def test_bulk_steps_act_on_each_once_and_refuse_what_changed(
         == ["rejected"]
     assert json.loads(cli("--config", config, "show", "3", "--json").out)["status"] != \
         "rejected"
+
+
+def test_the_queues_columns_sort_both_ways(site: tuple[Flask, Path]) -> None:
+    app, _ = site
+    client = app.test_client()
+    assert sign_in(client) == 302
+
+    def order(query: str) -> list[str]:
+        page = client.get(f"/?status=all&{query}").get_data(as_text=True)
+        return re.findall(r'<td data-label="Reference"><a href="/s/([^/]+)/"', page)
+
+    assert order("sort=author&dir=asc") == ["JPMS-2026-0001", "JPMS-2026-0003",
+                                            "JPMS-2026-0002"]  # Priya, Sam, Zoë
+    assert order("sort=author&dir=desc") == ["JPMS-2026-0002", "JPMS-2026-0003",
+                                             "JPMS-2026-0001"]
+    assert order("sort=status&dir=asc")[-1] == "JPMS-2026-0001"  # rejected sorts last
+    assert order("sort=nonsense") == order("")  # an unknown column: the usual order
+    page = client.get("/?status=all&sort=author&dir=asc").get_data(as_text=True)
+    assert 'aria-sort="ascending"' in page and "sort=author&amp;dir=desc" in page

@@ -64,6 +64,15 @@ class Submission:
 
 
 
+# The queue's columns an editor may sort by, and what each sorts on.
+SORTS = {
+    "reference": "reference", "kind": "kind", "title": "lower(title)",
+    "author": "lower(coalesce(nullif(author_name, ''), author_email))",
+    "sent": "coalesce(sent_at, received)", "status": "status",
+    "assignee": "coalesce(assignee, '')", "received": "received",
+}
+
+
 class Submissions(LedgerBase):
     _UPDATABLE = frozenset({"kind", "status", "title", "word_count", "warnings",
                             "classification", "reason", "draft_dir", "revision", "assignee",
@@ -180,11 +189,16 @@ class Submissions(LedgerBase):
                     kind: str | None = None, *, assignee: str | None = None,
                     unassigned: bool = False, received_before: str | None = None,
                     received_after: str | None = None,
-                    limit: int | None = None, offset: int = 0) -> list[Submission]:
-        """Oldest first; every filter is a column of an index (words: ledger.search)."""
+                    limit: int | None = None, offset: int = 0,
+                    order: str = "", descending: bool = False) -> list[Submission]:
+        """Oldest first, or by `order` (a key of SORTS); every filter is a column of an
+        index (words: ledger.search)."""
         sql, args = self._where(statuses, kind, assignee, unassigned, received_before,
                                 received_after)
-        sql = f"SELECT * FROM submissions WHERE {sql} ORDER BY received, id LIMIT ? OFFSET ?"  # noqa: S608 (built from fixed parts)
+        by = SORTS.get(order, "received")
+        way = "DESC" if descending else "ASC"
+        sql = (f"SELECT * FROM submissions WHERE {sql} ORDER BY {by} {way}, id {way} "  # noqa: S608 (from SORTS, not input)
+               "LIMIT ? OFFSET ?")
         args.extend((-1 if limit is None else limit, offset))
         return [_submission(r) for r in self.db.execute(sql, args).fetchall()]
 

@@ -174,6 +174,7 @@ def create_app(settings: Settings) -> Flask:
     work.register(app, desk)
     app.jinja_env.filters["age"] = _age
     app.jinja_env.filters["page_query"] = pages.page_query
+    app.jinja_env.filters["sort_query"] = pages.sort_query
     app.jinja_env.globals["short"] = _short
     app.jinja_env.globals["privacy"] = _privacy
     app.jinja_env.globals["guard"] = desk.guard_fields

@@ -92,7 +92,10 @@ def register(app: Flask, desk: DeskContext) -> None:
                 "unassigned": assignee == "none"}
             total = ledger.count_submissions(statuses, kind, **chosen)
             rows = ledger.submissions(statuses, kind, limit=PAGE_SIZE,
-                                      offset=(page - 1) * PAGE_SIZE, **chosen)
+                                      offset=(page - 1) * PAGE_SIZE,
+                                      order=request.args.get("sort", ""),
+                                      descending=request.args.get("dir") == "desc",
+                                      **chosen)
         return render_template(
             "queue.html", rows=rows, total=total, activity=ledger.activity([r.id for r in rows]),
             passages=passages, problems=problems, searching=bool(text),
@@ -468,3 +471,10 @@ def _int(text: str) -> int:
 
 def page_query(args: Any, page: int) -> str:
     return urlencode({**{k: v for k, v in args.items() if k != "page"}, "page": page})
+
+
+def sort_query(args: Any, column: str) -> str:
+    """The queue's address sorted by a column: ascending first, then the other way."""
+    again = args.get("sort") == column and args.get("dir") != "desc"
+    kept = {k: v for k, v in args.items() if k not in ("sort", "dir", "page")}
+    return urlencode({**kept, "sort": column, "dir": "desc" if again else "asc"})
