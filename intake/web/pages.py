@@ -319,7 +319,7 @@ def register(app: Flask, desk: DeskContext) -> None:
                 chosen = next((r for r in saved if str(r.id) == request.form.get("saved")),
                               None)
                 if chosen is not None:
-                    words = fill_saved(settings, desk.found(reference), desk.actor(),
+                    words = fill_saved(settings, sub, desk.actor(),
                                        chosen.text)
                     message = f"{message.rstrip()}\n\n{words}".strip()
                 return render_template("reply.html", sub=sub, prepared=None,
@@ -355,18 +355,7 @@ def register(app: Flask, desk: DeskContext) -> None:
             return commit(db, settings, prepare(db, settings, Notices(settings), reference,
                                                 action, actor, message=message, reason=reason))
 
-        saved = desk.ledger().saved_replies(g.editor.id)
         try:
-            if request.method == "POST" and request.form.get("send") == "insert":
-                chosen = next((r for r in saved if str(r.id) == request.form.get("saved")),
-                              None)
-                if chosen is not None:
-                    words = fill_saved(settings, desk.found(reference), desk.actor(),
-                                       chosen.text)
-                    message = f"{message.rstrip()}\n\n{words}".strip()
-                return render_template("reply.html", sub=sub, prepared=None,
-                                       message=message, saved=saved,
-                                       version=_shown_version(sub), editor=g.editor)
             if request.method == "POST" and request.form.get("send") == "yes":
                 desk.guarded(reference, action, decided)
                 flash(f"{reference} {DECISIONS[action].done}; the email is queued and goes "
