@@ -44,8 +44,8 @@ def apply_group(settings: Settings) -> None:
             data.mkdir(parents=True)
         except OSError as exc:
             raise SettingsError(f"{settings.path}: [intake] data_dir {data} cannot be "
-                                f"created by {_me()} ({exc.strerror}): create it, owned by "
-                                "intake's account, or choose another") from None
+                                f"created by {account_name()} ({exc.strerror}): create it, owned "
+                                "by intake's account, or choose another") from None
     info = data.stat()
     if info.st_uid != os.geteuid():
         return  # an editor's account, reading: nothing here is theirs to change
@@ -53,7 +53,7 @@ def apply_group(settings: Settings) -> None:
     if info.st_gid == gid and info.st_mode & stat.S_ISGID:
         return
     if os.geteuid() != 0 and gid not in os.getgroups():
-        me = _me()
+        me = account_name()
         raise SettingsError(
             f"{settings.path}: [intake] group {name!r}: intake's account ({me}) is not in "
             f"that group, so it cannot give the data folder to it: adduser {me} {name} "
@@ -62,17 +62,19 @@ def apply_group(settings: Settings) -> None:
         share(data, gid)
     except PermissionError as exc:
         raise SettingsError(f"{settings.path}: [intake] group {name!r}: {exc.filename} "
-                            f"cannot be given to the group by {_me()} ({exc.strerror}): it "
-                            "must own the data folder and be in the group") from None
+                            f"cannot be given to the group by {account_name()} ({exc.strerror}): "
+                            "it must own the data folder and be in the group") from None
 
 
-def _me() -> str:
+def account_name(uid: int | None = None) -> str:
+    """The account a uid (by default, this process's) belongs to, for messages."""
     import pwd
 
+    uid = os.geteuid() if uid is None else uid
     try:
-        return pwd.getpwuid(os.geteuid()).pw_name
+        return pwd.getpwuid(uid).pw_name
     except KeyError:
-        return f"uid {os.geteuid()}"
+        return f"uid {uid}"
 
 
 def _secrets(data: Path) -> Iterator[tuple[Path, os.stat_result]]:

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from intake.core.access import account_name
 from intake.core.errors import DamagedLedger, IntakeError, is_damaged_ledger
 from intake.ledger.schema import MIGRATIONS
 
@@ -28,7 +29,7 @@ class NotWritable(LedgerError):
 
     def __init__(self, path: Path) -> None:
         owner = _owner(path if path.exists() else path.parent)
-        me = _account(os.geteuid())
+        me = account_name()
         super().__init__(
             f"{path} cannot be written by {me}: this command writes the ledger, which "
             f"belongs to {owner}'s account; run it as that account (runuser -u {owner} -- "
@@ -37,18 +38,9 @@ class NotWritable(LedgerError):
             f"([intake] data_dir) and the free space")
 
 
-def _account(uid: int) -> str:
-    import pwd
-
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"uid {uid}"
-
-
 def _owner(path: Path) -> str:
     try:
-        return _account(path.stat().st_uid)
+        return account_name(path.stat().st_uid)
     except OSError:
         return "intake"
 

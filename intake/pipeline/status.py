@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from intake.core.access import account_name
 from intake.core.config import Settings
 from intake.core.errors import SettingsError
 from intake.core.models import AWAITING_EDITORS
@@ -121,8 +122,8 @@ def check_metrics(settings: Settings) -> None:
                             f"(mkdir -p {path.parent}) or set metrics_file elsewhere")
     if not os.access(path.parent, os.W_OK | os.X_OK) or (
             path.exists() and not os.access(path, os.W_OK)):
-        raise SettingsError(f"{where}: {_account()} cannot write there: give the folder to "
-                            f"it (chown {_account()} {path.parent}) or set metrics_file "
+        raise SettingsError(f"{where}: {account_name()} cannot write there: give the folder to "
+                            f"it (chown {account_name()} {path.parent}) or set metrics_file "
                             "elsewhere")
     if settings.intake.metrics_group is not None:
         try:
@@ -145,18 +146,9 @@ def write_metrics(settings: Settings) -> None:
     except (OSError, KeyError) as exc:
         raise SettingsError(f"{settings.path}: [intake] metrics_file {path}: not written "
                             f"({getattr(exc, 'strerror', None) or exc}); intake's account "
-                            f"({_account()}) must be able to write the folder"
+                            f"({account_name()}) must be able to write the folder"
                             + (" and be in the group metrics_group"
                                if settings.intake.metrics_group else "")) from exc
-
-
-def _account() -> str:
-    import pwd
-
-    try:
-        return pwd.getpwuid(os.geteuid()).pw_name
-    except KeyError:
-        return f"uid {os.geteuid()}"
 
 
 def status(settings: Settings) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
+from intake.core.access import account_name
 from intake.core.config import Settings
 from intake.core.errors import IntakeError
 from intake.ledger import Ledger, Submission
@@ -62,7 +63,7 @@ def check_writable(settings: Settings) -> None:
     """The desk records sessions and every editor's step in the ledger: an account that
     cannot write it must not serve pages that fail on every action."""
     ledger = settings.data_dir / "intake.sqlite3"
-    who = _account()
+    who = account_name()
     for path in (settings.data_dir, ledger):
         if path.exists() and not os.access(path, os.W_OK):
             raise DeskCannotStart(
@@ -191,15 +192,6 @@ def _error_page(code: int, title: str, text: str) -> tuple[str, int]:
 def _once() -> Markup:
     return Markup('<input type="hidden" name="once" value="{}">').format(
         secrets.token_urlsafe(18))
-
-
-def _account() -> str:
-    import pwd
-
-    try:
-        return pwd.getpwuid(os.geteuid()).pw_name
-    except KeyError:
-        return f"uid {os.geteuid()}"
 
 
 def _age(sub: Submission, now: Any) -> str:
