@@ -336,13 +336,18 @@ def test_revisions_compared_word_by_word_on_the_desk_and_the_command_line(
         assert client.get(f"/s/{ref}/{bad}").status_code == 404, bad
     def changes(query: str) -> str:
         page = client.get(f"/s/{ref}/compare?{query}").get_data(as_text=True)
-        found = re.search(r'<div class="diff">(.*?)</div>', page, re.S)
+        found = re.search(r'<div class="diff" id="changes">(.*)</div>', page, re.S)
         assert found, page
         return found.group(1)
 
-    assert "<ins>" in changes("a=1&b=2")
+    changed = changes("a=1&b=2")
+    assert '<div class="row added">' in changed and '<ins class="block"><p>' in changed
+    assert "<h2>" in changed or "<p>" in changed  # rendered, not raw Markdown
+    assert "Revision 1</div>" in changed and "Revision 2</div>" in changed
     same = changes("a=2&b=2")
-    assert "<ins>" not in same and "<del>" not in same and "medical students" in same
+    assert "<ins" not in same and "<del" not in same and "medical students" in same
+    # An earlier revision's images are served from its own folder, and only images.
+    assert client.get(f"/s/{ref}/revisions/1/assets/..%2F..%2Fdraft.md").status_code == 404
 
 
 def test_a_comparison_shows_a_strangers_words_as_text() -> None:

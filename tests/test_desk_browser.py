@@ -201,7 +201,17 @@ def test_a_submissions_whole_life_in_the_browser_with_real_mail(
         page.goto(submission)
         assert "revision 2" in page.inner_text("#draft")
         page.click("text=Compare revisions")
-        assert page.locator(".diff ins").count() >= 1
+        # Side by side on a wide screen: the earlier revision left, the later right.
+        page.set_viewport_size({"width": 1280, "height": 900})
+        added = page.locator(".diff .row.added .after ins.block").first
+        assert added.is_visible() and added.locator("p").count() >= 1  # rendered
+        assert page.locator(".diff .row.heads .before").is_visible()
+        # Inline on a phone: one column, nothing sideways.
+        page.set_viewport_size({"width": 390, "height": 844})
+        assert not page.locator(".diff .row.heads .before").is_visible()
+        assert added.is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.set_viewport_size({"width": 1280, "height": 900})
 
         page.goto(submission)
         page.click("text=Take into review")

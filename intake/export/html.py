@@ -32,8 +32,10 @@ def markdown_parser() -> MarkdownIt:
 
 
 def _only_local_images(tag: str, attribute: str, value: str) -> str | None:
-    if tag == "img" and attribute == "src" and not value.startswith("assets/"):
-        return None  # an outside image would be fetched by whoever opens the page
+    if tag == "img" and attribute == "src" and (
+            not value.startswith("assets/") or "/" in value[7:] or "\\" in value):
+        return None  # an outside image would be fetched by whoever opens the page, and
+        # "assets/../x" is outside the bundle's images as well
     return value
 
 

@@ -29,8 +29,9 @@ from intake.core import confine
 from intake.core.errors import IntakeError
 from intake.core.models import AWAITING_EDITORS, Status
 from intake.editors import search
+from intake.editors.compare_view import Rendered, render, side
 from intake.editors.decisions import commit, prepare
-from intake.editors.diff import Piece, comparison, revision_text, revisions
+from intake.editors.diff import revisions
 from intake.editors.privacy import edit_draft, flags_of, keep, require_clear
 from intake.editors.reply import prepare_reply, send_reply
 from intake.editors.thread import thread
@@ -136,21 +137,20 @@ def register(app: Flask, desk: DeskContext) -> None:
     @app.get("/s/<reference>/compare")
     def compare_revisions(reference: str) -> Any:
         sub = desk.found(reference)
-        kept = revisions(settings.data_dir, sub)
+        kept = revisions(settings.data_dir, sub) if _draft_dir(desk, sub) else []
         a = _int(request.args.get("a", "")) if request.args.get("a") else None
         b = _int(request.args.get("b", "")) if request.args.get("b") else None
-        pieces: list[Piece] = []
+        shown = Rendered()
         problem = ""
         if len(kept) >= 2:
             a = a if a in kept else kept[-2]
             b = b if b in kept else kept[-1]
             try:
-                found = comparison(revision_text(settings.data_dir, sub, a),
-                                   revision_text(settings.data_dir, sub, b))
-                pieces, problem = found.pieces, found.note
+                shown = render(side(settings.data_dir, sub, a), side(settings.data_dir, sub, b))
+                problem = shown.note
             except IntakeError as exc:
                 problem = str(exc)
-        return render_template("compare.html", sub=sub, kept=kept, a=a, b=b, pieces=pieces,
+        return render_template("compare.html", sub=sub, kept=kept, a=a, b=b, shown=shown,
                                problem=problem, editor=g.editor)
 
     @app.post("/s/<reference>/export")
@@ -206,19 +206,24 @@ def register(app: Flask, desk: DeskContext) -> None:
         return send_file(io.BytesIO(without_remote(data)), as_attachment=True,
                          download_name=path.name, mimetype="application/octet-stream")
 
-    @app.get("/s/<reference>/revisions/<int:number>/original/<path:name>")
-    def earlier_original(reference: str, number: int, name: str) -> Any:
-        """A file as an earlier revision brought it (kept under revisions/N/)."""
+    @app.get("/s/<reference>/revisions/<int:number>/<any(original, assets):folder>/"
+             "<path:name>")
+    def earlier_file(reference: str, number: int, folder: str, name: str) -> Any:
+        """A file as an earlier revision brought it (kept under revisions/N/): its
+        originals as downloads, its images as the compare page shows them."""
         sub = desk.found(reference)
         draft = _draft_dir(desk, sub)
         if draft is None or not 1 <= number < sub.revision or "/" in name:
             abort(404)
         try:
-            path = confine.inside(draft / "revisions" / str(number) / "original", name)
+            path = confine.inside(draft / "revisions" / str(number) / folder, name)
         except confine.OutsideFolder:
             abort(404)
         if not path.is_file():
             abort(404)
+        kind = _IMAGE_TYPES.get(path.suffix.lower()) if folder == "assets" else None
+        if kind is not None:
+            return send_file(path, mimetype=kind)
         return send_file(path, as_attachment=True, download_name=path.name,
                          mimetype="application/octet-stream")
 
