@@ -279,3 +279,40 @@ def test_the_queues_columns_sort_both_ways(site: tuple[Flask, Path]) -> None:
     assert order("sort=nonsense") == order("")  # an unknown column: the usual order
     page = client.get("/?status=all&sort=author&dir=asc").get_data(as_text=True)
     assert 'aria-sort="ascending"' in page and "sort=author&amp;dir=desc" in page
+
+
+def test_each_editor_keeps_saved_views_of_the_queue(site: tuple[Flask, Path]) -> None:
+    from tests.deskhelp import token
+
+    app, _ = site
+    ana, ben = app.test_client(), app.test_client()
+    assert sign_in(ana) == 302 and sign_in(ben, "ben") == 302
+    saved = ana.post("/views", data={
+        "name": "  Night   rejects ", "csrf_token": token(ana, "/"),
+        "query": "q=night&status=rejected&page=3&evil=1&sort=title&dir=desc&q=again"})
+    # Kept without the page or a stranger's key, and the queue shown as saved.
+    assert saved.status_code == 302
+    assert saved.headers["Location"] == "/?q=night&status=rejected&sort=title&dir=desc"
+    page = ana.get("/").get_data(as_text=True)
+    link = re.search(r'<a href="/\?([^"]+)"[^>]*>Night rejects</a>', page)
+    assert link and link.group(1) == "q=night&amp;status=rejected&amp;sort=title&amp;dir=desc"
+    shown = ana.get("/?q=night&status=rejected&sort=title&dir=desc").get_data(as_text=True)
+    assert 'aria-current="page">Night rejects' in shown and "JPMS-2026-0001" in shown
+    assert "Night rejects" not in ben.get("/").get_data(as_text=True)  # each their own
+    # Saved again under its name, it is replaced, not doubled.
+    ana.post("/views", data={"name": "Night rejects", "query": "kind=guest_post",
+                             "csrf_token": token(ana, "/")})
+    page = ana.get("/").get_data(as_text=True)
+    assert page.count(">Night rejects</a>") == 1 and 'href="/?kind=guest_post"' in page
+    number = re.search(r'name="id" value="(\d+)"', page)
+    assert number
+    # Another editor cannot delete it; its owner can.
+    ben.post("/views", data={"action": "delete", "id": number.group(1),
+                             "csrf_token": token(ben, "/")})
+    assert "Night rejects" in ana.get("/").get_data(as_text=True)
+    nameless = ana.post("/views", data={"name": " ", "query": "q=x",
+                                        "csrf_token": token(ana, "/")}, follow_redirects=True)
+    assert "A view needs a name" in nameless.get_data(as_text=True)
+    ana.post("/views", data={"action": "delete", "id": number.group(1),
+                             "csrf_token": token(ana, "/")})
+    assert "Night rejects" not in ana.get("/").get_data(as_text=True)

@@ -207,10 +207,13 @@ def test_init_prints_absolute_paths_and_a_cron_line_that_works(
 def test_the_version_names_its_commit() -> None:
     done = subprocess.run([sys.executable, "-m", "intake", "--version"], capture_output=True,
                           text=True, cwd=REPO, check=False)
-    assert done.returncode == 0 and done.stdout.startswith("intake 0.2.0")
+    import tomllib
+
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    assert done.returncode == 0 and done.stdout.startswith(f"intake {version} ")
     if (REPO / ".git").exists():
         assert re.search(r"\(commit [0-9a-f]{12}", done.stdout), done.stdout
-    assert "## 0.2.0" in (REPO / "CHANGELOG.md").read_text()
+    assert f"## {version} " in (REPO / "CHANGELOG.md").read_text()  # said what it changed
 
 
 def test_doctor_says_what_sharing_with_editors_still_needs(

@@ -220,6 +220,38 @@ class SavedReplies(LedgerBase):
         return cur.rowcount > 0
 
 
+@dataclass(frozen=True)
+class SavedView:
+    id: int
+    name: str
+    query: str  # the queue's address after "?": its search, filters and order
+
+
+class SavedViews(LedgerBase):
+    MOST = 50  # an editor's views: a list to choose from, not a store
+
+    def save_view(self, owner: str, name: str, query: str) -> bool:
+        """Keep (or, under a name already kept, replace) a view; False past MOST."""
+        known = self.db.execute("SELECT count(*), sum(name = ?) FROM saved_views WHERE "
+                                "owner = ?", (name, owner)).fetchone()
+        if known[0] >= self.MOST and not known[1]:
+            return False
+        self.db.execute("INSERT INTO saved_views (owner, name, query, created_at) "
+                        "VALUES (?, ?, ?, ?) ON CONFLICT (owner, name) DO UPDATE SET "
+                        "query = excluded.query", (owner, name, query, now_iso()))
+        return True
+
+    def saved_views(self, owner: str) -> list[SavedView]:
+        rows = self.db.execute("SELECT id, name, query FROM saved_views WHERE owner = ? "
+                               "ORDER BY lower(name), id", (owner,)).fetchall()
+        return [SavedView(r["id"], r["name"], r["query"]) for r in rows]
+
+    def delete_saved_view(self, view_id: int, owner: str) -> bool:
+        """Only the editor's own."""
+        return self.db.execute("DELETE FROM saved_views WHERE id = ? AND owner = ?",
+                               (view_id, owner)).rowcount > 0
+
+
 def _session(row: sqlite3.Row) -> DeskSession:
     return DeskSession(row["token_hash"], row["editor"], row["created_at"], row["seen_at"],
                        row["address"], row["agent"], bool(row["second_factor"]),

@@ -327,4 +327,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         created_at TEXT NOT NULL
     );
     """, _index_everything),
+    # 9: an editor's saved views of the queue (a name for a search and its filters)
+    Migration("saved views", """
+    CREATE TABLE saved_views (
+        id INTEGER PRIMARY KEY,
+        owner TEXT NOT NULL,
+        name TEXT NOT NULL,
+        query TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (owner, name)
+    );
+    """),
 )

@@ -103,6 +103,8 @@ def register(app: Flask, desk: DeskContext) -> None:
             page=page, pages=max(1, -(-total // PAGE_SIZE)), counts=ledger.status_counts(),
             now=datetime.now(UTC), statuses=[s.value for s in Status],
             kinds=[k.name for k in settings.kinds], editors=desk.editors(), args=request.args,
+            views=ledger.saved_views(g.editor.id),
+            this_view=view_query(list(request.args.items(multi=True))),
             editor=g.editor, messages=messages())
 
     @app.get("/s/<reference>/")
@@ -465,6 +467,19 @@ def _int(text: str) -> int:
 
 def page_query(args: Any, page: int) -> str:
     return urlencode({**{k: v for k, v in args.items() if k != "page"}, "page": page})
+
+
+VIEW_KEYS = ("q", "status", "kind", "assignee", "sort", "dir")  # what a saved view keeps
+
+
+def view_query(pairs: list[tuple[str, str]]) -> str:
+    """The part of a queue's address a view keeps: its search, filters and order, each
+    once and bounded; a page number or anything else is left out."""
+    kept: dict[str, str] = {}
+    for key, value in pairs:
+        if key in VIEW_KEYS and key not in kept and value.strip():
+            kept[key] = " ".join(value.split())[:500]
+    return urlencode([(k, kept[k]) for k in VIEW_KEYS if k in kept])
 
 
 def sort_query(args: Any, column: str) -> str:

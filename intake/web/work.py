@@ -1,11 +1,13 @@
 """The desk's pages for an editor's working day beyond one submission: what needs them
-(editors.attention), steps on several submissions at once, and saved replies."""
+(editors.attention), steps on several submissions at once, saved replies and saved
+views of the queue."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Flask, flash, g, redirect, render_template, request
 
@@ -16,7 +18,7 @@ from intake.editors.workflow import Actor, assign, reclassify
 from intake.ledger import Ledger
 from intake.mail.templates import Notices
 from intake.web.context import DeskContext, desk_words
-from intake.web.pages import PAGE_SIZE, _int
+from intake.web.pages import PAGE_SIZE, _int, view_query
 
 
 def register(app: Flask, desk: DeskContext) -> None:
@@ -114,3 +116,23 @@ def register(app: Flask, desk: DeskContext) -> None:
             return redirect("/replies")
         return render_template("replies.html", saved=desk.ledger().saved_replies(g.editor.id),
                                editor=g.editor, name_of=desk.name_of)
+
+    @app.post("/views")
+    def saved_views() -> Any:
+        """An editor's own saved views of the queue: saved from the queue as it is
+        shown, listed beside its filters, deleted there."""
+        with desk.changing() as db, db.transaction():
+            if request.form.get("action") == "delete":
+                gone = db.delete_saved_view(_int(request.form.get("id", "")), g.editor.id)
+                flash("View deleted." if gone else "No such view of yours.",
+                      "message" if gone else "error")
+                return redirect("/")
+            name = " ".join(request.form.get("name", "").split())[:60]
+            query = view_query(parse_qsl(request.form.get("query", ""), max_num_fields=20))
+            if not name:
+                flash("A view needs a name.", "error")
+            elif not db.save_view(g.editor.id, name, query):
+                flash(f"You have {db.MOST} views already: delete one first.", "error")
+            else:
+                flash(f"View saved: {name}.")
+        return redirect(f"/?{query}" if name else "/")
