@@ -316,3 +316,44 @@ def test_each_editor_keeps_saved_views_of_the_queue(site: tuple[Flask, Path]) ->
     ana.post("/views", data={"action": "delete", "id": number.group(1),
                              "csrf_token": token(ana, "/")})
     assert "Night rejects" not in ana.get("/").get_data(as_text=True)
+
+
+def test_a_held_version_is_taken_as_a_revision_from_the_desk(
+        site: tuple[Flask, Path], cli: Cli) -> None:
+    from intake.core.runlock import run_lock
+    from intake.demo.samples import article_docx
+    from tests.deskhelp import fields
+
+    app, config = site
+    ref = "JPMS-2026-0002"  # nobody's yet, so it needs whoever signs in
+    co_author = make_email("Bo Chen <bo@other.example.net>", f"[{ref}] our new version",
+                           "Here is the version we agreed on.", message_id="<held1@other>",
+                           attachments=(("v2.docx", DOCX, article_docx("Yellow babies", 7)),))
+    assert cli("--config", config, "ingest", eml_folder(config.parent, [co_author])).code == 0
+    client = app.test_client()
+    assert sign_in(client) == 302
+    attention = client.get("/attention").get_data(as_text=True)
+    held = re.search(r'<section aria-labelledby="held">(.*?)</section>', attention, re.S)
+    assert held and ref in held.group(1) and "bo@other.example.net sent v2.docx" in held.group(1)
+    page = client.get(f"/s/{ref}/").get_data(as_text=True)
+    form = fields(page, f"/s/{ref}/take-revision")
+
+    # While a poll holds the lock, the desk says so and changes nothing.
+    settings_dir = config.parent / "var"
+    with run_lock(settings_dir):
+        busy = client.post(f"/s/{ref}/take-revision", data=form, follow_redirects=True)
+    assert "polling the mailbox right now" in busy.get_data(as_text=True)
+    shown = json.loads(cli("--config", config, "show", ref, "--json").out)
+    assert shown["revision"] == 1
+
+    done = client.post(f"/s/{ref}/take-revision", data=form, follow_redirects=True)
+    said = done.get_data(as_text=True)
+    assert "taken as revision 2" in said, said[:2000]
+    shown = json.loads(cli("--config", config, "show", ref, "--json").out)
+    assert shown["revision"] == 2 and shown["author_email"] == "zoe@uni.example.org"
+    assert [e["actor"] for e in shown["history"] if e["event"] == "revised"] == ["ana"]
+    # Taken once: gone from both lists, and the same form sent again does nothing.
+    assert 'aria-labelledby="held"' not in client.get(f"/s/{ref}/").get_data(as_text=True)
+    again = client.post(f"/s/{ref}/take-revision", data=form, follow_redirects=True)
+    assert "sent already" in again.get_data(as_text=True)
+    assert json.loads(cli("--config", config, "show", ref, "--json").out)["revision"] == 2

@@ -4,11 +4,14 @@
   their own last step, decided ones included;
 - submissions not theirs where the author answered an email they sent (a reply or a
   decision);
+- versions held from an address that may not revise a submission (a co-author's),
+  on submissions that are theirs or nobody's, until an editor takes one as a revision;
 - new submissions nobody has, of the kinds they follow.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,14 +25,49 @@ LIMIT = 100
 
 
 @dataclass(frozen=True)
+class Held:
+    """A message with files, from an address that may not revise its submission."""
+    submission: Submission
+    message_row: int
+    at: str
+    sender: str
+    why: str
+    files: list[str]
+
+
+@dataclass(frozen=True)
 class Attention:
     author_wrote: list[Submission]  # assigned to me; the author wrote after my last step
     answered_me: list[Submission]  # not mine; the author answered my email
     new_to_follow: list[Submission]  # nobody's yet, of the kinds I follow
+    held: list[Held]  # mine or nobody's: versions waiting to be taken as revisions
 
     @property
     def total(self) -> int:
-        return len(self.author_wrote) + len(self.answered_me) + len(self.new_to_follow)
+        return (len(self.author_wrote) + len(self.answered_me) + len(self.new_to_follow) +
+                len(self.held))
+
+
+def held_versions(ledger: Ledger, *, editor: str | None = None,
+                  submission_id: int | None = None) -> list[Held]:
+    """Held versions not taken yet: of one submission, or of an editor's and nobody's."""
+    where, values = (("s.id = ?", (submission_id,)) if submission_id is not None else
+                     ("(s.assignee = ? OR s.assignee IS NULL)", (editor,)))
+    rows = ledger.db.execute(
+        "SELECT s.*, e.message_row AS held_row, e.at AS held_at, e.detail AS held_detail "  # noqa: S608 (two fixed clauses)
+        "FROM events e JOIN submissions s ON s.id = e.submission_id WHERE "
+        f"e.event = 'correspondence' AND json_extract(e.detail, '$.held') IS NOT NULL AND "
+        f"e.message_row IS NOT NULL AND s.purged_at IS NULL AND {where} AND NOT EXISTS ("
+        "SELECT 1 FROM events r WHERE r.submission_id = s.id AND r.event = 'revised' AND "
+        "r.message_row = e.message_row) ORDER BY e.id DESC LIMIT ?",
+        (*values, LIMIT)).fetchall()
+    found = []
+    for row in rows:
+        detail = json.loads(row["held_detail"])
+        found.append(Held(_submission(row), row["held_row"], row["held_at"],
+                          str(detail.get("sender", "")), str(detail.get("held", "")),
+                          [str(f) for f in detail.get("files", [])]))
+    return found
 
 
 def needs(ledger: Ledger, editor: str, follows: Sequence[str]) -> Attention:
@@ -58,4 +96,4 @@ def needs(ledger: Ledger, editor: str, follows: Sequence[str]) -> Attention:
             (Status.QUEUED.value, Status.TRIAGE.value, *follows, LIMIT)).fetchall()
         new = [_submission(r) for r in rows]
     return Attention([_submission(r) for r in wrote], [_submission(r) for r in answered],
-                     new)
+                     new, held_versions(ledger, editor=editor))

@@ -67,14 +67,17 @@ ImapPlace = tuple[str, int, int]  # mailbox key, UIDVALIDITY, UID
 
 class Intake:
     def __init__(self, settings: Settings, readonly: bool = False,
-                 acknowledge: bool = True) -> None:
+                 acknowledge: bool = True, ledger: Ledger | None = None) -> None:
         self.settings = settings
         # False: old mail taken in bulk (--no-acknowledge); recorded, and nobody emailed.
         self.acknowledge = acknowledge
         # Told (done, total) after each message processed: a terminal's progress bar.
         self.progress: Callable[[int, int], None] | None = None
         self.store = Store(settings.data_dir)
-        self.ledger = Ledger(settings.data_dir / "intake.sqlite3", readonly=readonly)
+        # ledger: a connection the caller holds (the desk's, inside its guarded step),
+        # left open at close().
+        self._own_ledger = ledger is None
+        self.ledger = ledger or Ledger(settings.data_dir / "intake.sqlite3", readonly=readonly)
         # Editors invited on the desk are notified and digested as declared ones are.
         settings = self.settings = with_invited(settings, self.ledger)
         self.notices = Notices(settings)
@@ -88,7 +91,8 @@ class Intake:
         self.own_addresses = frozenset(own)
 
     def close(self) -> None:
-        self.ledger.close()
+        if self._own_ledger:
+            self.ledger.close()
 
     # -- phase 1: accept ------------------------------------------------------
 

@@ -29,6 +29,7 @@ from intake.core import confine
 from intake.core.errors import IntakeError
 from intake.core.models import AWAITING_EDITORS, Status
 from intake.editors import search
+from intake.editors.attention import held_versions
 from intake.editors.compare_view import Rendered, render, side
 from intake.editors.decisions import commit, prepare
 from intake.editors.diff import revisions
@@ -134,6 +135,7 @@ def register(app: Flask, desk: DeskContext) -> None:
             can_publish=settings.wordpress is not None and sub.status is Status.ACCEPTED,
             published=ledger.last_event(sub.id, EventName.PUBLISHED),
             thread=thread(settings.data_dir, ledger, sub), name_of=desk.name_of,
+            held=held_versions(ledger, submission_id=sub.id),
             messages=messages())
 
     @app.get("/s/<reference>/compare")

@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from flask import Flask, flash, g, redirect, render_template, request
 
-from intake.core.errors import IntakeError
+from intake.core.errors import IntakeError, LockHeld
+from intake.core.runlock import run_lock
 from intake.editors.attention import needs
 from intake.editors.decisions import commit, prepare
 from intake.editors.workflow import Actor, assign, reclassify
@@ -136,3 +137,29 @@ def register(app: Flask, desk: DeskContext) -> None:
             else:
                 flash(f"View saved: {name}.")
         return redirect(f"/?{query}" if name else "/")
+
+    @app.post("/s/<reference>/take-revision")
+    def take_as_revision(reference: str) -> Any:
+        """A version held from another address (a co-author's), taken as the next
+        revision: converted and acknowledged as a poll would, under the poll's lock,
+        and guarded as every form is."""
+        from intake.editors.authorship import take_revision
+        from intake.pipeline.run import Intake
+
+        row = _int(request.form.get("message", ""))
+
+        def step(db: Ledger, actor: Actor) -> int:
+            app_ = Intake(settings, ledger=db)
+            return take_revision(app_, reference, row, actor).revision
+
+        try:
+            with run_lock(settings.data_dir):
+                revision = desk.guarded(reference, "take-revision", step)
+        except LockHeld:
+            flash("intake is polling the mailbox right now: try again in a minute.", "error")
+        except IntakeError as exc:
+            flash(desk_words(str(exc)), "error")
+        else:
+            flash(f"Message {row} taken as revision {revision}; the author's "
+                  "acknowledgement is queued.")
+        return redirect(f"/s/{quote(reference)}/")
