@@ -6,6 +6,7 @@ events, outbox); the Ledger class in __init__ puts them together on one connecti
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import stat
@@ -66,6 +67,7 @@ class LedgerBase:
 
     def _open(self, path: Path, readonly: bool) -> None:
         self.path = path
+        self._readonly = readonly
         self._depth = 0
         self._dirty: set[int] = set()  # submissions to index again before the commit
         if readonly:
@@ -117,6 +119,13 @@ class LedgerBase:
             raise PermissionError(path.parent)
 
     def close(self) -> None:
+        if not self._readonly:
+            # Statistics for the query planner, kept current as SQLite advises: cheap
+            # (a bounded sample), usually nothing to do, and never worth waiting for.
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("PRAGMA busy_timeout = 50")
+                self.db.execute("PRAGMA analysis_limit = 400")
+                self.db.execute("PRAGMA optimize")
         self.db.close()
 
     def _migrate(self) -> None:

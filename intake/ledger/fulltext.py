@@ -41,11 +41,15 @@ def index_text(db: sqlite3.Connection, ledger: Path, submission_id: int) -> None
 
 
 _SAFE = re.compile(r"[^\w@.+-]+")
+# A shorter word is matched whole: "ba" as a prefix is most of the dictionary, and costs
+# the index a hundred times a word's time (bench/desk_bench.py).
+PREFIX = 3
 
 
 def fts_terms(words: list[str], phrases: list[str]) -> str:
-    """An FTS5 query that matches every word (as a prefix) and every phrase: each one a
-    quoted string, so nothing a person types is read as FTS5 syntax."""
-    parts = [f'"{w.replace(chr(34), "")}"*' for w in words if _SAFE.sub("", w)]
+    """An FTS5 query that matches every word (as a prefix, from PREFIX letters) and every
+    phrase: each one a quoted string, so nothing a person types is read as FTS5 syntax."""
+    parts = [f'"{w.replace(chr(34), "")}"' + ("*" if len(_SAFE.sub("", w)) >= PREFIX else "")
+             for w in words if _SAFE.sub("", w)]
     parts += [f'"{p.replace(chr(34), "")}"' for p in phrases if p.strip()]
     return " ".join(parts)

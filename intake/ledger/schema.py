@@ -327,8 +327,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         created_at TEXT NOT NULL
     );
     """, _index_everything),
-    # 9: an editor's saved views of the queue (a name for a search and its filters)
+    # 9: an editor's saved views of the queue (a name for a search and its filters);
+    # the queue of every status in the order it is read (received, or sent), from an
+    # index rather than a sort of the whole table.
     Migration("saved views", """
+    CREATE INDEX submissions_received ON submissions(received, id);
+    CREATE INDEX submissions_sent ON submissions(coalesce(sent_at, received), id);
     CREATE TABLE saved_views (
         id INTEGER PRIMARY KEY,
         owner TEXT NOT NULL,

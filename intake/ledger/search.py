@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 from intake.ledger.base import LedgerBase
 from intake.ledger.fulltext import index_text
+from intake.ledger.passages import END, START, passage
 from intake.ledger.submissions import Submission, _submission
 
 # bm25 weights, in the table's column order: reference, title, author, body, messages,
 # notes. A word in the title counts more than one deep in the draft.
 _WEIGHTS = "10.0, 5.0, 3.0, 1.0, 1.0, 1.0"
-START, END = "\x02", "\x03"  # around each matched word in a snippet (then escaped)
+__all__ = ["END", "START", "Hit", "Search"]
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,17 @@ class Search(LedgerBase):
     def search(self, words: str, where: str = "1=1", args: tuple[object, ...] = (),
                limit: int = 50, offset: int = 0) -> list[Hit]:
         """Submissions matching the FTS5 query `words` and the SQL condition `where`
-        (on the submissions table, alias s), best first."""
+        (on the submissions table, alias s), best first, each with its passage (found
+        for these rows only: ledger.passages says why not by snippet())."""
         rows = self.db.execute(
-            f"SELECT s.*, snippet(search, -1, ?, ?, '…', 14) AS passage, "  # noqa: S608 (fixed parts; `where` is built from fixed parts by editors.search)
-            f"bm25(search, {_WEIGHTS}) AS rank FROM search JOIN submissions s ON "
-            f"s.id = search.rowid WHERE search MATCH ? AND {where} ORDER BY rank, s.id "
-            "LIMIT ? OFFSET ?", (START, END, words, *args, limit, offset)).fetchall()
-        return [Hit(_submission(r), str(r["passage"] or ""), float(r["rank"])) for r in rows]
+            f"SELECT s.*, bm25(search, {_WEIGHTS}) AS rank FROM search JOIN submissions s "  # noqa: S608 (fixed parts; `where` is built from fixed parts by editors.search)
+            f"ON s.id = search.rowid WHERE search MATCH ? AND {where} ORDER BY rank, s.id "
+            "LIMIT ? OFFSET ?", (words, *args, limit, offset)).fetchall()
+        texts = {r[0]: (r[1], r[2], r[3]) for r in self.db.execute(
+            f"SELECT rowid, body, messages, notes FROM search WHERE rowid IN "  # noqa: S608 (placeholders only)
+            f"({', '.join('?' * len(rows))})", [r["id"] for r in rows]).fetchall()}
+        return [Hit(_submission(r), passage(texts.get(r["id"], ()), words), float(r["rank"]))
+                for r in rows]
 
     def count_search(self, words: str, where: str = "1=1",
                      args: tuple[object, ...] = ()) -> int:
