@@ -120,13 +120,24 @@ class LedgerBase:
 
     def close(self) -> None:
         if not self._readonly:
-            # Statistics for the query planner, kept current as SQLite advises: cheap
-            # (a bounded sample), usually nothing to do, and never worth waiting for.
-            with contextlib.suppress(sqlite3.Error):
+            with contextlib.suppress(sqlite3.Error):  # never worth waiting for, or failing
                 self.db.execute("PRAGMA busy_timeout = 50")
-                self.db.execute("PRAGMA analysis_limit = 400")
-                self.db.execute("PRAGMA optimize")
+                self._keep_statistics()
         self.db.close()
+
+    def _keep_statistics(self) -> None:
+        """The query planner's statistics of the tables the queue reads, taken again
+        (a bounded sample) when the number of submissions has doubled or halved since:
+        a ledger that started empty would otherwise keep the plans of an empty table."""
+        rows = self.db.execute("SELECT count(*) FROM submissions").fetchone()[0]
+        known = self.db.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 'submissions' "
+                                "LIMIT 1").fetchone()
+        counted = int(str(known[0]).split()[0]) if known else 0
+        self.db.execute("PRAGMA analysis_limit = 400")
+        if rows >= 100 and not counted / 2 <= rows <= counted * 2:
+            self.db.execute("ANALYZE submissions")
+            self.db.execute("ANALYZE events")
+        self.db.execute("PRAGMA optimize")
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
