@@ -335,11 +335,14 @@ MIGRATIONS: tuple[Migration, ...] = (
     );
     """, _index_everything),
     # 9: an editor's saved views of the queue (a name for a search and its filters);
-    # the queue of every status in the order it is read (received, or sent), from an
-    # index rather than a sort of the whole table.
+    # the queue of every status in the orders it is read in (received, sent, title,
+    # author), from an index rather than a sort of the whole table.
     Migration("saved views", """
     CREATE INDEX submissions_received ON submissions(received, id);
     CREATE INDEX submissions_sent ON submissions(coalesce(sent_at, received), id);
+    CREATE INDEX submissions_title ON submissions(lower(title), id);
+    CREATE INDEX submissions_author ON submissions(
+        lower(coalesce(nullif(author_name, ''), author_email)), id);
     CREATE TABLE saved_views (
         id INTEGER PRIMARY KEY,
         owner TEXT NOT NULL,
