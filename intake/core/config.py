@@ -26,6 +26,9 @@ from typing import Any, Literal, TypeVar, get_args, get_origin
 
 from intake.core.errors import SettingsError
 
+if typing.TYPE_CHECKING:
+    from intake.contests.settings import Contest
+
 Security = Literal["tls", "starttls", "plain"]
 AfterProcessing = Literal["move", "keyword", "leave"]
 Transport = Literal["smtp", "file"]
@@ -348,6 +351,10 @@ class Settings:
     wordpress: WordPressSection | None = None  # [publish.wordpress]
     # Rejection reasons: a short name (--reason NAME) → the wording the author reads.
     reasons: dict[str, str] = field(default_factory=dict)
+    contests: tuple[Contest, ...] = ()  # [contests.ID]
+
+    def contest(self, contest_id: str) -> Contest | None:
+        return next((c for c in self.contests if c.id == contest_id), None)
 
     def kind(self, name: str) -> KindRule:
         for rule in self.kinds:
@@ -451,7 +458,7 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     base = path.resolve().parent
     ctx = _Context(path, base)
     ctx.check_keys(data, {"intake", "imap", "smtp", "drafts", "triage", "replies", "kinds",
-                          "editors", "review", "web", "reasons", "publish"}, "")
+                          "editors", "review", "web", "reasons", "publish", "contests"}, "")
     intake = ctx.build(IntakeSection, ctx.table(data, "intake"), "intake")
     if not _PREFIX.fullmatch(intake.reference_prefix):
         ctx.fail("intake", "reference_prefix", "2 to 10 capital letters or digits",
@@ -569,6 +576,12 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
         if not isinstance(text, str) or not text.strip():
             ctx.fail("reasons", key, "the sentence the author reads", text)
         reasons[key] = text.strip()
+    from intake.contests.settings import parse as parse_contests
+
+    contests = parse_contests(path, data.get("contests"))
+    if contests and "contest" not in {k.name for k in kinds}:
+        raise SettingsError(f"{path}: [contests] needs a kind named contest under [kinds] "
+                            "(its entries are that kind)")
 
     return Settings(
         path=path,
@@ -584,6 +597,7 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
         web=web,
         wordpress=wordpress,
         reasons=reasons,
+        contests=contests,
     )
 
 

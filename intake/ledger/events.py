@@ -50,6 +50,12 @@ class EventName(StrEnum):
     PURGED = "purged"
     EDITED = "edited"
     PRIVACY_RESOLVED = "privacy flag resolved"
+    CONTEST_ENTRY = "contest entry"
+    JUDGES_COPY_CONFIRMED = "judges' copy confirmed"
+    JUDGES_ASSIGNED = "judges assigned"
+    SCORED = "scored"
+    AWARDED = "awarded"
+    RESULT_SENT = "result sent"
 
 
 # What changes the text search reads (a draft, a message, a note): the submission is
@@ -66,6 +72,7 @@ VERSIONED = frozenset({
     EventName.AUTHOR_ADDED, EventName.ASSIGNED, EventName.UNASSIGNED,
     EventName.STATUS_CHANGED, EventName.DECIDED, EventName.REPLIED, EventName.RETRIED,
     EventName.PURGED, EventName.EDITED, EventName.PRIVACY_RESOLVED, EventName.PUBLISHED,
+    EventName.JUDGES_COPY_CONFIRMED, EventName.AWARDED,
 })
 
 

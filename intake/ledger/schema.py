@@ -352,4 +352,58 @@ MIGRATIONS: tuple[Migration, ...] = (
         UNIQUE (owner, name)
     );
     """, _statistics),
+    # 10: contests: each entry's contest and its state, the judges each entry is given
+    # to, the links judges and outside readers score through (only the token's hash is
+    # kept), and their scores and comments.
+    Migration("contests", """
+    CREATE TABLE contest_entries (
+        submission_id INTEGER PRIMARY KEY REFERENCES submissions(id),
+        contest TEXT NOT NULL,
+        state TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        blind_sha256 TEXT,
+        confirmed_by TEXT,
+        confirmed_at TEXT,
+        award TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX contest_entries_contest ON contest_entries(contest, state);
+    CREATE TABLE judge_assignments (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        reader TEXT NOT NULL,
+        contest TEXT NOT NULL,
+        assigned_at TEXT NOT NULL,
+        PRIMARY KEY (submission_id, reader)
+    );
+    CREATE INDEX judge_assignments_reader ON judge_assignments(contest, reader);
+    CREATE TABLE reader_links (
+        token_hash TEXT PRIMARY KEY,
+        contest TEXT,
+        submission_id INTEGER REFERENCES submissions(id),
+        reader TEXT NOT NULL,
+        name TEXT NOT NULL,
+        rubric TEXT NOT NULL,
+        blind INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    CREATE INDEX reader_links_reader ON reader_links(reader, contest);
+    CREATE TABLE scores (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        reader TEXT NOT NULL,
+        criterion TEXT NOT NULL,
+        score INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (submission_id, reader, criterion)
+    );
+    CREATE TABLE score_comments (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        reader TEXT NOT NULL,
+        comment TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (submission_id, reader)
+    );
+    """),
 )

@@ -16,6 +16,7 @@ from email.policy import compat32
 from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
+from intake.contests.entries import contest_answer, enter
 from intake.core.models import Classification, Draft, MessageState, ParsedMessage, Status
 from intake.core.report import RunReport
 from intake.drafts.frontmatter import front_matter
@@ -106,6 +107,7 @@ def commit_draft(app: Intake, version: Version, *, answer: str | None,
                                             revision=version.revision)
         context = app.outgoing.context(sub.reference, sub.kind, msg, draft, sure=sure,
                                        revision=version.revision)
+        template, context = contest_answer(app.ledger, app.settings, sub, template, context)
         app.outgoing.queue(sub.id, answer, template, msg, context)
     app.ledger.finish_message(version.stored.id, state, message_id=msg.message_id,
                               fingerprint=msg.fingerprint, shown=msg, reason=reason,
@@ -150,6 +152,8 @@ def _new_submission(app: Intake, work: Work, verdict: Decided, report: RunReport
         if verdict.quiet_reason:
             app.ledger.add_event(EventName.NOT_ANSWERED_AUTOMATICALLY, submission_id=sub_id,
                                  reason=verdict.quiet_reason)
+        if verdict.contest and status is not Status.IGNORED:
+            enter(app.ledger, app.settings, sub_id, verdict.contest, msg, stored)
         if made is None:
             app.ledger.finish_message(stored.id, _FINAL.get(status, MessageState.PROCESSED),
                                       message_id=msg.message_id, fingerprint=msg.fingerprint,

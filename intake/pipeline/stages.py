@@ -16,6 +16,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from intake.contests.entries import (
+    CONTEST_KIND,
+    arrival,
+    as_entry,
+    check_statement,
+    entry_rule,
+    recognise,
+    sent_time,
+)
 from intake.convert.isolated import prepared
 from intake.core.config import KindRule
 from intake.core.failpoints import failpoint
@@ -49,6 +58,7 @@ class Work:
     document: Manuscript | None = None  # the manuscript as read, before the kind is decided
     draft: Draft | None = None
     authored: bool = False  # authorship has run: the message is as its author sent it
+    contest: str | None = None  # the contest it is an entry for (contests.entries)
     ahead: bool = False  # a worker was asked to read it ahead (run.py): parse takes it there
 
     @property
@@ -101,6 +111,7 @@ class Decided:
     acknowledge: bool = False
     quiet_reason: str | None = None  # why no automatic answer goes to a real sender
     automatic: Automatic | None = None
+    contest: str | None = None  # the contest it is an entry for
 
 
 Outcome = Unreadable | Duplicate | AboutOurMail | JoinsThread | Decided
@@ -204,6 +215,21 @@ def kind(app: Intake, work: Work) -> Work | Outcome:
     return work
 
 
+def contest(app: Intake, work: Work) -> Work | Outcome:
+    """An entry for one of the contests: its kind, and the contest's length rules."""
+    if not app.settings.contests or work.classification is None:
+        return work
+    found = recognise(app.settings.contests, work.message, work.classification.kind,
+                      sent_time(work.message, arrival(work.stored)))
+    if found is None:
+        return work
+    chosen, signal = found
+    work.contest = chosen.id
+    work.classification = as_entry(work.classification, chosen, signal)
+    work.rule = entry_rule(app.settings.kind(CONTEST_KIND), chosen)
+    return work
+
+
 def draft(app: Intake, work: Work) -> Work | Outcome:
     assert work.rule is not None
     rule = work.rule
@@ -219,6 +245,9 @@ def checks(app: Intake, work: Work) -> Work | Outcome:
     """Guidelines and the privacy screen."""
     assert work.draft is not None and work.rule is not None
     work.draft = review(work.draft, work.rule, work.message.sender_email)
+    chosen = app.settings.contest(work.contest) if work.contest else None
+    if chosen is not None:
+        work.draft = check_statement(work.draft, chosen, work.message)
     return work
 
 
@@ -234,21 +263,22 @@ def decide(app: Intake, work: Work) -> Work | Outcome:
                             if msg.sender_email else "the message has no sender address")
     quiet = role_sender(msg)
     return Decided(status, reason, found, made, acknowledge=answerable and not quiet,
-                   quiet_reason=quiet)
+                   quiet_reason=quiet, contest=work.contest)
 
 
 # A message as it arrives; a retry (a message already taken, quarantined) leaves out the
 # stages that would find it again: the duplicate check and its own thread.
 STAGES: tuple[Stage, ...] = (too_large, read, parse, authorship, duplicate, automatic,
-                             deny_list, thread, document, kind, draft, checks, decide)
+                             deny_list, thread, document, kind, contest, draft, checks,
+                             decide)
 RETRY_STAGES: tuple[Stage, ...] = tuple(s for s in STAGES
                                         if s not in (too_large, duplicate, thread))
 # What can be done ahead for the next messages while this one is processed: nothing
 # here reads the ledger, so the order of messages cannot change its result.
 PREPARE_STAGES: tuple[Stage, ...] = (too_large, read, parse, authorship)
 # A message already parsed (tests, and triage's evaluation).
-ASSESS_STAGES: tuple[Stage, ...] = (automatic, deny_list, thread, document, kind, draft, checks,
-                                    decide)
+ASSESS_STAGES: tuple[Stage, ...] = (automatic, deny_list, thread, document, kind, contest, draft,
+                                    checks, decide)
 
 
 def run_stages(app: Intake, work: Work, stages: Sequence[Stage]) -> Outcome:
