@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
+from typing import Any, cast
 
 from tests.conftest import CliResult, eml_folder
 from tests.contesthelp import NOW, contest_settings, entry, with_contests
@@ -17,16 +19,17 @@ ESSAY = ["As a fourth-year medical student I learned that night shifts teach pat
          "The ward at night is quiet, and every decision weighs more than by day. " * 4]
 
 
-def _sent(config: Path) -> list:
+def _sent(config: Path) -> list[EmailMessage]:
     folder = config.parent / "sent"
-    return [message_from_bytes(p.read_bytes(), policy=policy.default)
+    return [cast(EmailMessage, message_from_bytes(p.read_bytes(), policy=policy.default))
             for p in sorted(folder.glob("*.eml"))] if folder.is_dir() else []
 
 
-def _show(cli: Cli, config: Path, ref: str) -> dict:
+def _show(cli: Cli, config: Path, ref: str) -> dict[str, Any]:
     done = cli("--config", config, "show", ref, "--json")
     assert done.code == 0, done.err
-    return json.loads(done.out)
+    found: dict[str, Any] = json.loads(done.out)
+    return found
 
 
 def test_an_entry_is_recognised_and_told_the_contest_and_its_closing_date(
