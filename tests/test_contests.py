@@ -9,7 +9,7 @@ from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from tests.conftest import CliResult, eml_folder
 from tests.contesthelp import NOW, contest_settings, entry, with_contests
@@ -21,8 +21,14 @@ ESSAY = ["As a fourth-year medical student I learned that night shifts teach pat
 
 def _sent(config: Path) -> list[EmailMessage]:
     folder = config.parent / "sent"
-    return [cast(EmailMessage, message_from_bytes(p.read_bytes(), policy=policy.default))
+    return [message_from_bytes(p.read_bytes(), policy=policy.default)
             for p in sorted(folder.glob("*.eml"))] if folder.is_dir() else []
+
+
+def _text(email: EmailMessage) -> str:
+    part = email.get_body(("plain",))
+    assert part is not None
+    return str(part.get_content())
 
 
 def _show(cli: Cli, config: Path, ref: str) -> dict[str, Any]:
@@ -42,7 +48,7 @@ def test_an_entry_is_recognised_and_told_the_contest_and_its_closing_date(
     assert shown["kind"] == "contest"
     (ack,) = _sent(config)
     assert "JPMS Medical Writing Contest 2026: entry received" in ack["Subject"]
-    text = ack.get_body(("plain",)).get_content()
+    text = _text(ack)
     assert "registered for the JPMS Medical Writing Contest 2026, which closes on" in text
     assert f"{(NOW.year)}" in text
 
@@ -54,7 +60,7 @@ def test_an_entry_after_the_contest_closed_is_told_so(
     assert cli("--config", late, "ingest", eml_folder(late.parent, mail)).code == 0
     (closed,) = _sent(late)
     assert "entries closed" in closed["Subject"]
-    assert "closed on" in closed.get_body(("plain",)).get_content()
+    assert "closed on" in _text(closed)
 
 
 def test_an_entry_before_the_contest_opens_is_told_when_it_does(
@@ -63,7 +69,7 @@ def test_an_entry_before_the_contest_opens_is_told_when_it_does(
     mail = [entry("Sam Lee <sam@uni.example.org>", "writing contest entry", ESSAY, "<e1@u>")]
     assert cli("--config", early, "ingest", eml_folder(early.parent, mail)).code == 0
     (not_yet,) = [m for m in _sent(early) if "not open yet" in m["Subject"]]
-    assert "takes entries from" in not_yet.get_body(("plain",)).get_content()
+    assert "takes entries from" in _text(not_yet)
 
 
 def test_a_second_entry_from_the_same_author_is_not_entered_and_said_so(
@@ -87,4 +93,4 @@ def test_an_entry_without_the_required_statement_is_told_what_to_add(
     assert cli("--config", config, "ingest", eml_folder(config.parent, mail)).code == 0
     (ack,) = _sent(config)
     assert "ask you to state that you are a medical student" in \
-        ack.get_body(("plain",)).get_content()
+        _text(ack)
