@@ -5,14 +5,19 @@ fair to harsh and lenient judges, results told to every entrant once."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import pytest
+from flask import Flask
+
 from tests.conftest import CliResult, eml_folder
 from tests.contesthelp import NOW, contest_settings, entry, with_contests
+from tests.deskhelp import token
 
 Cli = Callable[..., CliResult]
 ESSAY = ["As a fourth-year medical student I learned that night shifts teach patience. "
@@ -94,3 +99,152 @@ def test_an_entry_without_the_required_statement_is_told_what_to_add(
     (ack,) = _sent(config)
     assert "ask you to state that you are a medical student" in \
         _text(ack)
+
+
+# -- the judging, end to end through the desk's WSGI app ----------------------------------
+
+
+def _contest_desk(make_config: Callable[..., Path], cli: Cli,
+                  monkeypatch: pytest.MonkeyPatch) -> tuple[Flask, Path]:
+    from intake.core.config import load_settings
+    from intake.web.app import create_app
+    from tests.deskhelp import EDITORS, PASSWORD, set_password
+
+    config = with_contests(make_config, contest_settings(), **EDITORS,
+                           web={"public_url": "https://desk.example.org"})
+    authors = [("Priya Raman <priya@med.example.edu>", "Night shifts"),
+               ("Sam Lee <sam@uni.example.org>", "The first death"),
+               ("Zoë Okafor <zoe@kcl.example.ac.uk>", "Handover")]
+    mail = [entry(who, f"Writing contest: {title}",
+                  [f"{title}. " + ESSAY[0], "# About the Author",
+                   f"{who.split(' <')[0]} is a medical student at King's College London."],
+                  f"<c{n}@x>") for n, (who, title) in enumerate(authors)]
+    assert cli("--config", config, "ingest", eml_folder(config.parent, mail)).code == 0
+    for editor in ("ana", "ben"):
+        assert set_password(cli, config, editor, PASSWORD, monkeypatch).code == 0
+    app = create_app(load_settings(config))
+    app.config["TESTING"] = True
+    return app, config
+
+
+def _links(config: Path) -> dict[str, str]:
+    found = {}
+    for email in _sent(config):
+        if "your entries to judge" in str(email["Subject"]):
+            link = re.search(r"https://desk\.example\.org(/j/[\w-]+)", _text(email))
+            assert link
+            found[str(email["To"]).split("<")[-1].rstrip(">")] = link.group(1)
+    return found
+
+
+def test_a_contest_is_judged_blind_through_personal_links_and_ranked_fairly(
+        make_config: Callable[..., Path], cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.deskhelp import sign_in
+
+    app, config = _contest_desk(make_config, cli, monkeypatch)
+    ana = app.test_client()
+    assert sign_in(ana) == 302
+    # The judges' copy: what was removed is listed; confirmed on the desk.
+    page = ana.get("/s/JPMS-2026-0001/judges-copy").get_data(as_text=True)
+    assert "Priya" not in page.split("What was removed")[1].split("As judges will read")[1]
+    assert "the bio section" in page and "Not confirmed yet" in page
+    for n in (1, 2, 3):
+        done = ana.post(f"/s/JPMS-2026-000{n}/judges-copy", data={
+            "csrf_token": token(ana, f"/s/JPMS-2026-000{n}/judges-copy")},
+            follow_redirects=True).get_data(as_text=True)
+        assert "The judges&#39; copy is confirmed" in done, done[:3000]
+    # Judges from King's College London are never given these entries: none is, here;
+    # three judges, two each, in balance.
+    entries = cli("--config", config, "contest", "entries", "essay")
+    assert entries.code == 0 and entries.out.count("confirmed ") == 3
+    # Invitations: one link each, emailed once.
+    said = ana.post("/contests/essay/step", data={"step": "invite", "csrf_token":
+                                                  token(ana, "/contests/essay")},
+                    follow_redirects=True).get_data(as_text=True)
+    assert "3 judge(s) invited" in said
+    again = ana.post("/contests/essay/step", data={"step": "invite", "csrf_token":
+                                                   token(ana, "/contests/essay")},
+                     follow_redirects=True).get_data(as_text=True)
+    assert "already has a live link" in again
+    assert cli("--config", config, "send").code == 0
+    links = _links(config)
+    assert set(links) == {"maya@hospital.example.org", "tom@uni.example.net",
+                          "ines@saude.example.pt"}
+
+    # A mail scanner opens every link first: nothing changes.
+    import sqlite3
+
+    ledger = config.parent / "var" / "intake.sqlite3"
+    before = sqlite3.connect(ledger).execute("SELECT count(*) FROM events").fetchone()
+    scanner = app.test_client()
+    for link in links.values():
+        assert scanner.get(link).status_code == 200
+        assert scanner.head(link).status_code == 200
+    assert sqlite3.connect(ledger).execute("SELECT count(*) FROM events").fetchone() == before
+
+    # Each judge reads their entries without the author's name, and scores them.
+    given = {}
+    for judge, link in links.items():
+        judge_client = app.test_client()
+        home = judge_client.get(link).get_data(as_text=True)
+        refs = re.findall(r'href="/j/[\w-]+/(JPMS-2026-\d{4})"', home)
+        given[judge] = refs
+        for ref in refs:
+            page = judge_client.get(f"{link}/{ref}").get_data(as_text=True)
+            for name in ("Priya", "Raman", "Sam Lee", "Okafor", "Zoë", "King"):
+                assert name not in page, (name, ref)
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+            assert csrf
+            harsh = judge == "maya@hospital.example.org"
+            quality = {"JPMS-2026-0001": 9, "JPMS-2026-0002": 6, "JPMS-2026-0003": 4}[ref]
+            score = max(1, quality - 3) if harsh else quality
+            saved = judge_client.post(f"{link}/{ref}", data={
+                "csrf_token": csrf.group(1), "score_originality": str(score),
+                "score_clarity": str(score), "comment": "Moving."}, follow_redirects=True)
+            assert "Your scores are saved" in saved.get_data(as_text=True)
+        # Another judge's entry is not reachable with this link.
+        other = next(r for r in ("JPMS-2026-0001", "JPMS-2026-0002", "JPMS-2026-0003")
+                     if r not in refs)
+        assert judge_client.get(f"{link}/{other}").status_code == 404
+    assert sorted(len(v) for v in given.values()) == [2, 2, 2]
+    # A score out of the scale is refused, with the reason.
+    judge, link = next(iter(links.items()))
+    judge_client = app.test_client()
+    page = judge_client.get(f"{link}/{given[judge][0]}").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert csrf
+    bad = judge_client.post(f"{link}/{given[judge][0]}", data={
+        "csrf_token": csrf.group(1), "score_originality": "11", "score_clarity": "3"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "a score from 1 to 10" in bad
+
+    # The ranking: the harsh judge costs no entry its place.
+    results = json.loads(cli("--config", config, "contest", "results", "essay",
+                             "--json").out)["results"]
+    assert [r["reference"] for r in results] == ["JPMS-2026-0001", "JPMS-2026-0002",
+                                                  "JPMS-2026-0003"]
+    assert all(r["judges_scored"] == 2 for r in results)
+    csv_text = ana.get("/contests/essay/results.csv").get_data(as_text=True)
+    assert csv_text.startswith("place,reference,title")
+
+    # A revoked link opens nothing.
+    revoked = ana.post("/contests/essay/step", data={
+        "step": "revoke", "judge": "tom@uni.example.net",
+        "csrf_token": token(ana, "/contests/essay")}, follow_redirects=True)
+    assert "1 link(s) of tom@uni.example.net revoked" in revoked.get_data(as_text=True)
+    assert app.test_client().get(links["tom@uni.example.net"]).status_code == 404
+
+    # Winners, then every entrant told once.
+    ana.post("/contests/essay/step", data={"step": "award", "reference": "JPMS-2026-0001",
+                                           "award": "winner",
+                                           "csrf_token": token(ana, "/contests/essay")})
+    for _ in range(2):
+        ana.post("/contests/essay/step", data={"step": "announce",
+                                               "csrf_token": token(ana, "/contests/essay")})
+    assert cli("--config", config, "send").code == 0
+    told = [m for m in _sent(config) if "the results" in str(m["Subject"])]
+    assert len(told) == 3
+    winner = next(m for m in told if "priya@" in str(m["To"]))
+    assert "your entry is a winner" in _text(winner)
+    loser = next(m for m in told if "sam@" in str(m["To"]))
+    assert "not among the winners" in _text(loser) and "Night shifts" in _text(loser)

@@ -14,7 +14,7 @@ from intake.ledger.base import LedgerBase, now_iso
 @dataclass(frozen=True)
 class OutboxItem:
     id: int
-    submission_id: int
+    submission_id: int | None  # None: an email about no one submission (a judge's)
     purpose: str
     template: str
     recipient: str
@@ -44,6 +44,27 @@ class Outbox(LedgerBase):
             (submission_id, purpose, template, recipient, subject, message_id, body, stamp,
              stamp, address_key(recipient)))
         return cur.lastrowid if cur.rowcount else None
+
+    def add_mail(self, *, purpose: str, template: str, recipient: str, subject: str,
+                 message_id: str, body: bytes, submission_id: int | None = None) -> int | None:
+        """Queue an email once per purpose (a judge's invitation, a reminder): None when
+        one for this purpose is queued already."""
+        if submission_id is not None:
+            return self.add_outbox(submission_id=submission_id, purpose=purpose,
+                                   template=template, recipient=recipient, subject=subject,
+                                   message_id=message_id, body=body)
+        stamp = now_iso()
+        cur = self.db.execute(
+            "INSERT INTO outbox (submission_id, purpose, template, recipient, subject, "
+            "message_id, body, state, next_attempt_at, created_at, recipient_key) "
+            "VALUES (NULL, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT DO NOTHING",
+            (purpose, template, recipient, subject, message_id, body, stamp, stamp,
+             address_key(recipient)))
+        return cur.lastrowid if cur.rowcount else None
+
+    def mail_queued(self, purpose: str) -> bool:
+        return self.db.execute("SELECT 1 FROM outbox WHERE purpose = ? LIMIT 1",
+                               (purpose,)).fetchone() is not None
 
     def due_outbox(self, now: str, limit: int = -1) -> list[OutboxItem]:
         """Pending emails due by now, oldest first; limit: at most that many (-1: all)."""

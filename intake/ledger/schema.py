@@ -354,7 +354,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     """, _statistics),
     # 10: contests: each entry's contest and its state, the judges each entry is given
     # to, the links judges and outside readers score through (only the token's hash is
-    # kept), and their scores and comments.
+    # kept), and their scores and comments. The outbox rebuilt so that an email may
+    # belong to no submission (a judge's invitation), each such purpose once.
     Migration("contests", """
     CREATE TABLE contest_entries (
         submission_id INTEGER PRIMARY KEY REFERENCES submissions(id),
@@ -405,5 +406,37 @@ MIGRATIONS: tuple[Migration, ...] = (
         updated_at TEXT NOT NULL,
         PRIMARY KEY (submission_id, reader)
     );
+    CREATE TABLE outbox_rebuilt (
+        id INTEGER PRIMARY KEY,
+        submission_id INTEGER REFERENCES submissions(id),
+        purpose TEXT NOT NULL,
+        template TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        body BLOB NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_attempt_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        bounce TEXT,
+        recipient_key TEXT,
+        UNIQUE (submission_id, purpose)
+    );
+    INSERT INTO outbox_rebuilt (id, submission_id, purpose, template, recipient, subject,
+        message_id, body, state, attempts, last_error, next_attempt_at, created_at, sent_at,
+        bounce, recipient_key)
+    SELECT id, submission_id, purpose, template, recipient, subject, message_id, body, state,
+        attempts, last_error, next_attempt_at, created_at, sent_at, bounce, recipient_key
+    FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_rebuilt RENAME TO outbox;
+    CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+    CREATE INDEX outbox_message_id ON outbox(message_id);
+    CREATE INDEX outbox_recipient ON outbox(recipient, created_at);
+    CREATE INDEX outbox_recipient_key ON outbox(recipient_key, created_at);
+    CREATE UNIQUE INDEX outbox_once ON outbox(purpose) WHERE submission_id IS NULL;
     """),
 )

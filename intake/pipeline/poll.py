@@ -110,6 +110,11 @@ def poll(app: Intake, options: PollOptions, report: RunReport) -> None:
                 with app.ledger.transaction():
                     app.ledger.server_ok(server)
     failpoint("after-fetch")
+    if app.settings.contests:  # judges with entries left hear before judging closes
+        from intake.contests.judging import remind
+
+        for reminded in remind(app.ledger, app.settings):
+            log.info("contest %s: reminder queued", reminded)
     delivery = Delivery(app, transport_for(app.settings), report, now=options.now)
     try:
         app.process_pending(report, limit=options.limit, delivery=delivery)

@@ -25,6 +25,7 @@ import hashlib
 import logging
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from intake.convert.markdown import count_words
@@ -122,6 +123,11 @@ class Threads:
                     f"author ({sub.author_email})")
         if sub.status in DECIDED:
             return f"a new version after the decision ({sub.status.value})"
+        entry = self.ledger.entry(sub.id)
+        contest = self.settings.contest(entry.contest) if entry else None
+        if contest is not None and datetime.now(UTC) > contest.closes:
+            return (f"a new version after the {contest.name} closed: kept for the "
+                    "editors, not judged")
         return None
 
     def revise(self, stored: StoredMessage, msg: ParsedMessage, sub: Submission, how: str,

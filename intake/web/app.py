@@ -31,14 +31,14 @@ from intake.core.config import Settings
 from intake.core.errors import IntakeError
 from intake.ledger import Ledger, Submission
 from intake.mail.templates import bundled_templates, templates_dir
-from intake.web import accounts, pages, sessions, work
+from intake.web import accounts, contests, judges, pages, sessions, work
 from intake.web.context import DeskContext
 from intake.web.passwords import write_private
 
 log = logging.getLogger(__name__)
 MAX_FAILURES = accounts.MAX_FAILURES
 # Pages anyone may open; and those open to a session that still owes its second factor.
-_PUBLIC = frozenset({"sign_in", "static", "welcome"})
+_PUBLIC = frozenset({"sign_in", "static", "welcome"}) | judges.PUBLIC
 _BEFORE_SECOND_FACTOR = frozenset({"second_factor", "enrol", "sign_out"})
 _ENDED = {"expired": "Your session reached its time limit: sign in again.",
           "idle": "You were signed out after a while without activity: sign in again.",
@@ -173,6 +173,9 @@ def create_app(settings: Settings) -> Flask:
     accounts.register(app, desk)
     pages.register(app, desk)
     work.register(app, desk)
+    judges.register(app, desk)
+    contests.register(app, desk)
+    app.jinja_env.globals["has_contests"] = bool(settings.contests)
     app.jinja_env.filters["age"] = _age
     app.jinja_env.filters["page_query"] = pages.page_query
     app.jinja_env.filters["sort_query"] = pages.sort_query

@@ -136,6 +136,8 @@ def register(app: Flask, desk: DeskContext) -> None:
             published=ledger.last_event(sub.id, EventName.PUBLISHED),
             thread=thread(settings.data_dir, ledger, sub), name_of=desk.name_of,
             held=held_versions(ledger, submission_id=sub.id),
+            entry=ledger.entry(sub.id), contest_of=settings.contest,
+            reader_scores=ledger.scores_of(sub.id), reader_comments=ledger.comments_of(sub.id),
             messages=messages())
 
     @app.get("/s/<reference>/compare")
