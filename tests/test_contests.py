@@ -248,3 +248,20 @@ def test_a_contest_is_judged_blind_through_personal_links_and_ranked_fairly(
     assert "your entry is a winner" in _text(winner)
     loser = next(m for m in told if "sam@" in str(m["To"]))
     assert "not among the winners" in _text(loser) and "Night shifts" in _text(loser)
+
+
+def test_no_entry_goes_to_a_judge_from_the_authors_institution(
+        make_config: Callable[..., Path], cli: Cli) -> None:
+    config = with_contests(make_config, contest_settings())
+    mail = [entry("Ali Khan <ali@student.example.org>", "Writing contest: Leeds nights",
+                  [ESSAY[0], "# About the Author",
+                   "Ali Khan is a medical student at the University of Leeds."], "<k1@x>"),
+            entry("Bea Cruz <bea@uni.example.net>", "Writing contest: Porto",
+                  [ESSAY[0] + " Another view."], "<k2@x>")]
+    assert cli("--config", config, "ingest", eml_folder(config.parent, mail)).code == 0
+    leeds = cli("--config", config, "contest", "confirm", "JPMS-2026-0001", "--as", "ana")
+    assert leeds.code == 0, leeds.err
+    assert "tom@uni.example.net" not in leeds.out  # Tom judges from Leeds
+    assert "maya@hospital.example.org, ines@saude.example.pt" in leeds.out
+    same_domain = cli("--config", config, "contest", "confirm", "JPMS-2026-0002", "--as", "ana")
+    assert same_domain.code == 0 and "tom@uni.example.net" not in same_domain.out

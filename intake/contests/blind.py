@@ -43,8 +43,8 @@ _INSTITUTION_WORDS = (
 _CAPITAL = r"[A-ZÀ-ÖØ-Þ][\w'\u2019.&-]*"
 _CONNECT = r"(?:of|de|do|da|des|du|di|für|fur|for|the|and|y|e|del|la|le|St\.?|Saint)"
 _INSTITUTION = re.compile(
-    rf"(?:(?:{_CAPITAL}|{_CONNECT})\s+){{0,6}}(?:{_INSTITUTION_WORDS})"
-    rf"(?:\s+(?:{_CONNECT}\s+)*{_CAPITAL}){{0,5}}")
+    rf"(?:(?:{_CAPITAL}|{_CONNECT})[ \t]+){{0,6}}(?:{_INSTITUTION_WORDS})"
+    rf"(?:[ \t]+(?:{_CONNECT}[ \t]+)*{_CAPITAL}){{0,5}}")
 _CITY_AFTER = re.compile(r"\s*,\s*([A-ZÀ-ÖØ-Þ][\w'\u2019-]+(?:[ -][A-ZÀ-ÖØ-Þ][\w'\u2019-]+){0,2})")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _LINK = re.compile(r"(!?)\[([^\]\n]{0,500})\]\(\s*<?([^)\s>]{0,2000})>?(?:\s+\"[^\"\n]*\")?\s*\)")
@@ -115,6 +115,7 @@ def identity(sub: Submission, body: str, email_text: str) -> Identity:
             names.append(lead.group(1))
     institutions: list[str] = []
     cities: list[str] = []
+    _beside_the_name(body, names, institutions, cities)
     for text in sources:
         for match in _INSTITUTION.finditer(text):
             place = match.group(0).strip(" ,.")
@@ -125,6 +126,31 @@ def identity(sub: Submission, body: str, email_text: str) -> Identity:
                     city.group(1)):
                 cities.append(city.group(1))
     return Identity(tuple(names), tuple(emails), tuple(institutions), tuple(cities))
+
+
+_PLACE_AFTER = re.compile(r"\b(?:in|at|from)\s+([A-ZÀ-ÖØ-Þ][\w'\u2019-]+(?:[ -][A-ZÀ-ÖØ-Þ]"
+                         r"[\w'\u2019-]+){0,2})")
+_NOT_PLACES = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+               "january", "february", "march", "april", "may", "june", "july", "august",
+               "september", "october", "november", "december", "the", "our", "my", "this"}
+
+
+def _beside_the_name(text: str, names: list[str], institutions: list[str],
+                     cities: list[str]) -> None:
+    """An institution or a place written just after the author's name ("Zoë Okafor,
+    King's College London"; "Zoë Okafor is a student in Leeds") is the author's."""
+    for name in names:
+        for match in re.finditer(_pattern(name), text, re.I):
+            after = text[match.end():match.end() + 160]
+            for place in _INSTITUTION.finditer(after):
+                found = place.group(0).strip(" ,.")
+                if len(found.split()) >= 2 and found not in institutions:
+                    institutions.append(found)
+            for place in _PLACE_AFTER.finditer(after):
+                found = place.group(1)
+                if fold(found.split()[0]) not in _NOT_PLACES and not _INSTITUTION.search(
+                        found) and found not in cities:
+                    cities.append(found)
 
 
 def _blocks(markdown: str) -> list[str]:
