@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import docx
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from docx.shared import Inches
 
@@ -48,8 +49,8 @@ def _planted_docx() -> bytes:
     table.cell(1, 0).text, table.cell(1, 1).text = "Zoë Okafor", "King's College London"
     para = doc.add_paragraph("Read more on ")
     part = doc.part
-    rel = part.relate_to("https://zoeokafor.example.com/blog", docx.opc.constants.
-                         RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    rel = part.relate_to("https://zoeokafor.example.com/blog", RT.HYPERLINK,
+                         is_external=True)
     link = docx.oxml.OxmlElement("w:hyperlink")
     link.set(qn("r:id"), rel)
     run = docx.oxml.OxmlElement("w:r")
