@@ -97,6 +97,15 @@ def test_a_docx_entry_loses_its_author_everywhere(make_config: Callable[..., Pat
     assert [p.name for p in judges.iterdir()] == ["figure-1.png"]
     # The picture a judge gets has its pixels only.
     assert b"Okafor" not in (judges / "figure-1.png").read_bytes()
+    # The same copy as files, for judges outside the desk.
+    out = config.parent / "out"
+    done = cli("--config", config, "export", "JPMS-2026-0001", "--to", out, "--for-judges")
+    assert done.code == 0, done.err
+    folder = out / "JPMS-2026-0001-judges"
+    assert sorted(p.name for p in folder.rglob("*") if p.is_file()) == [
+        "entry.html", "entry.md", "figure-1.png"]
+    for name in ("entry.html", "entry.md"):
+        assert not FORBIDDEN.search((folder / name).read_text(encoding="utf-8")), name
 
 
 def test_a_pdf_entry_loses_its_author_and_its_properties(make_config: Callable[..., Path],

@@ -484,6 +484,8 @@ def cmd_export(args: argparse.Namespace) -> int:
                               + ("purged" if sub.purged_at else sub.status.value) + ")")
         resolve_privacy(ledger, settings, sub, args.resolve_privacy, actor)
         require_clear(ledger, settings, sub, "exported")
+        if args.for_judges:
+            return _export_for_judges(ledger, settings, sub, args, actor)
         try:
             result = export_bundle(sub, settings.data_dir / sub.draft_dir, args.to, formats,
                                    overwrite=args.force)
@@ -503,6 +505,32 @@ def cmd_export(args: argparse.Namespace) -> int:
     print(result.folder)
     for path in result.files:
         print(f"  {path.relative_to(result.folder)}")
+    return 0
+
+
+def _export_for_judges(ledger: Ledger, settings: Settings, sub: Submission,
+                       args: argparse.Namespace, actor: Actor) -> int:
+    """--for-judges: the judges' copy (contests.blind), refused while it names its author."""
+    from intake.contests import blind
+
+    copy = blind.build(settings.data_dir, sub)
+    for removed in copy.removed:
+        print(f"removed {removed.what}: {removed.text}", file=sys.stderr)
+    if not copy.clean:
+        raise IntakeError(f"the judges' copy of {sub.reference} still names its author ("
+                          f"{'; '.join(copy.still_named)}): edit the draft (intake edit)")
+    try:
+        files = blind.export(settings.data_dir, sub, copy, args.to, overwrite=args.force)
+    except FileExistsError as exc:
+        raise IntakeError(str(exc)) from None
+    except OSError as exc:
+        raise IntakeError(f"cannot write the export to {args.to}: {exc}") from exc
+    with ledger.transaction():
+        ledger.add_event(EventName.EXPORTED, submission_id=sub.id, actor=actor.id,
+                         to=str(files[0].parent.resolve()), formats=["judges"])
+    print(files[0].parent)
+    for path in files:
+        print(f"  {path.relative_to(files[0].parent)}")
     return 0
 
 
@@ -649,6 +677,10 @@ def add_editor_commands(register: Register) -> None:
                    help="markdown: .md, .html and assets/ (default); docx: a Word file and "
                         "assets/; all: both")
     p.add_argument("--force", action="store_true", help="replace an earlier export")
+    p.add_argument("--for-judges", action="store_true",
+                   help="the judges' copy instead: the author's name, address, institution "
+                        "and bio removed (DIR/REFERENCE-judges/); refused if it still names "
+                        "the author")
     p.add_argument("--resolve-privacy", nargs=2, action="append", metavar=("FLAG", "REASON"),
                    help=FLAG_HELP)
     actor_option(p)

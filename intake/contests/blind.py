@@ -392,3 +392,24 @@ def read_written(data_dir: Path, sub: Submission) -> tuple[str, str] | None:
     except OSError:
         return None
     return data.decode("utf-8", "replace"), hashlib.sha256(data).hexdigest()
+
+
+def export(data_dir: Path, sub: Submission, copy: JudgesCopy, to: Path, *,
+           overwrite: bool = False) -> list[Path]:
+    """The judges' copy as files for judges outside the desk: TO/REF-judges/ with the
+    Markdown, a page of HTML and the renamed images; no author, no original file."""
+    from intake.export.html import render_html
+
+    folder = to / f"{sub.reference}-judges"
+    if folder.exists() and not overwrite:
+        raise FileExistsError(f"{folder} exists (--force replaces it)")
+    (folder / "assets").mkdir(parents=True, exist_ok=True)
+    written = [folder / "entry.md", folder / "entry.html"]
+    write_atomic(written[0], copy.text.encode(), durable=False)
+    write_atomic(written[1], render_html(copy.markdown, copy.title).encode(), durable=False)
+    for new, old in copy.images.items():
+        source = data_dir / str(sub.draft_dir) / "assets" / old
+        if source.is_file() and not source.is_symlink():
+            write_atomic(folder / "assets" / new, source.read_bytes(), durable=False)
+            written.append(folder / "assets" / new)
+    return written

@@ -59,6 +59,9 @@ def confirm(ledger: Ledger, settings: Settings, sub: Submission, editor: str
         raise IntakeError(f"{sub.reference} is not an entry of a contest in the settings")
     if entry.state != "open":
         raise IntakeError(f"{sub.reference} is not judged: it was {_state(entry.state)}")
+    from intake.editors.privacy import require_clear
+
+    require_clear(ledger, settings, sub, "given to judges")  # they are outside readers
     copy = prepare(settings.data_dir, sub)
     if not copy.clean:
         raise IntakeError(f"the judges' copy of {sub.reference} still names its author ("
