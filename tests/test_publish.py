@@ -311,3 +311,33 @@ def test_a_revision_taken_after_publishing_reaches_the_same_post(
     assert _post_id(again) == post_id and "updated" in again.out
     post = site.api(f"/wp/v2/posts/{post_id}?context=edit")
     assert isinstance(post, dict) and "The corrected version" in post["content"]["raw"]
+
+
+def test_a_contest_winner_is_published_with_its_contest_line_and_category(
+        tmp_path: Path, make_config: Configure, cli: Cli, site: WordPressSite,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.contesthelp import NOW, contest_settings
+
+    config = _config(make_config, site, monkeypatch)
+    config.write_text(config.read_text() + contest_settings())
+    essay = text_docx("Night shifts", [
+        "As a medical student I learned that night shifts teach patience. " * 12,
+        "# About the Author", "Sam Okafor is a medical student who writes."])
+    mail = make_email("Sam Okafor <sam@uni.example>", "Writing contest: Night shifts",
+                      "My entry.", attachments=(("entry.docx", DOCX, essay),),
+                      message_id="<contest-wp@uni.example>", date=NOW)
+    assert cli("--config", config, "ingest", "--no-send", eml_folder(tmp_path, [mail])).code == 0
+    ref = "JPMS-2026-0001"
+    for step in (("contest", "award", "essay", ref, "winner"), ("review", ref),
+                 ("accept", ref, "-y")):
+        done = cli("--config", config, *step, "--as", "ana")
+        assert done.code == 0, (step, done.err)
+    post = site.api(f"/wp/v2/posts/{_post_id(_publish(cli, config, ref))}?context=edit")
+    assert isinstance(post, dict)
+    content = str(post["content"]["raw"])
+    line = "This article won the JPMS Medical Writing Contest 2026."
+    assert line in content
+    assert content.index(line) < content.index("About the Author")
+    names = {t["name"] for t in site.api("/wp/v2/categories?per_page=100")}  # type: ignore[union-attr]
+    assert "Writing contest" in names
+    assert len(post["categories"]) == 1  # the contest's (contest entries have no kind's)

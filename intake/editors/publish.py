@@ -65,8 +65,15 @@ def publish(ledger: Ledger, settings: Settings, reference: str, actor: Actor,
     earlier = ledger.last_event(sub.id, EventName.PUBLISHED)
     known: dict[str, int] = dict(earlier.detail.get("media", {})) if earlier else {}
     post_id = int(earlier.detail["post_id"]) if earlier else None
+    extra_category = ""
+    entry = ledger.entry(sub.id)
+    contest = settings.contest(entry.contest) if entry and entry.state == "open" else None
+    if entry is not None and contest is not None:
+        body = with_contest_line(body, contest_line(contest.name, entry.award))
+        extra_category = contest.category
     try:
-        published = _send(site, section, sub, front, body, folder, known, post_id)
+        published = _send(site, section, sub, front, body, folder, known, post_id,
+                          extra_category)
     except SiteUnavailable as exc:
         with ledger.transaction():
             ledger.add_event(EventName.PUBLISH_PENDING, submission_id=sub.id, actor=actor.id,
@@ -118,9 +125,27 @@ def _section(settings: Settings) -> WordPressSection:
     return settings.wordpress
 
 
+def contest_line(name: str, award: str | None) -> str:
+    """What a contest entry says about itself when published, as the seed's pages do."""
+    said = {"winner": f"This article won the {name}.",
+            "honourable": f"This article received an honourable mention in the {name}."}
+    return said.get(award or "", f"This article is competing for the {name}.")
+
+
+def with_contest_line(body: str, line: str) -> str:
+    """"About this article: …" before the author's bio (or at the end)."""
+    from intake.contests.blind import _bio_span, _blocks
+
+    blocks = _blocks(body)
+    span = _bio_span(blocks)
+    block = f"**About this article:** {line}"
+    at = span[0] if span else len(blocks)
+    return "\n\n".join([*blocks[:at], block, *blocks[at:]]) + "\n"
+
+
 def _send(site: WordPress, section: WordPressSection, sub: Submission,
           front: dict[str, Any], body: str, folder: Path, known: dict[str, int],
-          post_id: int | None) -> Published:
+          post_id: int | None, extra_category: str = "") -> Published:
     media: dict[str, Media] = {}
     uploaded = 0
     featured: int | None = None
@@ -161,9 +186,9 @@ def _send(site: WordPress, section: WordPressSection, sub: Submission,
     fields["content"] = content
     if featured is not None:
         fields["featured_media"] = featured
-    category = section.categories.get(sub.kind)
-    if category:
-        fields["categories"] = [site.term("categories", category)]
+    categories = [c for c in (section.categories.get(sub.kind), extra_category) if c]
+    if categories:
+        fields["categories"] = [site.term("categories", c) for c in dict.fromkeys(categories)]
     if section.tags:
         fields["tags"] = [site.term("tags", tag) for tag in section.tags]
     updated = post_id is not None and site.found(f"wp/v2/posts/{post_id}") is not None
