@@ -265,3 +265,47 @@ def test_no_entry_goes_to_a_judge_from_the_authors_institution(
     assert "maya@hospital.example.org, ines@saude.example.pt" in leeds.out
     same_domain = cli("--config", config, "contest", "confirm", "JPMS-2026-0002", "--as", "ana")
     assert same_domain.code == 0 and "tom@uni.example.net" not in same_domain.out
+
+
+def test_an_outside_reader_scores_a_guest_post_through_the_same_links(
+        make_config: Callable[..., Path], cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from intake.core.config import load_settings
+    from intake.web.app import create_app
+    from tests.deskhelp import EDITORS, PASSWORD, set_password, sign_in
+
+    config = with_contests(make_config, contest_settings(), **EDITORS,
+                           web={"public_url": "https://desk.example.org"})
+    mail = [entry("Priya Raman <priya@med.example.edu>", "Guest post: statins in the young",
+                  ["Statins in young adults: what the trials say. " * 10], "<g1@x>")]
+    assert cli("--config", config, "ingest", eml_folder(config.parent, mail)).code == 0
+    bad = cli("--config", config, "reader", "JPMS-2026-0001", "Dr Lee", "lee@hospital.example",
+              "--rubric", "accuracy", "--as", "ana")
+    assert bad.code != 0 and "name:scale" in bad.err
+    asked = cli("--config", config, "reader", "JPMS-2026-0001", "Dr Lee",
+                "lee@hospital.example.org", "--rubric", "accuracy:5,clarity:5", "--as", "ana")
+    assert asked.code == 0, asked.err
+    assert cli("--config", config, "send").code == 0
+    (invite,) = [m for m in _sent(config) if "Would you read" in str(m["Subject"])]
+    link = re.search(r"https://desk\.example\.org(/j/[\w-]+)", _text(invite))
+    assert link
+    for editor in ("ana", "ben"):
+        assert set_password(cli, config, editor, PASSWORD, monkeypatch).code == 0
+    app = create_app(load_settings(config))
+    app.config["TESTING"] = True
+    reader = app.test_client()
+    home = reader.get(link.group(1)).get_data(as_text=True)
+    assert "A submission to read" in home and "JPMS-2026-0001" in home
+    page = reader.get(f"{link.group(1)}/JPMS-2026-0001").get_data(as_text=True)
+    assert "Statins in young adults" in page and "Accuracy (1 to 5)" in page
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert csrf
+    reader.post(f"{link.group(1)}/JPMS-2026-0001", data={
+        "csrf_token": csrf.group(1), "score_accuracy": "4", "score_clarity": "5",
+        "comment": "The dose in paragraph 2 is wrong."})
+    ana = app.test_client()
+    assert sign_in(ana) == 302
+    shown = ana.get("/s/JPMS-2026-0001/").get_data(as_text=True)
+    assert "lee@hospital.example.org" in shown and "accuracy 4" in shown
+    assert "The dose in paragraph 2 is wrong." in shown
+    # The same link cannot reach another submission.
+    assert reader.get(f"{link.group(1)}/JPMS-2026-0002").status_code == 404

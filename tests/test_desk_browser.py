@@ -48,9 +48,9 @@ def served(make_config: Callable[..., Path], cli: Callable[..., CliResult],
 
 
 @contextmanager
-def _serving(config: Path) -> Iterator[str]:
-    """`intake serve` on a free port of 127.0.0.1, until the block ends."""
-    port = free_port()
+def _serving(config: Path, port: int | None = None) -> Iterator[str]:
+    """`intake serve` on a free port of 127.0.0.1 (or this one), until the block ends."""
+    port = port or free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "intake", "--config", str(config), "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from intake.cli.contest import add_contest_commands
+from intake.cli.contest import add_contest_commands, add_reader_commands
 from intake.cli.desk import add_desk_commands
 from intake.cli.editors import add_editor_commands
 from intake.cli.privacy import add_privacy_commands
@@ -251,6 +251,7 @@ def _parser() -> argparse.ArgumentParser:
     add_editor_commands(add)
     add_privacy_commands(add)
     add_contest_commands(add)
+    add_reader_commands(add)
     add_upkeep_commands(add)
     add_desk_commands(add)
 

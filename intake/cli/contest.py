@@ -128,3 +128,38 @@ def add_contest_commands(add: Register) -> None:
     p.add_argument("--csv", action="store_true", help="results as CSV")
     p.add_argument("--as", dest="actor", default=None, metavar="EDITOR",
                    help="the editor acting (default: $INTAKE_EDITOR, else your login name)")
+
+
+def cmd_reader(args: argparse.Namespace) -> int:
+    with _opened(args) as (settings, ledger):
+        sub = find(ledger, args.reference)
+        actor = actor_for(settings, args.actor)
+        if args.revoke:
+            with ledger.transaction():
+                count = ledger.revoke_reader_links(args.revoke, submission_id=sub.id)
+            print(f"{sub.reference}: {count} link(s) of {args.revoke} revoked")
+            return 0
+        if not args.name or not args.email:
+            raise IntakeError("a reader needs a name and an email address")
+        who = judging.invite_reader(
+            ledger, settings, sub, name=args.name, email=args.email,
+            rubric=judging.parse_rubric(args.rubric), days=args.days, is_blind=args.blind,
+            by=actor.id)
+    print(f"{sub.reference}: {who} is asked to read it; the next run sends the link")
+    return 0
+
+
+def add_reader_commands(add: Register) -> None:
+    p = add("reader", cmd_reader, "ask one outside reader (a doctor checking the medicine) "
+            "to read and score a submission through a personal link")
+    p.add_argument("reference")
+    p.add_argument("name", nargs="?", default="")
+    p.add_argument("email", nargs="?", default="")
+    p.add_argument("--rubric", default="overall:10", metavar="NAME:SCALE,...",
+                   help="what the reader scores, and out of how much (default overall:10)")
+    p.add_argument("--days", type=int, default=21, help="how long the link works (21)")
+    p.add_argument("--blind", action="store_true",
+                   help="show the text without its author's name (as judges see entries)")
+    p.add_argument("--revoke", default="", metavar="EMAIL", help="end that reader's links")
+    p.add_argument("--as", dest="actor", default=None, metavar="EDITOR",
+                   help="the editor acting (default: $INTAKE_EDITOR, else your login name)")

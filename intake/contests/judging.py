@@ -302,3 +302,57 @@ def _day(when: datetime) -> str:
 
 def entry_of(ledger: Ledger, sub: Submission) -> Entry | None:
     return ledger.entry(sub.id)
+
+
+def invite_reader(ledger: Ledger, settings: Settings, sub: Submission, *, name: str,
+                  email: str, rubric: tuple[Criterion, ...], days: int, is_blind: bool,
+                  by: str) -> str:
+    """One outside reader for one submission (a doctor checking a guest post's medicine):
+    a link like a judge's, valid for `days`, emailed once. Returns the reader's address."""
+    from intake.core.config import _ANSWERABLE
+
+    base = _desk_url(settings)
+    if not _ANSWERABLE.fullmatch(email.strip()):
+        raise IntakeError(f"{email!r} is not an email address")
+    if is_blind:
+        copy = blind.build(settings.data_dir, sub)
+        if not copy.clean:
+            raise IntakeError(f"the copy without its author still names them ("
+                              f"{'; '.join(copy.still_named)}): edit the draft first")
+    from intake.editors.privacy import require_clear
+
+    require_clear(ledger, settings, sub, "sent to an outside reader")
+    closes = datetime.now(UTC) + timedelta(days=days)
+    notices = Notices(settings)
+    with ledger.transaction():
+        token = new_link(ledger, reader=email.strip(), name=name.strip(), by=by, closes=closes,
+                         submission_id=sub.id, rubric=rubric, is_blind=is_blind)
+        reader = Judge(name.strip(), email.strip())
+        rendered = notices.render("reader_invite", {
+            "judge_name": reader.name, "title": sub.title, "link": f"{base}/j/{token}",
+            "closes": _day(closes), "blind": is_blind})
+        message = notices.compose(rendered, to_name=reader.name, to_email=reader.email,
+                                  auto_submitted="auto-generated")
+        ledger.add_mail(purpose=f"reader-invite:{sub.id}:{digest(token)[:12]}",
+                        template="reader_invite", recipient=reader.email,
+                        subject=rendered.subject, message_id=str(message["Message-ID"]),
+                        body=message.as_bytes(), submission_id=sub.id)
+        ledger.add_event(EventName.NOTED, submission_id=sub.id, actor=by,
+                         text=f"Asked {reader.name} <{reader.email}> to read it"
+                              + (" without its author's name" if is_blind else "")
+                              + f", until {closes:%Y-%m-%d}.")
+    return reader.email
+
+
+def parse_rubric(text: str) -> tuple[Criterion, ...]:
+    """"accuracy:5,clarity:10" → criteria (a scale each; weight 1)."""
+    found = []
+    for part in text.split(","):
+        name, _, scale = part.strip().partition(":")
+        name = name.strip().lower().replace(" ", "_")
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", name) or not scale.strip().isdigit() \
+                or not 2 <= int(scale) <= 100:
+            raise IntakeError(f"a rubric is name:scale, separated by commas "
+                              f"(accuracy:5,clarity:10), not {text!r}")
+        found.append(Criterion(name, 1.0, int(scale)))
+    return tuple(found)

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, abort, flash, redirect, render_template, request, send_file
 from werkzeug.wrappers import Response
 
-from intake.contests import judging
+from intake.contests import blind, judging
 from intake.contests.judging import Scope
 from intake.core import confine
 from intake.core.errors import IntakeError
@@ -50,8 +50,12 @@ def register(app: Flask, desk: DeskContext) -> None:
     def text_of(ledger: Ledger, scope: Scope, sub: Submission) -> tuple[str, str]:
         """The title and the Markdown the reader is shown."""
         if scope.link.blind:
-            copy = judging.visible(settings.data_dir, ledger, sub) or ""
-            title, _, body = copy.partition("\n\n")
+            if scope.contest is not None:
+                text = judging.visible(settings.data_dir, ledger, sub) or ""
+            else:  # an outside reader's copy without its author, made as it is read
+                copy = blind.build(settings.data_dir, sub)
+                text = copy.text if copy.clean else ""
+            title, _, body = text.partition("\n\n")
             return title.removeprefix("# ").strip(), body
         folder = settings.data_dir / str(sub.draft_dir)
         front = read_front_matter(folder / "draft.md")
