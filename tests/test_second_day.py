@@ -48,6 +48,7 @@ _ARGS: dict[str, list[str]] = {
     "retry": ["1"], "convert": ["DOC"], "preview": ["received"], "passwd": ["ana"],
     "privacy": ["1"], "edit": ["1", "DOC"], "init": ["INIT"], "serve": ["--port", "BUSY"],
     "demo": ["--dir", "DEMO"], "poll": ["--since", "2026-01-01"],
+    "contest": ["results", "essay"], "reader": ["1", "Dr Lee", "lee@hospital.example.org"],
 }
 
 

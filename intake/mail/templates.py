@@ -62,6 +62,12 @@ SAMPLE_CONTEXT: dict[str, Any] = {
         {"reference": "JPMS-2026-0042", "title": "Sleep on night shifts",
          "kind_label": "Guest post", "author": "Ana Lima", "status": "in_review",
          "assignee": "ben", "age_days": 3, "reason": "", "warnings": 1}]}],
+    # Contests: an entry's answers, the judges' and outside readers' emails, results.
+    "contest": "", "contest_state": "open", "opens": "1 December 2026, 00:00 (UTC)",
+    "closes": "31 January 2027, 23:59 (UTC)", "max_entries": 1, "award": "",
+    "winners": [], "judge_name": "Dr Maya Patel",
+    "judging_closes": "28 February 2027, 23:59 (UTC)", "entries": 4, "left": 2,
+    "blind": False,
 }
 # Named variations on it, one per situation a template has to handle.
 SAMPLES: dict[str, dict[str, Any]] = {
@@ -87,7 +93,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
                               {"name": "Cover letter.docx", "role": "cover letter",
                                "type": "docx", "size": 20480}]},
     "contest": {"kind": "contest", "kind_label": "Contest entry", "response_days": 30,
-                "title": "The patient who taught me to listen"},
+                "title": "The patient who taught me to listen",
+                "contest": "JPMS International Medical Writing Contest 2026",
+                "link": "https://desk.example.org/j/b7Yc2kQ9Xf1R0pLm8sTuVw3Z",
+                "winners": ["The patient who taught me to listen"]},
+    "contest_winner": {"kind": "contest", "kind_label": "Contest entry",
+                       "title": "The patient who taught me to listen", "award": "winner",
+                       "contest": "JPMS International Medical Writing Contest 2026"},
     "unsure": {"kind": "", "kind_label": "submission", "response_days": 7},
     "missing_manuscript": {"files": [], "word_count": 0,
                            "title": "AI in radiology, a student's view"},
@@ -113,7 +125,8 @@ def sample_for(template: str) -> str:
                       ("changes", "decision_note"), ("withdrawn", "decision_note"),
                       ("revision", "revision"), ("missing", "missing_manuscript"),
                       ("unreadable", "unreadable"), ("sponsored", "sponsored"),
-                      ("application", "application"), ("contest", "contest")):
+                      ("application", "application"), ("contest", "contest"),
+                      ("judge", "contest"), ("reader", "contest")):
         if key in template:
             return name
     return "guest_post"
