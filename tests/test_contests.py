@@ -224,6 +224,9 @@ def test_a_contest_is_judged_blind_through_personal_links_and_ranked_fairly(
     assert [r["reference"] for r in results] == ["JPMS-2026-0001", "JPMS-2026-0002",
                                                   "JPMS-2026-0003"]
     assert all(r["judges_scored"] == 2 for r in results)
+    # The harsh judge is 3 points below the others on every entry: on a scale of 10, more
+    # than the contest's spread of 30 points, so those entries are flagged.
+    assert any(r["flagged"] for r in results) and not all(r["flagged"] for r in results)
     csv_text = ana.get("/contests/essay/results.csv").get_data(as_text=True)
     assert csv_text.startswith("place,reference,title")
 

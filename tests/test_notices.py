@@ -65,7 +65,19 @@ def test_every_template_renders_with_sample_data(tmp_path: Path) -> None:
             rendered = notices.render(name, {**SAMPLE_CONTEXT, **SAMPLE, "link": link})
             assert link in rendered.text and f'href="{link}"' in rendered.html
             continue
-        rendered = notices.render(name, SAMPLE)
+        if name.startswith(("judge_", "reader_")):  # to a judge or outside reader
+            link = "https://desk.example.org/j/Abc_123"
+            rendered = notices.render(name, {**SAMPLE_CONTEXT, **SAMPLE, "link": link,
+                                             "contest": "Essay prize <b>2026</b>"})
+            assert link in rendered.text and f'href="{link}"' in rendered.html
+            assert "<b>" not in rendered.html  # autoescaped
+            continue
+        if name.startswith("contest_"):  # an entry's answers: the contest named
+            rendered = notices.render(name, {**SAMPLE_CONTEXT, **SAMPLE,
+                                             "contest": "Essay prize 2026"})
+            assert "Essay prize 2026" in rendered.subject
+        else:
+            rendered = notices.render(name, SAMPLE)
         assert "JPMS-2026-0042" in rendered.subject + rendered.text
         assert rendered.text.strip() and "<html" in rendered.html
         # Autoescape: HTML only. The text part shows the title as written.

@@ -45,7 +45,7 @@ def _work(data: bytes) -> Work:
 def test_the_list_is_in_the_documented_order() -> None:
     assert [s.__name__ for s in STAGES] == [
         "too_large", "read", "parse", "authorship", "duplicate", "automatic", "deny_list",
-        "thread", "document", "kind", "draft", "checks", "decide"]
+        "thread", "document", "kind", "contest", "draft", "checks", "decide"]
     assert [s.__name__ for s in PREPARE_STAGES] == ["too_large", "read", "parse", "authorship"]
 
 

@@ -61,6 +61,7 @@ class Outgoing:
             "findings": list(draft.for_author) if sure else [],
             "response_days": rule.response_days,
             "revision": revision,
+            "contest": "",  # an entry's contest and dates: contests.entries.contest_answer
         }
 
     def queue(self, sub: int, purpose: str, template: str, msg: ParsedMessage,
