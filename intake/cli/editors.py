@@ -254,11 +254,22 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 
 def cmd_reclassify(args: argparse.Namespace) -> int:
+    from intake.editors.workflow import set_article_type
+
+    if not args.kind and not args.type:
+        raise IntakeError("give a kind, or --type, or both")
     with _opened(args) as (settings, ledger):
         before = find(ledger, args.reference)
-        sub = reclassify(ledger, settings, args.reference, args.kind,
-                         actor_for(settings, args.actor))
-    print(f"{sub.reference}: {before.kind} → {sub.kind} (status {sub.status.value})")
+        actor = actor_for(settings, args.actor)
+        sub = reclassify(ledger, settings, args.reference, args.kind, actor) \
+            if args.kind else before
+        if args.type:
+            sub = set_article_type(ledger, settings, args.reference, args.type, actor)
+    if args.kind:
+        print(f"{sub.reference}: {before.kind} → {sub.kind} (status {sub.status.value})")
+    if args.type:
+        print(f"{sub.reference}: article type {before.article_type or 'none'} → "
+              f"{sub.article_type or 'none'}")
     return 0
 
 
@@ -635,9 +646,12 @@ def add_editor_commands(register: Register) -> None:
     actor_option(p)
 
     p = register("reclassify", cmd_reclassify, "correct a submission's kind (one in triage "
-                 "then joins the queue); kept in its history")
+                 "then joins the queue) or its article type; kept in its history")
     p.add_argument("reference")
-    p.add_argument("kind")
+    p.add_argument("kind", nargs="?", default="")
+    p.add_argument("--type", default="", metavar="TYPE",
+                   help="the article type: original_article, review_article, case_report, "
+                        "letter, news, clinical_image, perspective, elective_report, or none")
     actor_option(p)
 
     helps = {"accept": "accept a submission in review and email the author",

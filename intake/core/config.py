@@ -28,6 +28,7 @@ from intake.core.errors import SettingsError
 
 if typing.TYPE_CHECKING:
     from intake.contests.settings import Contest
+    from intake.medical.settings import TypeRule
 
 Security = Literal["tls", "starttls", "plain"]
 AfterProcessing = Literal["move", "keyword", "leave"]
@@ -220,6 +221,9 @@ class KindRule:
     max_images: int | None = _opt("most images in and with the manuscript", None)
     max_image_kb: int | None = _opt("largest image, in KB", None)
     max_links: int | None = _opt("most links to other sites, references left out", None)
+    medical_checks: bool = _opt(
+        "whether its manuscripts get the medical checks: article type, statements (consent, "
+        "ethics, conflicts of interest, funding, AI), references ([types.NAME])", False)
     require_disclosure: bool = _opt(
         "whether the text must say it is sponsored (one of disclosure_phrases)", False)
     disclosure_phrases: tuple[str, ...] = _opt(
@@ -352,6 +356,7 @@ class Settings:
     # Rejection reasons: a short name (--reason NAME) → the wording the author reads.
     reasons: dict[str, str] = field(default_factory=dict)
     contests: tuple[Contest, ...] = ()  # [contests.ID]
+    types: dict[str, TypeRule] = field(default_factory=dict)  # [types.NAME] (article types)
 
     def contest(self, contest_id: str) -> Contest | None:
         return next((c for c in self.contests if c.id == contest_id), None)
@@ -384,7 +389,7 @@ DEFAULT_KINDS: dict[str, dict[str, Any]] = {
                  "write for your blog", "my essay", "my piece"],
         "needs_manuscript": True,
         "min_words": 800, "max_words": 2500, "require_title": True, "require_bio": True,
-        "max_images": 6, "max_image_kb": 5120, "max_links": 10,
+        "max_images": 6, "max_image_kb": 5120, "max_links": 10, "medical_checks": True,
     },
     "sponsored": {
         "label": "Sponsored article",
@@ -418,7 +423,7 @@ DEFAULT_KINDS: dict[str, dict[str, Any]] = {
                  "entry for", "prize"],
         "needs_manuscript": True,
         "min_words": 800, "max_words": 2000, "require_title": True,
-        "response_days": 30,
+        "response_days": 30, "medical_checks": True,
     },
     "other": {
         "label": "Message",
@@ -458,7 +463,8 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     base = path.resolve().parent
     ctx = _Context(path, base)
     ctx.check_keys(data, {"intake", "imap", "smtp", "drafts", "triage", "replies", "kinds",
-                          "editors", "review", "web", "reasons", "publish", "contests"}, "")
+                          "editors", "review", "web", "reasons", "publish", "contests", "types"},
+                   "")
     intake = ctx.build(IntakeSection, ctx.table(data, "intake"), "intake")
     if not _PREFIX.fullmatch(intake.reference_prefix):
         ctx.fail("intake", "reference_prefix", "2 to 10 capital letters or digits",
@@ -579,6 +585,9 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     from intake.contests.settings import parse as parse_contests
 
     contests = parse_contests(path, data.get("contests"))
+    from intake.medical.settings import parse as parse_types
+
+    types = parse_types(path, data.get("types"))
     if contests and "contest" not in {k.name for k in kinds}:
         raise SettingsError(f"{path}: [contests] needs a kind named contest under [kinds] "
                             "(its entries are that kind)")
@@ -598,6 +607,7 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
         wordpress=wordpress,
         reasons=reasons,
         contests=contests,
+        types=types,
     )
 
 

@@ -204,4 +204,7 @@ class Draft:
     problem: str | None = None  # why the submission must be quarantined, for an editor
     advice: str | None = None  # what the author should send instead, when there is a problem
     for_author: tuple[str, ...] = ()  # guideline findings, in words for the author
+    # The same, grouped for the acknowledgement (medical.review): (heading, lines).
+    finding_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    article_type: str | None = None  # medical.types: case_report, original_article, …
     privacy: tuple[dict[str, str], ...] = ()  # possible patient identifiers: what, where

@@ -29,6 +29,7 @@ def front_matter(*, reference: str, kind: str, status: Status, msg: ParsedMessag
         "source_files": [{"name": f.name, "role": f.role, "type": f.file_type,
                           "size": f.size, "sha256": f.sha256}
                          for f in draft.source_files],
+        "article_type": draft.article_type,
         "word_count": draft.word_count,
         "word_count_with_references": draft.word_count_with_references,
         "sections": {"author_bio": draft.author_bio, "references": draft.references},

@@ -262,3 +262,25 @@ def reclassify(ledger: Ledger, settings: Settings, reference: str, kind: str,
                     **read_front_matter(draft).get("classification", {}), "sure": True,
                     "corrected_by": actor.id})
     return find(ledger, reference)
+
+
+def set_article_type(ledger: Ledger, settings: Settings, reference: str, article_type: str,
+                     actor: Actor) -> Submission:
+    """Correct a manuscript's article type ("none": not one of the types); the checks of
+    its new type apply to its next version, and a type set so stays set."""
+    from intake.medical.types import TYPES
+
+    sub = find(ledger, reference)
+    if article_type not in (*TYPES, "none"):
+        raise WorkflowError(f"unknown article type {article_type!r}: the types are "
+                            f"{', '.join(TYPES)}, or none")
+    after = None if article_type == "none" else article_type
+    with ledger.transaction():
+        ledger.update_submission(sub.id, article_type=after)
+        ledger.add_event(EventName.TYPE_CHANGED, submission_id=sub.id, actor=actor.id,
+                         before=sub.article_type, after=after)
+        if sub.draft_dir:
+            draft = settings.data_dir / sub.draft_dir / "draft.md"
+            if draft.is_file():
+                update_front_matter(draft, article_type=after)
+    return find(ledger, reference)

@@ -56,6 +56,7 @@ class EventName(StrEnum):
     SCORED = "scored"
     AWARDED = "awarded"
     RESULT_SENT = "result sent"
+    TYPE_CHANGED = "article type changed"
 
 
 # What changes the text search reads (a draft, a message, a note): the submission is
@@ -72,7 +73,7 @@ VERSIONED = frozenset({
     EventName.AUTHOR_ADDED, EventName.ASSIGNED, EventName.UNASSIGNED,
     EventName.STATUS_CHANGED, EventName.DECIDED, EventName.REPLIED, EventName.RETRIED,
     EventName.PURGED, EventName.EDITED, EventName.PRIVACY_RESOLVED, EventName.PUBLISHED,
-    EventName.JUDGES_COPY_CONFIRMED, EventName.AWARDED,
+    EventName.JUDGES_COPY_CONFIRMED, EventName.AWARDED, EventName.TYPE_CHANGED,
 })
 
 

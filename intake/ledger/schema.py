@@ -439,4 +439,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     CREATE INDEX outbox_recipient_key ON outbox(recipient_key, created_at);
     CREATE UNIQUE INDEX outbox_once ON outbox(purpose) WHERE submission_id IS NULL;
     """),
+    # 11: a manuscript's article type (medical.types), read from it or set by an editor
+    Migration("article types", """
+    ALTER TABLE submissions ADD COLUMN article_type TEXT;
+    """),
 )

@@ -37,6 +37,7 @@ class Submission:
     decided_at: str | None = None
     purged_at: str | None = None
     sent_at: str | None = None  # the mail's Date, no later than it arrived
+    article_type: str | None = None  # medical.types (case_report…), read or set
     # Raised by every change an editor could act on (events.VERSIONED): a form carries
     # the version its page showed, and a change made since refuses it.
     version: int = 1
@@ -60,6 +61,7 @@ class Submission:
             "revision": self.revision,
             "assignee": self.assignee, "decided_at": self.decided_at,
             "purged_at": self.purged_at, "sent_at": self.sent_at, "version": self.version,
+            "article_type": self.article_type,
         }
 
 
@@ -77,7 +79,7 @@ class Submissions(LedgerBase):
     _UPDATABLE = frozenset({"kind", "status", "title", "word_count", "warnings",
                             "classification", "reason", "draft_dir", "revision", "assignee",
                             "decided_at", "purged_at", "author_name", "author_email",
-                            "subject", "message_id", "sent_at"})
+                            "subject", "message_id", "sent_at", "article_type"})
 
 
     def next_reference(self, prefix: str, year: int) -> str:
@@ -281,5 +283,5 @@ def _submission(row: sqlite3.Row) -> Submission:
         draft_dir=row["draft_dir"], created_at=row["created_at"],
         updated_at=row["updated_at"], revision=row["revision"], assignee=row["assignee"],
         decided_at=row["decided_at"], purged_at=row["purged_at"], sent_at=row["sent_at"],
-        version=row["version"])
+        version=row["version"], article_type=row["article_type"])
 

@@ -59,6 +59,9 @@ class Outgoing:
             "advice": draft.advice or "",
             # Another kind's guidelines may not apply: unsure, the editor judges first.
             "findings": list(draft.for_author) if sure else [],
+            # The same, grouped under headings, most important first (medical.review).
+            "finding_groups": [{"title": title, "items": list(items)}
+                               for title, items in draft.finding_groups] if sure else [],
             "response_days": rule.response_days,
             "revision": revision,
             "contest": "",  # an entry's contest and dates: contests.entries.contest_answer

@@ -42,7 +42,8 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "files": [{"name": "Sleep on night shifts.docx", "role": "manuscript", "type": "docx",
                "size": 48213},
               {"name": "headshot.jpg", "role": "headshot", "type": "jpeg", "size": 120455}],
-    "problem": "", "advice": "", "findings": [], "response_days": 14, "revision": 1,
+    "problem": "", "advice": "", "findings": [], "finding_groups": [], "response_days": 14,
+    "revision": 1,
     # Decisions: the editor's own words, a rejection reason, who signs.
     "message": "", "reason": "", "reason_text": "", "editor_name": "Ben Okafor",
     "greets": False, "signs": False,  # the editor's words greet, sign off, themselves
@@ -72,6 +73,18 @@ SAMPLE_CONTEXT: dict[str, Any] = {
 # Named variations on it, one per situation a template has to handle.
 SAMPLES: dict[str, dict[str, Any]] = {
     "guest_post": {},
+    "case_report": {
+        "title": "Jaundice after a long journey: a case report", "word_count": 1480,
+        "findings": ["Please add a statement that the patient (or their next of kin) gave "
+                     "informed consent to publication, or say why consent could not be "
+                     "obtained.", "Reference 5 is in the list but never cited in the text."],
+        "finding_groups": [
+            {"title": "Statements to add", "items": [
+                "Please add a statement that the patient (or their next of kin) gave "
+                "informed consent to publication, or say why consent could not be "
+                "obtained."]},
+            {"title": "References", "items": [
+                "Reference 5 is in the list but never cited in the text."]}]},
     "long_article": {
         "word_count": 4180,
         "findings": ["Your article is 4,180 words; guest posts are 800-2,500 words. You can "

@@ -133,7 +133,8 @@ def _new_submission(app: Intake, work: Work, verdict: Decided, report: RunReport
             warnings=list(made.warnings) if made else [],
             classification=verdict.classification,
             reason=reason, draft_dir=None)
-        app.ledger.update_submission(sub_id, sent_at=_sent_at(msg, stored.fetched_at))
+        app.ledger.update_submission(sub_id, sent_at=_sent_at(msg, stored.fetched_at),
+                                     article_type=made.article_type if made else None)
         app.ledger.add_event(EventName.RECEIVED, submission_id=sub_id, message_row=stored.id,
                              origin=stored.origin, sender=msg.sender_email,
                              forwarded_by=msg.forwarded_by or None,

@@ -33,6 +33,7 @@ from intake.drafts.build import Manuscript, build_draft, conversion_limits, read
 from intake.drafts.checks import review
 from intake.ledger import OutboxItem, StoredMessage, Submission
 from intake.mail.parse import ParseError, parse_message, parse_message_file
+from intake.medical.review import review as medical_review
 from intake.rules.automatic import Automatic, Category, denied, detect, role_sender
 from intake.rules.bounces import read_bounce
 from intake.rules.kinds import classify
@@ -248,6 +249,8 @@ def checks(app: Intake, work: Work) -> Work | Outcome:
     chosen = app.settings.contest(work.contest) if work.contest else None
     if chosen is not None:
         work.draft = check_statement(work.draft, chosen, work.message)
+    if work.rule.medical_checks:
+        work.draft = medical_review(work.draft, app.settings.types, work.message.text)
     return work
 
 

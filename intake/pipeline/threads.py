@@ -38,6 +38,7 @@ from intake.ledger import StoredMessage, Submission, address_key, now_iso
 from intake.ledger.events import EventName
 from intake.mail.notify import notify_editors
 from intake.mail.outbox import ACK
+from intake.medical.review import review as medical_review
 from intake.pipeline.record import Version, commit_draft
 from intake.rules.automatic import role_sender
 
@@ -141,6 +142,10 @@ class Threads:
         fresh = replace(msg, attachments=tuple(a for a in msg.attachments
                                                if a.inline or _sha(a.data) not in known))
         draft = review(build_draft(fresh, rule, self.settings.drafts), rule, sub.author_email)
+        if rule.medical_checks:  # a type an editor chose stays chosen
+            chosen = sub.article_type if self.ledger.last_event(
+                sub.id, EventName.TYPE_CHANGED) else None
+            draft = medical_review(draft, self.settings.types, msg.text, chosen=chosen)
         revision = sub.revision + 1
         extra = []
         if msg.sender_email != sub.author_email:
@@ -174,7 +179,7 @@ class Threads:
             self.ledger.update_submission(
                 sub.id, title=draft.title, word_count=draft.word_count,
                 warnings=list(draft.warnings), revision=revision, status=status,
-                reason=reason, draft_dir=folder)
+                reason=reason, draft_dir=folder, article_type=draft.article_type)
             self.ledger.add_event(EventName.REVISED, submission_id=sub.id, message_row=stored.id,
                                   actor=actor or "intake",
                                   revision=revision, sender=msg.sender_email, how=how,

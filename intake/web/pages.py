@@ -136,7 +136,7 @@ def register(app: Flask, desk: DeskContext) -> None:
             published=ledger.last_event(sub.id, EventName.PUBLISHED),
             thread=thread(settings.data_dir, ledger, sub), name_of=desk.name_of,
             held=held_versions(ledger, submission_id=sub.id),
-            entry=ledger.entry(sub.id), contest_of=settings.contest,
+            entry=ledger.entry(sub.id), contest_of=settings.contest, types=_types(),
             reader_scores=ledger.scores_of(sub.id), reader_comments=ledger.comments_of(sub.id),
             messages=messages())
 
@@ -266,6 +266,17 @@ def register(app: Flask, desk: DeskContext) -> None:
         desk.act(reference, "reclassify",
                  lambda db, actor: reclassify(db, settings, reference, kind, actor),
                  f"Reclassified as {kind.replace('_', ' ')}.")
+        return back(reference)
+
+    @app.post("/s/<reference>/type")
+    def change_type(reference: str) -> Any:
+        from intake.editors.workflow import set_article_type
+        from intake.medical.types import TYPES
+
+        chosen = request.form.get("article_type", "")
+        desk.act(reference, "type",
+                 lambda db, actor: set_article_type(db, settings, reference, chosen, actor),
+                 f"Article type: {TYPES.get(chosen, 'none')}.")
         return back(reference)
 
     @app.post("/s/<reference>/privacy")
@@ -491,3 +502,9 @@ def sort_query(args: Any, column: str) -> str:
     again = args.get("sort") == column and args.get("dir") != "desc"
     kept = {k: v for k, v in args.items() if k not in ("sort", "dir", "page")}
     return urlencode({**kept, "sort": column, "dir": "desc" if again else "asc"})
+
+
+def _types() -> dict[str, str]:
+    from intake.medical.types import TYPES
+
+    return TYPES
