@@ -57,6 +57,7 @@ class EventName(StrEnum):
     AWARDED = "awarded"
     RESULT_SENT = "result sent"
     TYPE_CHANGED = "article type changed"
+    SIMILAR = "similar to another"
 
 
 # What changes the text search reads (a draft, a message, a note): the submission is

@@ -94,6 +94,28 @@ def _statistics(db: sqlite3.Connection, ledger: Path) -> None:
     db.execute("ANALYZE")
 
 
+def _signatures(db: sqlite3.Connection, ledger: Path) -> None:
+    """Step 11: the similarity signature of every draft kept, so that new submissions are
+    compared with the old ones too."""
+    from intake.ledger.store import read_body
+    from intake.medical.similarity import bands, signature
+
+    rows = db.execute("SELECT id, draft_dir FROM submissions WHERE draft_dir IS NOT NULL "
+                      "AND purged_at IS NULL ORDER BY id").fetchall()
+    for submission_id, draft_dir in rows:
+        try:
+            values = signature(read_body(ledger.parent / draft_dir / "draft.md"))
+        except (OSError, ValueError):
+            continue
+        if values is None:
+            continue
+        db.execute("INSERT OR REPLACE INTO similarity (submission_id, minhash) VALUES (?, ?)",
+                   (submission_id, values.tobytes()))
+        db.executemany("INSERT INTO similarity_bands (band, hash, submission_id) VALUES "
+                       "(?, ?, ?)", [(band, key, submission_id)
+                                     for band, key in enumerate(bands(values))])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     # 1: the first schema
     Migration("first schema", """
@@ -439,8 +461,21 @@ MIGRATIONS: tuple[Migration, ...] = (
     CREATE INDEX outbox_recipient_key ON outbox(recipient_key, created_at);
     CREATE UNIQUE INDEX outbox_once ON outbox(purpose) WHERE submission_id IS NULL;
     """),
-    # 11: a manuscript's article type (medical.types), read from it or set by an editor
-    Migration("article types", """
+    # 11: a manuscript's article type (medical.types), read from it or set by an editor;
+    # each manuscript's MinHash signature and its bands (medical.similarity), made here
+    # for the drafts already kept.
+    Migration("article types and similarity", """
     ALTER TABLE submissions ADD COLUMN article_type TEXT;
-    """),
+    CREATE TABLE similarity (
+        submission_id INTEGER PRIMARY KEY REFERENCES submissions(id),
+        minhash BLOB NOT NULL
+    );
+    CREATE TABLE similarity_bands (
+        band INTEGER NOT NULL,
+        hash INTEGER NOT NULL,
+        submission_id INTEGER NOT NULL REFERENCES submissions(id)
+    );
+    CREATE INDEX similarity_bands_hash ON similarity_bands(band, hash);
+    CREATE INDEX similarity_bands_submission ON similarity_bands(submission_id);
+    """, _signatures),
 )

@@ -170,6 +170,11 @@ class Threads:
             if role is not None:
                 self.ledger.add_event(EventName.NOT_ANSWERED_AUTOMATICALLY, submission_id=sub.id,
                                       reason=role)
+            if rule.medical_checks and not draft.problem:  # not against itself
+                from intake.medical.similarity import check, warning
+
+                matches = check(self.ledger, sub.id, draft.markdown)
+                draft = replace(draft, warnings=(*draft.warnings, *warning(matches)))
             version = Version(sub, stored, msg, draft,
                               sub.classification or Classification(sub.kind, 0, ()), status,
                               revision=revision, revised=stored.fetched_at)

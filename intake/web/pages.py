@@ -137,6 +137,7 @@ def register(app: Flask, desk: DeskContext) -> None:
             thread=thread(settings.data_dir, ledger, sub), name_of=desk.name_of,
             held=held_versions(ledger, submission_id=sub.id),
             entry=ledger.entry(sub.id), contest_of=settings.contest, types=_types(),
+            similar=_similar(ledger, sub),
             reader_scores=ledger.scores_of(sub.id), reader_comments=ledger.comments_of(sub.id),
             messages=messages())
 
@@ -508,3 +509,11 @@ def _types() -> dict[str, str]:
     from intake.medical.types import TYPES
 
     return TYPES
+
+
+def _similar(ledger: Ledger, sub: Submission) -> list[dict[str, Any]]:
+    """The earlier submissions this one's text matched (medical.similarity)."""
+    found = ledger.last_event(sub.id, EventName.SIMILAR)
+    matches = found.detail.get("matches", []) if found else []
+    return [m for m in matches if isinstance(m, dict) and
+            isinstance(m.get("reference"), str)][:5]
