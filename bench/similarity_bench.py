@@ -94,7 +94,7 @@ def main() -> int:
     def ms(values: list[float], q: float) -> str:
         return f"{statistics.quantiles(values, n=100)[int(q) - 1] * 1000:.1f} ms"
 
-    print(f"| per message | median | p95 |\n| --- | ---: | ---: |")
+    print("| per message | median | p95 |\n| --- | ---: | ---: |")
     print(f"| the check (MinHash, lookup, compare, keep) | "
           f"{statistics.median(checks) * 1000:.1f} ms | {ms(checks, 95)} |")
     print(f"| floor: the MinHash alone | {statistics.median(floors) * 1000:.1f} ms | "

@@ -34,14 +34,21 @@ _CLINICAL = re.compile(
 # count of digits; a paragraph that lacks them is cleared by str.find (core.caseblind).
 # bare: digits enough without the words (0: never).
 _PATTERNS: tuple[tuple[str, tuple[str, ...], int, int, re.Pattern[str]], ...] = (
-    ("a date of birth", ("dob", "d.o.b", "date of birth", "born"), 4, 0, re.compile(
-        rf"\b(?:DOB|D\.O\.B\.?|date of birth|born(?: on)?)\b[\s:,]*(?:(?:was|is)\s+)?{_DATE}",
+    ("a date of birth", ("dob", "d.o.b", "date of birth", "born", "nacimiento",
+                         "naissance", "nascimento", "geburt", "geb.", "né", "nacid"), 4, 0,
+     re.compile(
+        rf"\b(?:DOB|D\.O\.B\.?|date of birth|born(?: on)?|fecha de nacimiento|nacid[oa] el|"
+        rf"date de naissance|n[ée]e? le|data de nascimento|nascid[oa] em|geburtsdatum|"
+        rf"geboren am|geb\.)[\s:,]*(?:(?:was|is)\s+)?{_DATE}",
         re.I)),
     ("a medical record number",
-     ("mrn", "medical record", "hospital", "patient", "nhs", "chart", "case"), 1, 0, re.compile(
+     ("mrn", "medical record", "hospital", "patient", "nhs", "chart", "case", "historia",
+      "dossier", "prontu", "nummer", "aktenzeichen"), 1, 0, re.compile(
          r"\b(?:MRN|medical record (?:number|no\.?)|hospital (?:number|no\.?)|"
          r"patient (?:ID|number|no\.?)|NHS (?:number|no\.?)|chart (?:number|no\.?)|"
-         r"case (?:number|no\.?))\s*[:#.]?\s*" + _NUMBER, re.I)),
+         r"case (?:number|no\.?)|historia cl[ií]nica(?: n[º°o]\.?)?|n[º°o] de historia|"
+         r"(?:num[ée]ro|n[º°o]) de dossier|dossier n[º°o]|prontu[aá]rio(?: n[º°o]\.?)?|"
+         r"patientennummer|fallnummer|aktenzeichen)\s*[:#.]?\s*" + _NUMBER, re.I)),
     # Named numbers need a word and a digit; the bare formats (US SSN, UK NINO) six.
     ("an insurance or social security number",
      ("insurance", "policy", "member", "medicare", "medicaid", "social security", "ssn",
@@ -53,6 +60,42 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...], int, int, re.Pattern[str]], ...] = 
     # Each pattern may only start where its first run starts (a look-behind), so a long
     # run of word characters is scanned once, not once per position: linear, not square.
     ("an e-mail address", ("@",), 0, 0, re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    # HIPAA Safe Harbor, beyond the above (../shared/design/MEDICAL.md): a date tied to
+    # the patient's care (not a publication's year: a whole date, or a day and month).
+    ("a date of admission, discharge or care",
+     ("admit", "discharg", "seen", "present", "operat", "died", "death", "born", "ingres",
+      "alta", "hospitali", "aufgenommen", "entlassen", "internad"), 4, 0, re.compile(
+         r"\b(?:admitted|discharged|seen|presented|operated(?: on)?|died|readmitted|"
+         r"transferred|ingres[oó]|dad[oa] de alta|hospitalis[ée]e?|admise?|sortie?|"
+         r"internad[oa]|recebeu alta|aufgenommen|entlassen|verstorben)\b[^.;\n]{0,30}?"
+         r"\b(?:on|el|le|em|am|at)?\s*" + _DATE, re.I)),
+    ("an age over 89", ("year", "age", "año", "ans", "anos", "jahr"), 2, 0, re.compile(
+        r"\b(?:9\d|1[0-2]\d)[- ](?:year|yr)s?[- ]old\b|\baged? (?:9\d|1[0-2]\d)\b|"
+        r"\b(?:9\d|1[0-2]\d) (?:years? old|a[nñ]os|ans|anos|jahre)\b|"
+        r"\b(?:9\d|1[0-2]\d)-j[äa]hrige", re.I)),
+    ("a licence, device or account number",
+     ("licen", "serial", "device", "account", "health plan", "vehicle", "plate",
+      "pacemaker", "implant"), 1, 0, re.compile(
+         r"\b(?:licen[cs]e|serial|device|account|health plan|vehicle|(?:number )?plate|"
+         r"registration|pacemaker|implant)\s*(?:number|no\.?|#|ID|serial)?\s*[:#]?\s*"
+         + _NUMBER, re.I)),
+    ("a web address naming a person",
+     ("facebook", "instagram", "linkedin", "twitter", "x.com", "tiktok", "youtube"), 0, 0,
+     re.compile(r"(?<![\w/])(?:https?://)?(?:www\.)?(?:facebook|instagram|linkedin|twitter|"
+                r"x|tiktok|youtube)\.com/(?:in/)?@?[\w.-]{2,}\w", re.I)),
+    ("an IP address", (".",), 4, 0, re.compile(
+        r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)"
+        r"(?![\w.])")),
+    ("a street address or postcode",
+     ("street", "st ", "road", "rd", "avenue", "ave", "lane", "drive", "calle", "rue",
+      "rua", "straße", "strasse", "zip", "postcode"), 1, 0, re.compile(
+         r"\b\d{1,5}\s+(?:[A-Z][\w'-]+\s+){1,3}(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Lane|"
+         r"Drive|Dr\.?|Close|Way|Court|Boulevard|Blvd\.?)(?!\w)|"
+         r"\b(?:calle|avenida|rue|avenue|rua|travessa)\s+[A-Z][\w'-]+(?:\s+[\w'-]+){0,3},?\s*"
+         r"(?:n[º°o]\.?\s*)?\d{1,5}\b|"
+         r"\b[A-Z][a-zäöüß]+(?:straße|strasse|weg|platz|gasse)\s+\d{1,4}\b|"
+         r"(?i:zip(?: code)?|postcode|post code)\s*[:#]?\s*[A-Z\d]{3,5}(?:[ -][A-Z\d]{3,4})?",
+         re.I)),
 )
 _PHONE = re.compile(r"(?<![\w/.:-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d{2,5}"
                     r"(?:[\s.-]\d{2,6}){1,4}(?![\w/-])")
