@@ -32,3 +32,12 @@ def test_what_a_publication_year_or_a_dose_is_not() -> None:
                  "She received 2.5 mg twice daily from day 3; version 2.1.3 of the tool.",
                  "A 45-year-old woman was admitted to a tertiary hospital in 2023."):
         assert screen(text) == [], text
+
+
+def test_the_authors_own_name_is_not_a_patient() -> None:
+    byline = ("By Priya Raman. Priya Raman, a 24-year-old student, was on the ward when "
+              "Mrs Eleanor Whitfield was admitted with jaundice.")
+    matches = [f.match for f in screen(byline, "priya@med.example.edu", "Priya Raman")]
+    assert "Mrs Eleanor Whitfield" in matches
+    assert not any("Priya" in m for m in matches)
+    assert any("Priya" in f.match for f in screen(byline))  # a stranger's name is flagged

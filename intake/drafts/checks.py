@@ -10,9 +10,10 @@ from intake.drafts.guidelines import check
 from intake.drafts.privacy import screen
 
 
-def review(draft: Draft, rule: KindRule, author_email: str) -> Draft:
+def review(draft: Draft, rule: KindRule, author_email: str, author_name: str = "") -> Draft:
     findings = check(draft, rule)
-    flags = screen(draft.markdown, author_email) if draft.markdown.strip() else []
+    flags = screen(draft.markdown, author_email, author_name) \
+        if draft.markdown.strip() else []
     return replace(
         draft,
         warnings=(*draft.warnings, *(f.editor for f in findings),

@@ -143,7 +143,20 @@ class Flag:
         return f"Possible patient identifier ({self.what}) in {self.where}: \"{self.excerpt}\""
 
 
-def screen(markdown: str, author_email: str = "") -> list[Flag]:
+def screen(markdown: str, author_email: str = "", author_name: str = "") -> list[Flag]:
+    """The flags of a draft. The author's own address and name (in their byline or bio)
+    are not a patient's."""
+    own = {part.lower() for part in re.findall(r"[^\W\d_]{2,}", author_name)}
+    return [f for f in _screen(markdown, author_email)
+            if not (own and f.what == "a name next to clinical details" and
+                    {p.lower() for p in re.findall(r"[^\W\d_]{2,}", f.match)} - _TITLES
+                    <= own)]
+
+
+_TITLES = {"mr", "mrs", "ms", "miss", "mx", "master", "patient", "named", "called"}
+
+
+def _screen(markdown: str, author_email: str = "") -> list[Flag]:
     flags: list[Flag] = []
     heading = ""
     in_references = False

@@ -148,7 +148,7 @@ def edit_draft(ledger: Ledger, settings: Settings, reference: str, markdown: str
     if body.strip() == old_body.strip():
         raise WorkflowError("the draft is unchanged: nothing to save")
     before = flags_of(ledger, settings, sub)
-    found = screen(body, sub.author_email)
+    found = screen(body, sub.author_email, sub.author_name)
     now_keys = {flag_key(f.what, f.match, f.excerpt) for f in found}
     removed = [f for f in before if f.key not in now_keys]
     warnings = [w for w in sub.warnings if not w.startswith(PRIVACY_WARNING)]

@@ -245,7 +245,8 @@ def draft(app: Intake, work: Work) -> Work | Outcome:
 def checks(app: Intake, work: Work) -> Work | Outcome:
     """Guidelines and the privacy screen."""
     assert work.draft is not None and work.rule is not None
-    work.draft = review(work.draft, work.rule, work.message.sender_email)
+    work.draft = review(work.draft, work.rule, work.message.sender_email,
+                        work.message.sender_name)
     chosen = app.settings.contest(work.contest) if work.contest else None
     if chosen is not None:
         work.draft = check_statement(work.draft, chosen, work.message)

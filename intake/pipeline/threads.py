@@ -141,7 +141,8 @@ class Threads:
         rule = self.settings.kind(sub.kind)
         fresh = replace(msg, attachments=tuple(a for a in msg.attachments
                                                if a.inline or _sha(a.data) not in known))
-        draft = review(build_draft(fresh, rule, self.settings.drafts), rule, sub.author_email)
+        draft = review(build_draft(fresh, rule, self.settings.drafts), rule, sub.author_email,
+                       sub.author_name)
         if rule.medical_checks:  # a type an editor chose stays chosen
             chosen = sub.article_type if self.ledger.last_event(
                 sub.id, EventName.TYPE_CHANGED) else None
