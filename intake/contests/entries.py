@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from intake.contests.settings import Contest
+from intake.contests.settings import Contest, when_said
 from intake.core.config import KindRule, Settings
 from intake.core.models import Classification, Draft, ParsedMessage
 from intake.ledger import Ledger, StoredMessage, Submission
@@ -106,12 +106,8 @@ def check_statement(draft: Draft, contest: Contest, msg: ParsedMessage) -> Draft
 def entry_context(contest: Contest, state: str) -> dict[str, Any]:
     """What the author's answer says about the contest."""
     return {"contest": contest.name, "contest_state": state,
-            "opens": _day(contest.opens), "closes": _day(contest.closes),
+            "opens": when_said(contest.opens), "closes": when_said(contest.closes),
             "max_entries": contest.max_entries}
-
-
-def _day(when: datetime) -> str:
-    return f"{when.day} {when.strftime('%B %Y, %H:%M')} ({when.tzname() or 'UTC'})"
 
 
 def enter(ledger: Ledger, settings: Settings, submission_id: int, contest_id: str,

@@ -11,6 +11,7 @@ with the page's CSRF token.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -19,16 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from intake.contests import blind
-from intake.contests.settings import Contest, Criterion, Judge
+from intake.contests.settings import Contest, Criterion, Judge, when_said
 from intake.core.config import Settings
 from intake.core.errors import IntakeError
 from intake.ledger import Ledger, Submission
-from intake.ledger.contests import Entry, Link
+from intake.ledger.contests import Link
 from intake.ledger.events import EventName
 from intake.ledger.passages import fold
 from intake.mail.templates import Notices
 
 MAX_COMMENT = 5_000
+log = logging.getLogger(__name__)
 
 
 class NotReady(IntakeError):
@@ -243,7 +245,8 @@ def invite(ledger: Ledger, settings: Settings, contest: Contest, by: str) -> lis
             _queue(ledger, notices, "judge_invite", f"judge-invite:{contest.id}:{judge.key}:"
                    f"{digest(token)[:12]}", judge, {
                        "judge_name": judge.name, "contest": contest.name,
-                       "link": f"{base}/j/{token}", "judging_closes": _day(contest.judging_closes),
+                       "link": f"{base}/j/{token}",
+                       "judging_closes": when_said(contest.judging_closes),
                        "entries": len(ledger.assigned_to(contest.id, judge.key))})
             invited.append(judge.key)
     return invited
@@ -276,14 +279,17 @@ def remind(ledger: Ledger, settings: Settings, now: datetime | None = None) -> l
                 _queue(ledger, notices, "judge_reminder", purpose, judge, {
                     "judge_name": judge.name, "contest": contest.name,
                     "link": f"{_desk_url(settings)}/j/{token}", "left": len(left),
-                    "judging_closes": _day(contest.judging_closes)})
+                    "judging_closes": when_said(contest.judging_closes)})
             sent.append(f"{contest.id}:{judge.key}")
     return sent
 
 
 def revoke(ledger: Ledger, contest: Contest, email: str, by: str) -> int:
+    """End a judge's links (no submission's history to record it in: the log says)."""
     with ledger.transaction():
-        return ledger.revoke_reader_links(email, contest=contest.id)
+        count = ledger.revoke_reader_links(email, contest=contest.id)
+    log.info("contest %s: %d link(s) of %s revoked by %s", contest.id, count, email, by)
+    return count
 
 
 def _queue(ledger: Ledger, notices: Notices, template: str, purpose: str, judge: Judge,
@@ -294,14 +300,6 @@ def _queue(ledger: Ledger, notices: Notices, template: str, purpose: str, judge:
     ledger.add_mail(purpose=purpose, template=template, recipient=judge.email,
                     subject=rendered.subject, message_id=str(email["Message-ID"]),
                     body=email.as_bytes())
-
-
-def _day(when: datetime) -> str:
-    return f"{when.day} {when.strftime('%B %Y, %H:%M')} ({when.tzname() or 'UTC'})"
-
-
-def entry_of(ledger: Ledger, sub: Submission) -> Entry | None:
-    return ledger.entry(sub.id)
 
 
 def invite_reader(ledger: Ledger, settings: Settings, sub: Submission, *, name: str,
@@ -330,7 +328,7 @@ def invite_reader(ledger: Ledger, settings: Settings, sub: Submission, *, name: 
         reader = Judge(name.strip(), email.strip())
         rendered = notices.render("reader_invite", {
             "judge_name": reader.name, "title": sub.title, "link": f"{base}/j/{token}",
-            "closes": _day(closes), "blind": is_blind})
+            "closes": when_said(closes), "blind": is_blind})
         message = notices.compose(rendered, to_name=reader.name, to_email=reader.email,
                                   auto_submitted="auto-generated")
         ledger.add_mail(purpose=f"reader-invite:{sub.id}:{digest(token)[:12]}",

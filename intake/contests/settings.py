@@ -84,6 +84,11 @@ _KEYS = {"name", "opens", "closes", "judging_closes", "addresses", "subject", "b
          "judges", "judges_per_entry", "tie_break", "spread", "remind_days", "category"}
 
 
+def when_said(when: datetime) -> str:
+    """A contest's date as its emails say it: "31 January 2027, 23:59 (UTC)"."""
+    return f"{when.day} {when.strftime('%B %Y, %H:%M')} ({when.tzname() or 'UTC'})"
+
+
 def parse(path: Any, tables: Any) -> tuple[Contest, ...]:
     """The [contests.ID] tables, validated; every problem names the key and what was
     expected."""
