@@ -103,7 +103,7 @@ def test_a_strangers_markup_stays_inert(tmp_path: Path) -> None:
 
 def test_past_its_budget_changes_are_shown_whole_and_it_says_so(tmp_path: Path) -> None:
     shown = render(*sides(tmp_path, BEFORE, AFTER), seconds=0)
-    assert shown.note and "word by word" in shown.note
+    assert shown.note and "marks whole paragraphs" in shown.note
     changed = [r for r in shown.rows if r.kind == "changed"]
     assert changed and all('<del class="block">' in r.after for r in changed)
 
@@ -130,3 +130,15 @@ def test_a_drafts_image_cannot_name_a_path_outside_its_assets() -> None:
     shown = safe_html("![a](assets/../../sign-out) ![b](assets/sub/x.png) ![c](assets/ok.png)")
     assert "sign-out" not in shown and "sub/x.png" not in shown
     assert 'src="assets/ok.png"' in shown
+
+
+def test_one_huge_changed_paragraph_is_shown_whole_not_ground_through(tmp_path: Path) -> None:
+    import time
+
+    words = [f"w{n % 997}" for n in range(20_000)]
+    changed = [w if n % 7 else "x" for n, w in enumerate(words)]
+    began = time.monotonic()
+    shown = render(*sides(tmp_path, " ".join(words) + "\n", " ".join(changed) + "\n"))
+    assert time.monotonic() - began < 5
+    (row,) = shown.rows
+    assert row.kind == "changed" and '<del class="block">' in row.after

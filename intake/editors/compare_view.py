@@ -31,7 +31,7 @@ from lxml import html as lxml_html
 from lxml.html.diff import htmldiff
 
 from intake.core.errors import IntakeError
-from intake.editors.diff import BUDGET_SECONDS, MAX_WORDS, revision_text
+from intake.editors.diff import BUDGET_SECONDS, MAX_WORDS, PAIR_WORDS, revision_text
 from intake.export.html import _ATTRIBUTES, _TAGS, safe_html
 from intake.ledger import Submission
 
@@ -68,9 +68,9 @@ class Rendered:
 
     @property
     def note(self) -> str:
-        return ("Part of this comparison marks whole paragraphs, not words: marking "
-                f"them word by word would take over {BUDGET_SECONDS:g} s."
-                if self.coarse else "")
+        return ("Part of this comparison marks whole paragraphs, not words: a paragraph "
+                f"is over {PAIR_WORDS:,} words, or marking every word would take over "
+                f"{BUDGET_SECONDS:g} s." if self.coarse else "")
 
     @property
     def changed(self) -> int:
@@ -305,7 +305,9 @@ def _removed(block: _Block) -> Row:
 
 
 def _changed(was: _Block, now: _Block, deadline: float, result: Rendered) -> Row:
-    if time.monotonic() >= deadline:
+    """A block changed: marked word by word while the budget lasts and the block is not
+    too long to compare so (htmldiff is not linear), else shown out and in whole."""
+    if time.monotonic() >= deadline or len(was.words) + len(now.words) > PAIR_WORDS:
         result.coarse = True
         both = (f'<del class="block">{was.html}</del><ins class="block">{now.html}</ins>')
         return Row("changed", both, both)
