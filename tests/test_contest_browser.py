@@ -152,3 +152,48 @@ def test_a_whole_contest_in_the_browser_with_the_cron_run(
     assert len([m for m in sent() if "judging closes on" in str(m["Subject"])]) == 3
     winner = next(m for m in results if "priya@" in str(m["To"]))
     assert "your entry is a winner" in winner.get_body(("plain",)).get_content()
+
+
+def test_the_contest_pages_fit_a_phone(make_config: Callable[..., Path],
+                                      cli: Callable[..., CliResult],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 390 px, the contests, a contest's ranking, a judges' copy and a judge's pages
+    do not scroll sideways."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import eml_folder
+
+    port = free_port()
+    config = make_config(web={"public_url": f"http://127.0.0.1:{port}"},
+                         **{"editors.ana": {"name": "Ana Lima", "email": "ana@j.example.org"}})
+    config.write_text(config.read_text() + contest_settings())
+    long_title = "Writing contest: " + "Pneumonoultramicroscopicsilicovolcanoconiosis" * 2
+    mail = [entry("Priya Raman <priya@med.example.edu>", long_title, ESSAY, "<p1@x>"),
+            entry("Sam Lee <sam@uni.example.org>", "Writing contest: nights", ESSAY, "<p2@x>")]
+    assert cli("--config", config, "ingest", eml_folder(config.parent, mail)).code == 0
+    for ref in ("JPMS-2026-0001", "JPMS-2026-0002"):
+        assert cli("--config", config, "contest", "confirm", ref, "--as", "ana").code == 0
+    assert cli("--config", config, "contest", "invite", "essay", "--as", "ana").code == 0
+    assert cli("--config", config, "send").code == 0
+    sent = sorted((config.parent / "sent").glob("*.eml"))
+    link = re.search(rb"(/j/[\w-]{20,})", b"".join(p.read_bytes() for p in sent))
+    assert link
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert cli("--config", config, "passwd", "ana").code == 0
+    with _serving(config, port) as url, sync_playwright() as playwright:
+        browser = _browser(playwright)
+        page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        page.goto(url + "/sign-in")
+        page.fill("#editor", "ana")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(url + "/attention")
+        judge = link.group(1).decode()
+        for path in ("/contests", "/contests/essay", "/s/JPMS-2026-0001/judges-copy",
+                     "/s/JPMS-2026-0001/", judge, f"{judge}/JPMS-2026-0001",
+                     f"{judge}/JPMS-2026-0002"):
+            answer = page.goto(url + path)
+            assert answer is not None and answer.status in (200, 404), path
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= 390, (path, wide)
+        browser.close()
