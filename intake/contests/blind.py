@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from intake.core.errors import IntakeError
-from intake.drafts.sections import BIO_LABEL, REFERENCES_LABEL, section_label
+from intake.drafts.sections import bio_span, section_label, split_blocks
 from intake.ledger import Submission
 from intake.ledger.passages import _variants, fold
 from intake.ledger.store import read_body, read_front_matter, write_atomic
@@ -153,26 +153,9 @@ def _beside_the_name(text: str, names: list[str], institutions: list[str],
                     cities.append(found)
 
 
-def _blocks(markdown: str) -> list[str]:
-    return [b for b in re.split(r"\n\s*\n", markdown) if b.strip()]
-
-
-def _bio_span(blocks: list[str]) -> tuple[int, int] | None:
-    """The bio section's blocks: its label to the next heading, references or end."""
-    for index, block in enumerate(blocks):
-        label = section_label(block)
-        if label and BIO_LABEL.match(label):
-            end = index + 1
-            while end < len(blocks) and not blocks[end].lstrip().startswith("#") and \
-                    not REFERENCES_LABEL.match(section_label(blocks[end]) or "-"):
-                end += 1
-            return index, end
-    return None
-
-
 def _bio_text(markdown: str) -> str:
-    blocks = _blocks(markdown)
-    span = _bio_span(blocks)
+    blocks = split_blocks(markdown)
+    span = bio_span(blocks)
     return "\n\n".join(blocks[span[0] + 1:span[1]]) if span else ""
 
 
@@ -204,8 +187,8 @@ def make_copy(sub: Submission, title: str, body: str, email_text: str,
     def note(what: str, text: str) -> None:
         counts[(what, text)] = counts.get((what, text), 0) + 1
 
-    blocks = _blocks(copy.markdown)
-    span = _bio_span(blocks)
+    blocks = split_blocks(copy.markdown)
+    span = bio_span(blocks)
     if span is not None:
         note("bio", section_label(blocks[span[0]]))
         blocks = blocks[:span[0]] + blocks[span[1]:]

@@ -62,8 +62,27 @@ def count_links(text: str) -> int:
     return count
 
 
+def split_blocks(markdown: str) -> list[str]:
+    """A Markdown text's blocks: what blank lines separate."""
+    return [b for b in re.split(r"\n\s*\n", markdown) if b.strip()]
+
+
+def bio_span(blocks: list[str]) -> tuple[int, int] | None:
+    """Where the author's bio stands: its label's block to the next heading, the
+    references, or the end (the label's index, and the index after its last block)."""
+    for index, block in enumerate(blocks):
+        label = section_label(block)
+        if label and BIO_LABEL.match(label):
+            end = index + 1
+            while end < len(blocks) and not blocks[end].lstrip().startswith("#") and \
+                    not REFERENCES_LABEL.match(section_label(blocks[end]) or "-"):
+                end += 1
+            return index, end
+    return None
+
+
 def find_sections(markdown: str) -> Sections:
-    blocks = [b for b in re.split(r"\n\s*\n", markdown) if b.strip()]
+    blocks = split_blocks(markdown)
     bio: str | None = None
     ref_start = ref_end = -1
     for index, block in enumerate(blocks):

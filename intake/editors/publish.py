@@ -26,6 +26,7 @@ from intake.core import confine
 from intake.core.config import Settings, WordPressSection
 from intake.core.errors import IntakeError
 from intake.core.models import Status
+from intake.drafts.sections import bio_span, split_blocks
 from intake.editors.privacy import require_clear
 from intake.editors.workflow import Actor, WorkflowError, find
 from intake.export.html import author_of, safe_html
@@ -134,10 +135,8 @@ def contest_line(name: str, award: str | None) -> str:
 
 def with_contest_line(body: str, line: str) -> str:
     """"About this article: …" before the author's bio (or at the end)."""
-    from intake.contests.blind import _bio_span, _blocks
-
-    blocks = _blocks(body)
-    span = _bio_span(blocks)
+    blocks = split_blocks(body)
+    span = bio_span(blocks)
     block = f"**About this article:** {line}"
     at = span[0] if span else len(blocks)
     return "\n\n".join([*blocks[:at], block, *blocks[at:]]) + "\n"
