@@ -312,3 +312,43 @@ def test_an_outside_reader_scores_a_guest_post_through_the_same_links(
     assert "The dose in paragraph 2 is wrong." in shown
     # The same link cannot reach another submission.
     assert reader.get(f"{link.group(1)}/JPMS-2026-0002").status_code == 404
+
+
+def test_the_copys_images_show_for_the_editor_and_a_blind_reader(
+        make_config: Callable[..., Path], cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from intake.core.config import load_settings
+    from intake.demo.samples import DOCX, text_docx
+    from intake.demo.samples import email as make_email
+    from intake.web.app import create_app
+    from tests.deskhelp import EDITORS, PASSWORD, set_password, sign_in
+
+    config = with_contests(make_config, contest_settings(), **EDITORS,
+                           web={"public_url": "https://desk.example.org"})
+    document = text_docx("Night shifts", ESSAY, images=1, image_alt="the ward at night")
+    mail = [make_email("Priya Raman <priya@med.example.edu>", "Writing contest: nights",
+                       "My entry.", message_id="<i1@x>", date=NOW,
+                       attachments=(("entry.docx", DOCX, document),))]
+    assert cli("--config", config, "ingest", eml_folder(config.parent, mail)).code == 0
+    for editor in ("ana", "ben"):
+        assert set_password(cli, config, editor, PASSWORD, monkeypatch).code == 0
+    app = create_app(load_settings(config))
+    app.config["TESTING"] = True
+    ana = app.test_client()
+    assert sign_in(ana) == 302
+    page = ana.get("/s/JPMS-2026-0001/judges-copy").get_data(as_text=True)
+    judges = config.parent / "var" / "drafts" / "JPMS-2026-0001" / "judges"
+    assert not judges.exists()  # looking at it writes nothing
+    source = re.search(r'<img src="(assets/[^"]+)"', page)
+    assert source and ana.get(f"/s/JPMS-2026-0001/{source.group(1)}").status_code == 200
+    # An outside reader asked to read without the author's name sees the image too.
+    assert cli("--config", config, "reader", "JPMS-2026-0001", "Dr Lee",
+               "lee@hospital.example.org", "--blind", "--as", "ana").code == 0
+    assert cli("--config", config, "send").code == 0
+    (invite,) = [m for m in _sent(config) if "Would you read" in str(m["Subject"])]
+    link = re.search(r"https://desk\.example\.org(/j/[\w-]+)", _text(invite))
+    assert link
+    reader = app.test_client()
+    shown = reader.get(f"{link.group(1)}/JPMS-2026-0001").get_data(as_text=True)
+    image = re.search(r'<img src="([^"]+)"', shown)
+    assert image and "figure-1" in image.group(1) and "Priya" not in shown
+    assert reader.get(image.group(1)).status_code == 200

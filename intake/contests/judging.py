@@ -27,6 +27,7 @@ from intake.ledger import Ledger, Submission
 from intake.ledger.contests import Link
 from intake.ledger.events import EventName
 from intake.ledger.passages import fold
+from intake.ledger.store import read_body, read_front_matter
 from intake.mail.templates import Notices
 
 MAX_COMMENT = 5_000
@@ -187,16 +188,49 @@ def open_link(ledger: Ledger, settings: Settings, token: str) -> Scope | None:
     return Scope(found, None, rubric, closes)
 
 
-def entries_for(ledger: Ledger, data_dir: Path, scope: Scope) -> list[Submission]:
-    """What the reader may read: their assigned entries whose copy is confirmed, or the
-    one submission."""
-    if scope.link.submission_id is not None:
-        sub = ledger.submission_by_id(scope.link.submission_id)
-        return [] if sub.purged_at else [sub]
+def shown(ledger: Ledger, data_dir: Path, scope: Scope, sub: Submission) -> str | None:
+    """The Markdown (a "# title" line, then the text) a link's reader may read of a
+    submission, or None: not theirs, or its copy not confirmed (or changed since)."""
+    if scope.link.submission_id is not None:  # an outside reader of one submission
+        if sub.id != scope.link.submission_id or sub.purged_at or not sub.draft_dir:
+            return None
+        if scope.link.blind:  # made as it is read: no editor confirms it
+            copy = blind.build(data_dir, sub)
+            return copy.text if copy.clean else None
+        folder = data_dir / sub.draft_dir
+        title = read_front_matter(folder / "draft.md").get("title") or sub.title
+        return f"# {title}\n\n{read_body(folder / 'draft.md')}"
     assert scope.contest is not None
-    subs = [ledger.submission_by_id(n) for n in ledger.assigned_to(scope.contest.id,
-                                                                   scope.link.reader)]
-    return [s for s in subs if visible(data_dir, ledger, s) is not None]
+    if sub.id not in ledger.assigned_to(scope.contest.id, scope.link.reader):
+        return None
+    return visible(data_dir, ledger, sub)
+
+
+def entries_for(ledger: Ledger, data_dir: Path, scope: Scope
+                ) -> list[tuple[Submission, str]]:
+    """What the reader may read, each with what they are shown."""
+    ids = [scope.link.submission_id] if scope.link.submission_id is not None else \
+        ledger.assigned_to(scope.contest.id, scope.link.reader) if scope.contest else []
+    found = []
+    for number in ids:
+        sub = ledger.submission_by_id(number)
+        text = shown(ledger, data_dir, scope, sub)
+        if text is not None:
+            found.append((sub, text))
+    return found
+
+
+def image(data_dir: Path, scope: Scope, sub: Submission, name: str) -> Path | None:
+    """The file of an image a reader's page names: the draft's own; in a confirmed
+    judges' copy, the copy's; in an outside reader's copy, the draft's it was renamed
+    from."""
+    folder = data_dir / str(sub.draft_dir)
+    if not scope.link.blind:
+        return folder / "assets" / name
+    if scope.contest is not None:
+        return folder / "judges" / "assets" / name
+    original = blind.build(data_dir, sub).images.get(name)
+    return folder / "assets" / original if original else None
 
 
 def save_scores(ledger: Ledger, scope: Scope, sub: Submission, form: dict[str, str]

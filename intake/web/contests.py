@@ -5,6 +5,7 @@ The steps are the command line's (`intake contest`), each recorded under the edi
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from flask import Flask, Response, abort, flash, g, redirect, render_template, request
 from markupsafe import Markup
@@ -104,30 +105,20 @@ def register(app: Flask, desk: DeskContext) -> None:
                     f" and given to {', '.join(names)}." if names else
                     ", but no judge is free of a conflict with its author."))
             return redirect(f"/s/{sub.reference}/judges-copy")
-        try:
-            copy = judging.prepare(settings.data_dir, sub)
+        try:  # read, not written: the copy is written when it is confirmed
+            copy = blind.build(settings.data_dir, sub)
         except IntakeError as exc:
             flash(desk_words(str(exc)), "error")
             return redirect(f"/s/{sub.reference}/")
-        html = safe_html(copy.text).replace('src="assets/', 'src="judges-assets/')
+        html = safe_html(copy.text)
+        for new, old in copy.images.items():  # the draft's own images, as the page shows
+            html = html.replace(f'src="assets/{new}"', f'src="assets/{quote(old)}"')
         return render_template(
             "judges_copy.html", sub=sub, contest=contest, entry=entry, copy=copy,
             body_html=Markup(html),  # noqa: S704 (sanitised by safe_html)
             confirmed=judging.visible(settings.data_dir, ledger, sub) is not None,
             judges=[j for j in contest.judges if j.key in ledger.readers_of(sub.id)],
             editor=g.editor)
-
-    @app.get("/s/<reference>/judges-assets/<name>")
-    def judges_asset(reference: str, name: str) -> Any:
-        from intake.web.pages import _IMAGE_TYPES, _named
-
-        path = _named(desk, reference, "judges/assets", name)
-        kind = _IMAGE_TYPES.get(path.suffix.lower())
-        if kind is None:
-            abort(404)
-        from flask import send_file
-
-        return send_file(path, mimetype=kind)
 
     app.jinja_env.globals["blind_removed_label"] = _label
 
@@ -136,5 +127,3 @@ def _label(what: str) -> str:
     return {"bio": "the bio section", "image name": "an image's file name", "link":
             "a link to the author's page", "email": "an email address"}.get(what, f"the {what}")
 
-
-__all__ = ["blind", "register"]

@@ -14,13 +14,12 @@ from typing import Any
 from flask import Flask, abort, flash, redirect, render_template, request, send_file
 from werkzeug.wrappers import Response
 
-from intake.contests import blind, judging
+from intake.contests import judging
 from intake.contests.judging import Scope
 from intake.core import confine
 from intake.core.errors import IntakeError
 from intake.export.html import safe_html
 from intake.ledger import Ledger, Submission
-from intake.ledger.store import read_body, read_front_matter
 from intake.web.context import DeskContext
 
 PUBLIC = frozenset({"judge_home", "judge_entry", "judge_asset"})
@@ -43,23 +42,13 @@ def register(app: Flask, desk: DeskContext) -> None:
     def heading(scope: Scope) -> str:
         return scope.contest.name if scope.contest else "A submission to read"
 
-    def readable(ledger: Ledger, scope: Scope, reference: str) -> Submission | None:
-        return next((s for s in judging.entries_for(ledger, settings.data_dir, scope)
-                     if s.reference == reference.upper()), None)
-
-    def text_of(ledger: Ledger, scope: Scope, sub: Submission) -> tuple[str, str]:
-        """The title and the Markdown the reader is shown."""
-        if scope.link.blind:
-            if scope.contest is not None:
-                text = judging.visible(settings.data_dir, ledger, sub) or ""
-            else:  # an outside reader's copy without its author, made as it is read
-                copy = blind.build(settings.data_dir, sub)
-                text = copy.text if copy.clean else ""
-            title, _, body = text.partition("\n\n")
-            return title.removeprefix("# ").strip(), body
-        folder = settings.data_dir / str(sub.draft_dir)
-        front = read_front_matter(folder / "draft.md")
-        return str(front.get("title") or sub.title), read_body(folder / "draft.md")
+    def readable(ledger: Ledger, scope: Scope, reference: str
+                 ) -> tuple[Submission, str] | None:
+        """The submission a page names and what its reader is shown, if it is theirs:
+        that one submission is checked, not every one they were given."""
+        sub = ledger.submission(reference)
+        text = judging.shown(ledger, settings.data_dir, scope, sub) if sub else None
+        return (sub, text) if sub is not None and text is not None else None
 
     @app.get("/j/<token>")
     def judge_home(token: str) -> Any:
@@ -67,8 +56,10 @@ def register(app: Flask, desk: DeskContext) -> None:
         if scope is None:
             return gone()
         ledger = desk.ledger()
-        subs = judging.entries_for(ledger, settings.data_dir, scope)
-        titles = {s.id: text_of(ledger, scope, s)[0] for s in subs}
+        found = judging.entries_for(ledger, settings.data_dir, scope)
+        subs = [sub for sub, _ in found]
+        titles = {sub.id: text.partition("\n")[0].removeprefix("# ").strip()
+                  for sub, text in found}
         scored = {}
         for sub in subs:
             mine = ledger.scores_of(sub.id).get(scope.link.reader, {})
@@ -84,9 +75,10 @@ def register(app: Flask, desk: DeskContext) -> None:
         if scope is None:
             return gone()
         ledger = desk.ledger()
-        sub = readable(ledger, scope, reference)
-        if sub is None:
+        found = readable(ledger, scope, reference)
+        if found is None:
             abort(404)
+        sub, text = found
         if request.method == "POST":
             try:
                 with desk.changing() as db:
@@ -96,9 +88,8 @@ def register(app: Flask, desk: DeskContext) -> None:
             else:
                 flash("Your scores are saved. You can change them until judging closes.")
             return redirect(f"/j/{token}/{sub.reference}")
-        title, body = text_of(ledger, scope, sub)
         images = f"/j/{token}/{sub.reference}/assets/"
-        html = safe_html(f"# {title}\n\n{body}").replace('src="assets/', f'src="{images}')
+        html = safe_html(text).replace('src="assets/', f'src="{images}')
         comments = ledger.comments_of(sub.id)
         return render_template(
             "judge_entry.html", scope=scope, sub=sub, body_html=html, token=token,
@@ -108,13 +99,14 @@ def register(app: Flask, desk: DeskContext) -> None:
     @app.get("/j/<token>/<reference>/assets/<name>")
     def judge_asset(token: str, reference: str, name: str) -> Response:
         scope = scope_of(token)
-        sub = readable(desk.ledger(), scope, reference) if scope else None
-        if scope is None or sub is None or "/" in name or name.startswith("."):
+        found = readable(desk.ledger(), scope, reference) if scope else None
+        if scope is None or found is None or "/" in name or name.startswith("."):
             abort(404)
-        folder = settings.data_dir / str(sub.draft_dir) / (
-            "judges/assets" if scope.link.blind else "assets")
+        path = judging.image(settings.data_dir, scope, found[0], name)
+        if path is None:
+            abort(404)
         try:
-            path = confine.inside(folder, name)
+            path = confine.inside(path.parent, path.name)
         except confine.OutsideFolder:
             abort(404)
         kind = _IMAGES.get(path.suffix.lower())
