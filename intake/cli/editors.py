@@ -481,6 +481,17 @@ def cmd_publish(args: argparse.Namespace) -> int:
 # -- export ----------------------------------------------------------------------------
 
 
+@contextmanager
+def _writing_to(to: Path) -> Iterator[None]:
+    """An export's failures in words: an earlier one there, or a folder not writable."""
+    try:
+        yield
+    except FileExistsError as exc:
+        raise IntakeError(str(exc)) from None
+    except OSError as exc:
+        raise IntakeError(f"cannot write the export to {to}: {exc}") from exc
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from intake.editors.privacy import require_clear
     from intake.export.bundle import Format, export_bundle
@@ -497,13 +508,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         require_clear(ledger, settings, sub, "exported")
         if args.for_judges:
             return _export_for_judges(ledger, settings, sub, args, actor)
-        try:
+        with _writing_to(args.to):
             result = export_bundle(sub, settings.data_dir / sub.draft_dir, args.to, formats,
                                    overwrite=args.force)
-        except FileExistsError as exc:
-            raise IntakeError(str(exc)) from None
-        except OSError as exc:
-            raise IntakeError(f"cannot write the export to {args.to}: {exc}") from exc
         with ledger.transaction():
             ledger.add_event(EventName.EXPORTED, submission_id=sub.id, actor=actor.id,
                              to=str(result.folder.resolve()), formats=sorted(formats),
@@ -530,12 +537,8 @@ def _export_for_judges(ledger: Ledger, settings: Settings, sub: Submission,
     if not copy.clean:
         raise IntakeError(f"the judges' copy of {sub.reference} still names its author ("
                           f"{'; '.join(copy.still_named)}): edit the draft (intake edit)")
-    try:
+    with _writing_to(args.to):
         files = blind.export(settings.data_dir, sub, copy, args.to, overwrite=args.force)
-    except FileExistsError as exc:
-        raise IntakeError(str(exc)) from None
-    except OSError as exc:
-        raise IntakeError(f"cannot write the export to {args.to}: {exc}") from exc
     with ledger.transaction():
         ledger.add_event(EventName.EXPORTED, submission_id=sub.id, actor=actor.id,
                          to=str(files[0].parent.resolve()), formats=["judges"])

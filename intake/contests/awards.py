@@ -27,19 +27,19 @@ def award(ledger: Ledger, contest: Contest, sub: Submission, what: str, editor: 
 def announce(ledger: Ledger, settings: Settings, contest: Contest, editor: str) -> int:
     """Every judged entrant's result, queued once each (an entrant told before is not
     told again). Returns how many were queued now."""
-    if not any(row.award == "winner" for row in rank(ledger, contest)):
+    rows = rank(ledger, contest)
+    winners = [r.submission.title for r in rows if r.award == "winner"]
+    if not winners:
         raise IntakeError(f"no winner is marked in {contest.name}: mark one before the "
                           "results are sent")
     notices = Notices(settings)
     queued = 0
     with ledger.transaction():
-        for row in rank(ledger, contest):
+        for row in rows:
             sub = row.submission
             rendered = notices.render("contest_result", {
                 "reference": sub.reference, "title": sub.title, "author_name": sub.author_name,
-                "contest": contest.name, "award": row.award or "",
-                "winners": [r.submission.title for r in rank(ledger, contest)
-                            if r.award == "winner"]})
+                "contest": contest.name, "award": row.award or "", "winners": winners})
             email = notices.compose(rendered, to_name=sub.author_name,
                                     to_email=sub.author_email, in_reply_to=sub.message_id,
                                     reference=sub.reference, auto_submitted=None)

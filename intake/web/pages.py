@@ -43,6 +43,7 @@ from intake.editors.workflow import (
     add_note,
     assign,
     reclassify,
+    set_article_type,
     start_review,
 )
 from intake.export.bundle import Format, export_bundle
@@ -52,6 +53,7 @@ from intake.ledger.events import EventName
 from intake.ledger.search import END, START
 from intake.ledger.store import read_draft
 from intake.mail.templates import Notices
+from intake.medical.types import TYPES
 from intake.web.context import DeskContext, desk_words
 from intake.web.replies import fill_saved
 
@@ -136,7 +138,7 @@ def register(app: Flask, desk: DeskContext) -> None:
             published=ledger.last_event(sub.id, EventName.PUBLISHED),
             thread=thread(settings.data_dir, ledger, sub), name_of=desk.name_of,
             held=held_versions(ledger, submission_id=sub.id),
-            entry=ledger.entry(sub.id), contest_of=settings.contest, types=_types(),
+            entry=ledger.entry(sub.id), contest_of=settings.contest, types=TYPES,
             similar=_similar(ledger, sub),
             reader_scores=ledger.scores_of(sub.id), reader_comments=ledger.comments_of(sub.id),
             messages=messages())
@@ -271,9 +273,6 @@ def register(app: Flask, desk: DeskContext) -> None:
 
     @app.post("/s/<reference>/type")
     def change_type(reference: str) -> Any:
-        from intake.editors.workflow import set_article_type
-        from intake.medical.types import TYPES
-
         chosen = request.form.get("article_type", "")
         desk.act(reference, "type",
                  lambda db, actor: set_article_type(db, settings, reference, chosen, actor),
@@ -503,12 +502,6 @@ def sort_query(args: Any, column: str) -> str:
     again = args.get("sort") == column and args.get("dir") != "desc"
     kept = {k: v for k, v in args.items() if k not in ("sort", "dir", "page")}
     return urlencode({**kept, "sort": column, "dir": "desc" if again else "asc"})
-
-
-def _types() -> dict[str, str]:
-    from intake.medical.types import TYPES
-
-    return TYPES
 
 
 def _similar(ledger: Ledger, sub: Submission) -> list[dict[str, Any]]:
