@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import CliResult, free_port
 from tests.contesthelp import contest_settings, entry, when
-from tests.test_desk_browser import CHROMIUM, PASSWORD, _browser, _serving
+from tests.test_desk_browser import CHROMIUM, PASSWORD, _browser, _serving, _signed_in
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(),
@@ -81,12 +81,7 @@ def test_a_whole_contest_in_the_browser_with_the_cron_run(
     assert cli("--config", config, "passwd", "ana").code == 0
     with _serving(config, port) as url, sync_playwright() as playwright:
         browser = _browser(playwright)
-        editor = browser.new_context().new_page()
-        editor.goto(url + "/sign-in")
-        editor.fill("#editor", "ana")
-        editor.fill("#password", PASSWORD)
-        editor.click("button[type=submit]")
-        editor.wait_for_url(url + "/attention")
+        editor = _signed_in(browser, url)
         editor.click("nav >> text=Contests")
         editor.click("text=JPMS Medical Writing Contest 2026")
         for ref in ("JPMS-2026-0001", "JPMS-2026-0002"):
@@ -182,12 +177,7 @@ def test_the_contest_pages_fit_a_phone(make_config: Callable[..., Path],
     assert cli("--config", config, "passwd", "ana").code == 0
     with _serving(config, port) as url, sync_playwright() as playwright:
         browser = _browser(playwright)
-        page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-        page.goto(url + "/sign-in")
-        page.fill("#editor", "ana")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(url + "/attention")
+        page = _signed_in(browser, url, viewport={"width": 390, "height": 844})
         judge = link.group(1).decode()
         for path in ("/contests", "/contests/essay", "/s/JPMS-2026-0001/judges-copy",
                      "/s/JPMS-2026-0001/", judge, f"{judge}/JPMS-2026-0001",

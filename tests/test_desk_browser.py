@@ -163,12 +163,7 @@ def test_a_submissions_whole_life_in_the_browser_with_real_mail(
     assert cli("--config", config, "passwd", "ana").code == 0
     with _serving(config) as url, sync_playwright() as playwright:
         browser = _browser(playwright)
-        page = browser.new_page()
-        page.goto(url + "/sign-in")
-        page.fill("#editor", "ana")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(url + "/attention")
+        page = _signed_in(browser, url)
         page.goto(url + "/")
         page.fill("#q", "night")
         page.click("button:has-text('Show')")
@@ -233,9 +228,10 @@ def test_a_submissions_whole_life_in_the_browser_with_real_mail(
 # -- trust (issue 28): two editors at once, the privacy gate, the bundle, sign-out ------------
 
 
-def _signed_in(browser: Any, url: str, editor: str) -> Any:
-    """A page in a browser context of its own (its own cookies), signed in as editor."""
-    page = browser.new_context().new_page()
+def _signed_in(browser: Any, url: str, editor: str = "ana", **context: Any) -> Any:
+    """A page in a browser context of its own (its own cookies; context: its viewport),
+    signed in as editor."""
+    page = browser.new_context(**context).new_page()
     page.goto(url + "/sign-in")
     page.fill("#editor", editor)
     page.fill("#password", PASSWORD)
@@ -401,14 +397,8 @@ def test_no_page_scrolls_sideways_on_a_phone(two_editors: tuple[str, Path],
     assert cli("--config", config, "review", "JPMS-2026-0001", "--as", "ana").code == 0
     with sync_playwright() as playwright:
         browser = _browser(playwright)
-        context = browser.new_context(viewport={"width": 390, "height": 844},
-                                      device_scale_factor=1)
-        page = context.new_page()
-        page.goto(url + "/sign-in")
-        page.fill("#editor", "ana")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(url + "/attention")
+        page = _signed_in(browser, url, viewport={"width": 390, "height": 844},
+                          device_scale_factor=1)
         for path in ("/", "/?status=all", "/attention", "/s/JPMS-2026-0001/",
                      "/s/JPMS-2026-0002/", "/s/JPMS-2026-0001/decide/reject", "/me",
                      "/editors"):
