@@ -137,8 +137,8 @@ def test_a_copy_that_still_names_its_author_cannot_be_confirmed(
     assert refused.code == 1 and "still names its author" in refused.out
     confirm = cli("--config", config, "contest", "confirm", "JPMS-2026-0001", "--as", "ana")
     assert confirm.code != 0 and "still names its author" in confirm.err
-    assert "judges:" not in cli("--config", config, "contest", "entries", "essay").out.split(
-        "confirmed")[0]
+    listed = cli("--config", config, "contest", "entries", "essay").out
+    assert "not confirmed" in listed and "judges: -" in listed  # no judge was given it
     # The editor takes it out of the draft; then the copy can be confirmed.
     edited = tmp_path / "edited.md"
     edited.write_text(ESSAY + "\n\nFind me on the forum, any time.\n")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -15,8 +16,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from intake.contests.settings import when_said
 from tests.conftest import CliResult, eml_folder
-from tests.contesthelp import NOW, contest_settings, entry, with_contests
+from tests.contesthelp import NOW, contest_settings, entry, when, with_contests
 from tests.deskhelp import token
 
 Cli = Callable[..., CliResult]
@@ -54,8 +56,9 @@ def test_an_entry_is_recognised_and_told_the_contest_and_its_closing_date(
     (ack,) = _sent(config)
     assert "JPMS Medical Writing Contest 2026: entry received" in ack["Subject"]
     text = _text(ack)
-    assert "registered for the JPMS Medical Writing Contest 2026, which closes on" in text
-    assert f"{(NOW.year)}" in text
+    closes = datetime.fromisoformat(when(20).replace("Z", "+00:00"))
+    assert "registered for the JPMS Medical Writing Contest 2026, which closes on " \
+        f"{when_said(closes)}" in " ".join(text.split())
 
 
 def test_an_entry_after_the_contest_closed_is_told_so(
