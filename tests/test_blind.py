@@ -157,7 +157,7 @@ def test_names_are_found_in_every_form_and_only_as_names() -> None:
             "friend, and Z. Okafor-Smith, and Okafr-Smith (a slip). A smith forges iron; "
             "a zoetrope spins. [Read](https://uni.example.org/~zoeos/cv) or "
             "[the study](https://doi.org/10.1000/1).\n\n![Zoë at work](assets/zoe.png)")
-    copy = make_copy(Sub(), "By Zoë Okafor-Smith", body, "", ["zoe.png"])  # type: ignore[arg-type]
+    copy = make_copy(Sub(), "By Zoë Okafor-Smith", body, "")  # type: ignore[arg-type]
     assert copy.title == "By [author]"
     assert not re.search(r"zo[eë]\b|okafo|okafr|smith\b(?! forges)", copy.markdown, re.I), \
         copy.markdown

@@ -27,7 +27,7 @@ from intake.core.errors import IntakeError
 from intake.drafts.sections import bio_span, section_label, split_blocks
 from intake.ledger import Submission
 from intake.ledger.passages import _variants, fold
-from intake.ledger.store import read_body, read_front_matter, write_atomic
+from intake.ledger.store import read_draft, write_atomic
 
 AUTHOR, INSTITUTION, CITY, EMAIL, LINK = ("\\[author\\]", "\\[institution\\]", "\\[city\\]",
                                           "\\[email\\]", "\\[link removed\\]")
@@ -177,8 +177,7 @@ def _pattern(text: str) -> str:
     return r"(?<!\w)" + r"[\s.\-]+".join(words) + r"(?:['\u2019]s)?(?!\w)"
 
 
-def make_copy(sub: Submission, title: str, body: str, email_text: str,
-              images: list[str]) -> JudgesCopy:
+def make_copy(sub: Submission, title: str, body: str, email_text: str) -> JudgesCopy:
     """The judges' copy of a draft (title and Markdown body), and what was removed."""
     who = identity(sub, body, email_text)
     copy = JudgesCopy(title, body)
@@ -318,13 +317,10 @@ def build(data_dir: Path, sub: Submission) -> JudgesCopy:
     if not sub.draft_dir or sub.purged_at:
         raise IntakeError(f"{sub.reference} has no draft to make a judges' copy from")
     folder = data_dir / sub.draft_dir
-    front = read_front_matter(folder / "draft.md")
-    body = read_body(folder / "draft.md")
+    front, body = read_draft(folder / "draft.md")
     email = folder / "email.txt"
     email_text = email.read_text(encoding="utf-8", errors="replace") if email.is_file() else ""
-    images = sorted(p.name for p in (folder / "assets").glob("*")) \
-        if (folder / "assets").is_dir() else []
-    return make_copy(sub, str(front.get("title") or sub.title), body, email_text, images)
+    return make_copy(sub, str(front.get("title") or sub.title), body, email_text)
 
 
 def write(data_dir: Path, sub: Submission, copy: JudgesCopy) -> Path:

@@ -27,7 +27,7 @@ from intake.ledger import Ledger, Submission
 from intake.ledger.contests import Link
 from intake.ledger.events import EventName
 from intake.ledger.passages import fold
-from intake.ledger.store import read_body, read_front_matter
+from intake.ledger.store import read_draft
 from intake.mail.templates import Notices
 
 MAX_COMMENT = 5_000
@@ -197,9 +197,8 @@ def shown(ledger: Ledger, data_dir: Path, scope: Scope, sub: Submission) -> str 
         if scope.link.blind:  # made as it is read: no editor confirms it
             copy = blind.build(data_dir, sub)
             return copy.text if copy.clean else None
-        folder = data_dir / sub.draft_dir
-        title = read_front_matter(folder / "draft.md").get("title") or sub.title
-        return f"# {title}\n\n{read_body(folder / 'draft.md')}"
+        front, body = read_draft(data_dir / sub.draft_dir / "draft.md")
+        return f"# {front.get('title') or sub.title}\n\n{body}"
     assert scope.contest is not None
     if sub.id not in ledger.assigned_to(scope.contest.id, scope.link.reader):
         return None
