@@ -157,7 +157,11 @@ def _new_submission(app: Intake, work: Work, verdict: Decided, report: RunReport
             enter(app.ledger, app.settings, sub_id, verdict.contest, msg, stored)
         if made is not None and status is not Status.IGNORED and \
                 app.settings.kind(found.kind).medical_checks:
-            made = _compare(app, sub_id, made)
+            from intake.medical.similarity import compared
+
+            before, made = made, compared(app.ledger, sub_id, made)
+            if made is not before:
+                app.ledger.update_submission(sub_id, warnings=list(made.warnings))
         if made is None:
             app.ledger.finish_message(stored.id, _FINAL.get(status, MessageState.PROCESSED),
                                       message_id=msg.message_id, fingerprint=msg.fingerprint,
@@ -187,22 +191,6 @@ def _new_submission(app: Intake, work: Work, verdict: Decided, report: RunReport
         log.info("%s %s%s from %s: %s", reference, found.kind,
                  "" if found.sure else " (unsure: triage)", msg.sender_email, title,
                  extra=fields)
-
-
-def _compare(app: Intake, sub_id: int, made: Draft) -> Draft:
-    """The text against every earlier one (medical.similarity): a match is a warning for
-    the editor, and an event that links the two."""
-    from intake.medical.similarity import check, warning
-
-    matches = check(app.ledger, sub_id, made.markdown)
-    if not matches:
-        return made
-    app.ledger.add_event(EventName.SIMILAR, submission_id=sub_id, matches=[
-        {"reference": m.reference, "similarity": round(m.similarity, 2), "status": m.status}
-        for m in matches])
-    made = replace(made, warnings=(*made.warnings, *warning(matches)))
-    app.ledger.update_submission(sub_id, warnings=list(made.warnings))
-    return made
 
 
 def _sent_at(msg: ParsedMessage, arrived: str) -> str:

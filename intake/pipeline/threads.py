@@ -171,11 +171,10 @@ class Threads:
             if role is not None:
                 self.ledger.add_event(EventName.NOT_ANSWERED_AUTOMATICALLY, submission_id=sub.id,
                                       reason=role)
-            if rule.medical_checks and not draft.problem:  # not against itself
-                from intake.medical.similarity import check, warning
+            if rule.medical_checks and not draft.problem:  # never against itself
+                from intake.medical.similarity import compared
 
-                matches = check(self.ledger, sub.id, draft.markdown)
-                draft = replace(draft, warnings=(*draft.warnings, *warning(matches)))
+                draft = compared(self.ledger, sub.id, draft)
             version = Version(sub, stored, msg, draft,
                               sub.classification or Classification(sub.kind, 0, ()), status,
                               revision=revision, revised=stored.fetched_at)
