@@ -26,7 +26,7 @@ from pathlib import Path
 from intake.core.errors import IntakeError
 from intake.drafts.sections import bio_span, section_label, split_blocks
 from intake.ledger import Submission
-from intake.ledger.passages import _variants, fold
+from intake.ledger.passages import fold, letter_variants
 from intake.ledger.store import read_draft, write_atomic
 
 AUTHOR, INSTITUTION, CITY, EMAIL, LINK = ("\\[author\\]", "\\[institution\\]", "\\[city\\]",
@@ -167,7 +167,7 @@ def _signature(text: str) -> str:
 
 def _pattern(text: str) -> str:
     """A name or a place, case and accents as written or not, spaces as any space."""
-    variants = _variants()
+    variants = letter_variants()
     words = []
     for word in re.split(r"[\s.\-]+", fold(text)):
         if not word:

@@ -29,7 +29,7 @@ def fold(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _variants() -> dict[str, str]:
+def letter_variants() -> dict[str, str]:
     """Each lower-case letter, and the lower-case letters (Latin-1 to Latin Extended-B)
     that fold to it."""
     found: dict[str, set[str]] = {}
@@ -42,7 +42,7 @@ def _variants() -> dict[str, str]:
 
 
 def _word(folded: str, accents: bool) -> str:
-    variants = _variants() if accents else {}
+    variants = letter_variants() if accents else {}
     return "".join(variants.get(c, re.escape(c)) for c in folded)
 
 
