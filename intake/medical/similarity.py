@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from intake.core.models import Draft
-from intake.ledger.events import EventName
 from intake.ledger.passages import fold
 from intake.medical.references import split
 
@@ -112,15 +110,7 @@ def check(ledger: Ledger, submission_id: int, markdown: str) -> list[Match]:
     return found
 
 
-def compared(ledger: Ledger, submission_id: int, draft: Draft) -> Draft:
-    """A draft compared with every earlier submission (and remembered): each match a
-    warning for the editor, and an event that links the two on the desk."""
-    matches = check(ledger, submission_id, draft.markdown)
-    if not matches:
-        return draft
-    ledger.add_event(EventName.SIMILAR, submission_id=submission_id, matches=[
-        {"reference": m.reference, "similarity": round(m.similarity, 2), "status": m.status}
-        for m in matches])
-    return replace(draft, warnings=(*draft.warnings, *(
-        f"Similar to {m.reference} ({m.status.replace('_', ' ')}): about "
-        f"{m.similarity:.0%} of the text is the same." for m in matches)))
+def warnings(matches: list[Match]) -> list[str]:
+    """Each match as the editor reads it."""
+    return [f"Similar to {m.reference} ({m.status.replace('_', ' ')}): about "
+            f"{m.similarity:.0%} of the text is the same." for m in matches]

@@ -20,7 +20,7 @@ from intake.contests.entries import contest_answer, enter
 from intake.core.models import Classification, Draft, MessageState, ParsedMessage, Status
 from intake.core.report import RunReport
 from intake.drafts.frontmatter import front_matter
-from intake.ledger import StoredMessage, Submission
+from intake.ledger import Ledger, StoredMessage, Submission
 from intake.ledger.events import EventName
 from intake.mail.notify import notify_editors
 from intake.mail.outbox import ACK, acknowledgement_template
@@ -157,8 +157,6 @@ def _new_submission(app: Intake, work: Work, verdict: Decided, report: RunReport
             enter(app.ledger, app.settings, sub_id, verdict.contest, msg, stored)
         if made is not None and status is not Status.IGNORED and \
                 app.settings.kind(found.kind).medical_checks:
-            from intake.medical.similarity import compared
-
             before, made = made, compared(app.ledger, sub_id, made)
             if made is not before:
                 app.ledger.update_submission(sub_id, warnings=list(made.warnings))
@@ -191,6 +189,21 @@ def _new_submission(app: Intake, work: Work, verdict: Decided, report: RunReport
         log.info("%s %s%s from %s: %s", reference, found.kind,
                  "" if found.sure else " (unsure: triage)", msg.sender_email, title,
                  extra=fields)
+
+
+def compared(ledger: Ledger, submission_id: int, draft: Draft) -> Draft:
+    """A draft compared with every earlier submission (medical.similarity), and kept for
+    the next: each match a warning for the editor, and an event that links the two on
+    the desk. For a new submission and a revision alike (never against itself)."""
+    from intake.medical.similarity import check, warnings
+
+    matches = check(ledger, submission_id, draft.markdown)
+    if not matches:
+        return draft
+    ledger.add_event(EventName.SIMILAR, submission_id=submission_id, matches=[
+        {"reference": m.reference, "similarity": round(m.similarity, 2), "status": m.status}
+        for m in matches])
+    return replace(draft, warnings=(*draft.warnings, *warnings(matches)))
 
 
 def _sent_at(msg: ParsedMessage, arrived: str) -> str:

@@ -39,7 +39,7 @@ from intake.ledger.events import EventName
 from intake.mail.notify import notify_editors
 from intake.mail.outbox import ACK
 from intake.medical.review import review as medical_review
-from intake.pipeline.record import Version, commit_draft
+from intake.pipeline.record import Version, commit_draft, compared
 from intake.rules.automatic import role_sender
 
 if TYPE_CHECKING:
@@ -172,8 +172,6 @@ class Threads:
                 self.ledger.add_event(EventName.NOT_ANSWERED_AUTOMATICALLY, submission_id=sub.id,
                                       reason=role)
             if rule.medical_checks and not draft.problem:  # never against itself
-                from intake.medical.similarity import compared
-
                 draft = compared(self.ledger, sub.id, draft)
             version = Version(sub, stored, msg, draft,
                               sub.classification or Classification(sub.kind, 0, ()), status,
