@@ -209,6 +209,11 @@ def test_a_submissions_whole_life_in_the_browser_with_real_mail(
         page.set_viewport_size({"width": 1280, "height": 900})
 
         page.goto(submission)
+        # The author writes French, says an editor: the decision goes out in French.
+        page.select_option("#language", "fr")
+        page.click("button:has-text('Set language')")
+        page.wait_for_url(submission)
+        assert "Français" in page.inner_text("dl.facts")
         page.click("text=Take into review")
         page.click("a.button:has-text('Accept')")
         page.fill("#message", "Lovely work.")
@@ -221,7 +226,7 @@ def test_a_submissions_whole_life_in_the_browser_with_real_mail(
         browser.close()
     poll()
     subjects = [str(m["Subject"]) for m in sent()]
-    assert len(subjects) == 5 and "Accepted" in subjects[-1]
+    assert len(subjects) == 5 and "Accepté : Night shifts" in subjects[-1]
     assert len(set(subjects)) == 5  # each email once
 
 

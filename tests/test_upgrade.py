@@ -79,7 +79,7 @@ FROZEN = {
     1: "a91801a7194e5563", 2: "2b2ae906c0cc0b57", 3: "a7b8ea8c5e97a782",
     4: "db3d58c1575c9b3d", 5: "f26b1115e04b1ef2", 6: "2b268ba9fa7d8d35",
     7: "af987583171f4552", 8: "82b7080e19a936ce", 9: "98a74c1b8e656310",
-    10: "32d7934bdb4fbeeb", 11: "1eb221791e4234be",
+    10: "32d7934bdb4fbeeb", 11: "1eb221791e4234be", 12: "b3dd70f30ba3710d",
 }
 RELEASES = Path(__file__).parent / "data" / "releases"
 

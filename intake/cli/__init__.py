@@ -262,6 +262,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="which sample data (default: the one that suits the template); "
                         "--list shows them")
     p.add_argument("--part", choices=("all", "subject", "text", "html"), default="all")
+    p.add_argument("--language", default="en", metavar="CODE",
+                   help="the author's language: en (default), es, fr, pt or de")
     p.add_argument("--list", action="store_true", help="list templates and samples")
 
     p = add("convert", cmd_convert, "convert documents (files, or folders of them) into "
@@ -497,6 +499,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
+    from intake.core import languages
     from intake.mail.templates import SAMPLES, Notices, sample, sample_for
 
     notices = Notices(_settings(args))
@@ -512,7 +515,15 @@ def cmd_preview(args: argparse.Namespace) -> int:
     if name not in SAMPLES:
         print(f"intake: no sample {name!r}; samples: {', '.join(SAMPLES)}", file=sys.stderr)
         return int(ExitCode.USAGE)
-    rendered = notices.render(args.template, sample(name))
+    if args.language not in languages.NAMES:
+        print(f"intake: no language {args.language!r}; languages: "
+              f"{', '.join(languages.NAMES)}", file=sys.stderr)
+        return int(ExitCode.USAGE)
+    rendered = notices.render(args.template, {**sample(name), "language": args.language})
+    shown = notices.language_of(args.template, args.language)
+    if shown != args.language:
+        print(f"intake: {args.template} has no {args.language} version: it is sent "
+              "in English", file=sys.stderr)
     parts = {"subject": rendered.subject, "text": rendered.text, "html": rendered.html}
     if args.part != "all":
         print(parts[args.part], end="" if args.part != "subject" else "\n")

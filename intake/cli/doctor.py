@@ -14,7 +14,7 @@ from intake.core.config import Settings, sender_address
 from intake.core.errors import IntakeError
 from intake.ledger import MIGRATIONS, Ledger
 from intake.mail.smtp import SmtpTransport, TransportUnavailable
-from intake.mail.templates import SAMPLES, Notices, sample
+from intake.mail.templates import AUTHOR_TEMPLATES, SAMPLES, Notices, sample
 from intake.sources.imap import ImapUnavailable, Mailbox
 
 
@@ -286,6 +286,20 @@ def _templates(settings: Settings) -> Iterator[Check]:
             return f"renders with all {len(SAMPLES)} samples: " + subject
 
         yield _guard(f"template {name}", render)
+    for language in settings.languages.offered:
+        if language == "en":
+            continue
+        translated = notices.names(language)
+
+        def render_all(language: str = language, translated: list[str] = translated) -> str:
+            for name in translated:
+                for sample_name in SAMPLES:
+                    notices.render(name, {**sample(sample_name), "language": language})
+            return (f"{len(translated)} templates render with all {len(SAMPLES)} samples"
+                    + (f"; in English: {', '.join(missing)}" if (missing := [
+                        n for n in AUTHOR_TEMPLATES if n not in translated]) else ""))
+
+        yield _guard(f"templates in {language}", render_all)
 
 
 def _imap(settings: Settings) -> Iterator[Check]:

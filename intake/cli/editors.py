@@ -254,10 +254,10 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 
 def cmd_reclassify(args: argparse.Namespace) -> int:
-    from intake.editors.workflow import set_article_type
+    from intake.editors.workflow import set_article_type, set_language
 
-    if not args.kind and not args.type:
-        raise IntakeError("give a kind, or --type, or both")
+    if not args.kind and not args.type and not args.language:
+        raise IntakeError("give a kind, or --type, or --language, or several")
     with _opened(args) as (settings, ledger):
         before = find(ledger, args.reference)
         actor = actor_for(settings, args.actor)
@@ -265,6 +265,11 @@ def cmd_reclassify(args: argparse.Namespace) -> int:
             if args.kind else before
         if args.type:
             sub = set_article_type(ledger, settings, args.reference, args.type, actor)
+        if args.language:
+            sub = set_language(ledger, settings, args.reference, args.language, actor)
+    if args.language:
+        print(f"{sub.reference}: answered in {args.language} from its next email "
+              f"(was {before.language or settings.languages.default})")
     if args.kind:
         print(f"{sub.reference}: {before.kind} → {sub.kind} (status {sub.status.value})")
     if args.type:
@@ -649,12 +654,16 @@ def add_editor_commands(register: Register) -> None:
     actor_option(p)
 
     p = register("reclassify", cmd_reclassify, "correct a submission's kind (one in triage "
-                 "then joins the queue) or its article type; kept in its history")
+                 "then joins the queue), its article type, or the language its author is "
+                 "answered in; kept in its history")
     p.add_argument("reference")
     p.add_argument("kind", nargs="?", default="")
     p.add_argument("--type", default="", metavar="TYPE",
                    help="the article type: original_article, review_article, case_report, "
                         "letter, news, clinical_image, perspective, elective_report, or none")
+    p.add_argument("--language", default="", metavar="CODE",
+                   help="the language the author's emails are written in: en, es, fr, pt "
+                        "or de (those [languages] offered)")
     actor_option(p)
 
     helps = {"accept": "accept a submission in review and email the author",

@@ -6,6 +6,7 @@ from intake.contests.results import AWARDS, rank
 from intake.contests.settings import Contest
 from intake.core.config import Settings
 from intake.core.errors import IntakeError
+from intake.editors.decisions import language_of
 from intake.ledger import Ledger, Submission
 from intake.ledger.events import EventName
 from intake.mail.templates import Notices
@@ -39,7 +40,8 @@ def announce(ledger: Ledger, settings: Settings, contest: Contest, editor: str) 
             sub = row.submission
             rendered = notices.render("contest_result", {
                 "reference": sub.reference, "title": sub.title, "author_name": sub.author_name,
-                "contest": contest.name, "award": row.award or "", "winners": winners})
+                "contest": contest.name, "award": row.award or "", "winners": winners,
+                "language": language_of(settings, sub)})
             email = notices.compose(rendered, to_name=sub.author_name,
                                     to_email=sub.author_email, in_reply_to=sub.message_id,
                                     reference=sub.reference, auto_submitted=None)

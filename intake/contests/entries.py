@@ -103,10 +103,11 @@ def check_statement(draft: Draft, contest: Contest, msg: ParsedMessage) -> Draft
                                "before the closing date."))
 
 
-def entry_context(contest: Contest, state: str) -> dict[str, Any]:
-    """What the author's answer says about the contest."""
+def entry_context(contest: Contest, state: str, language: str = "en") -> dict[str, Any]:
+    """What the author's answer says about the contest, its dates in their language."""
     return {"contest": contest.name, "contest_state": state,
-            "opens": when_said(contest.opens), "closes": when_said(contest.closes),
+            "opens": when_said(contest.opens, language),
+            "closes": when_said(contest.closes, language),
             "max_entries": contest.max_entries}
 
 
@@ -137,4 +138,5 @@ def contest_answer(ledger: Ledger, settings: Settings, sub: Submission, template
         return template, context
     if found.state in ANSWERS and template.startswith("received"):
         template = ANSWERS[found.state]
-    return template, {**context, **entry_context(contest, found.state)}
+    language = str(context.get("language") or "en")
+    return template, {**context, **entry_context(contest, found.state, language)}

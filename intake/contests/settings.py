@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from intake.core import languages
 from intake.core.errors import SettingsError
 
 _ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
@@ -84,9 +85,10 @@ _KEYS = {"name", "opens", "closes", "judging_closes", "addresses", "subject", "b
          "judges", "judges_per_entry", "tie_break", "spread", "remind_days", "category"}
 
 
-def when_said(when: datetime) -> str:
-    """A contest's date as its emails say it: "31 January 2027, 23:59 (UTC)"."""
-    return f"{when.day} {when.strftime('%B %Y, %H:%M')} ({when.tzname() or 'UTC'})"
+def when_said(when: datetime, language: str = "en") -> str:
+    """A contest's date as its emails say it: "31 January 2027, 23:59 (UTC)", or as a
+    reader of another language writes it."""
+    return languages.when(when, language)
 
 
 def parse(path: Any, tables: Any) -> tuple[Contest, ...]:

@@ -253,6 +253,16 @@ class TriageSection:
 
 
 @dataclass(frozen=True, kw_only=True)
+class LanguagesSection:
+    offered: tuple[str, ...] = _opt(
+        "the languages authors are answered in (codes: en, es, fr, pt, de); each author "
+        "is answered in the one their message is written in, or in default",
+        ("en", "es", "fr", "pt", "de"))
+    default: str = _opt("the language of an answer when the author's is not offered, or "
+                        "cannot be told", "en")
+
+
+@dataclass(frozen=True, kw_only=True)
 class RepliesSection:
     max_per_sender: int = _opt(
         "emails one author's address may receive per period; past that, none is sent "
@@ -357,6 +367,9 @@ class Settings:
     reasons: dict[str, str] = field(default_factory=dict)
     contests: tuple[Contest, ...] = ()  # [contests.ID]
     types: dict[str, TypeRule] = field(default_factory=dict)  # [types.NAME] (article types)
+    languages: LanguagesSection = field(default_factory=LanguagesSection)
+    # A reason's wording in other languages: name → {language: wording}.
+    reason_translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def contest(self, contest_id: str) -> Contest | None:
         return next((c for c in self.contests if c.id == contest_id), None)
@@ -463,7 +476,8 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     base = path.resolve().parent
     ctx = _Context(path, base)
     ctx.check_keys(data, {"intake", "imap", "smtp", "drafts", "triage", "replies", "kinds",
-                          "editors", "review", "web", "reasons", "publish", "contests", "types"},
+                          "editors", "review", "web", "reasons", "publish", "contests", "types",
+                          "languages"},
                    "")
     intake = ctx.build(IntakeSection, ctx.table(data, "intake"), "intake")
     if not _PREFIX.fullmatch(intake.reference_prefix):
@@ -574,14 +588,8 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     if web.session_hours < 1:
         ctx.fail("web", "session_hours", "at least 1", web.session_hours)
     wordpress = _wordpress(ctx, ctx.table(data, "publish"), {k.name for k in kinds})
-    reasons: dict[str, str] = {}
-    for key, text in ctx.table(data, "reasons").items():
-        if not _KIND_NAME.fullmatch(key):
-            raise SettingsError(f"{path}: [reasons] {key}: a reason's name is lower-case "
-                                "letters, digits and _ (such as out_of_scope)")
-        if not isinstance(text, str) or not text.strip():
-            ctx.fail("reasons", key, "the sentence the author reads", text)
-        reasons[key] = text.strip()
+    languages = _languages(ctx, ctx.table(data, "languages"))
+    reasons, translations = _reasons(ctx, ctx.table(data, "reasons"), languages)
     from intake.contests.settings import parse as parse_contests
 
     contests = parse_contests(path, data.get("contests"))
@@ -608,7 +616,49 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
         reasons=reasons,
         contests=contests,
         types=types,
+        languages=languages,
+        reason_translations=translations,
     )
+
+
+def _languages(ctx: _Context, table: dict[str, Any]) -> LanguagesSection:
+    from intake.core.languages import NAMES
+
+    languages = ctx.build(LanguagesSection, table, "languages")
+    codes = ", ".join(NAMES)
+    unknown = [code for code in languages.offered if code not in NAMES]
+    if unknown or not languages.offered:
+        ctx.fail("languages", "offered", f"a list of languages among {codes}", unknown or [])
+    if languages.default not in languages.offered:
+        ctx.fail("languages", "default", "one of the offered languages "
+                 f"({', '.join(languages.offered)})", languages.default)
+    return replace(languages, offered=tuple(dict.fromkeys(languages.offered)))
+
+
+def _reasons(ctx: _Context, table: dict[str, Any], languages: LanguagesSection
+             ) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """[reasons]: name = "wording", or name = { en = "…", fr = "…" } with the default
+    language's wording, which is also what an author in any other language reads."""
+    reasons: dict[str, str] = {}
+    translations: dict[str, dict[str, str]] = {}
+    for key, text in table.items():
+        if not _KIND_NAME.fullmatch(key):
+            raise SettingsError(f"{ctx.path}: [reasons] {key}: a reason's name is lower-case "
+                                "letters, digits and _ (such as out_of_scope)")
+        if isinstance(text, dict):
+            worded = {lang: value.strip() for lang, value in text.items()
+                      if isinstance(value, str) and value.strip()}
+            if len(worded) != len(text) or set(worded) - set(languages.offered) or \
+                    languages.default not in worded:
+                ctx.fail("reasons", key, "a sentence, or a table of sentences by offered "
+                         f"language with one for {languages.default}", text)
+            reasons[key] = worded[languages.default]
+            translations[key] = worded
+            continue
+        if not isinstance(text, str) or not text.strip():
+            ctx.fail("reasons", key, "the sentence the author reads", text)
+        reasons[key] = text.strip()
+    return reasons, translations
 
 
 def _wordpress(ctx: _Context, publish: dict[str, Any], kinds: set[str]

@@ -52,12 +52,10 @@ def prepare(ledger: Ledger, settings: Settings, notices: Notices, reference: str
     if decision.status is Status.ACCEPTED:
         require_clear(ledger, settings, sub, decision.done)
     reason_text = ""
-    if reason is not None:
-        if reason not in settings.reasons:
-            known = ", ".join(settings.reasons) or "none: add them under [reasons]"
-            raise WorkflowError(f"no rejection reason {reason!r} in {settings.path}; the "
-                                f"reasons are {known}")
-        reason_text = settings.reasons[reason]
+    if reason is not None and reason not in settings.reasons:
+        known = ", ".join(settings.reasons) or "none: add them under [reasons]"
+        raise WorkflowError(f"no rejection reason {reason!r} in {settings.path}; the "
+                            f"reasons are {known}")
     if not send_email:
         return Prepared(sub, decision, actor, message.strip(), reason, None, None, None)
     if not sub.author_email or "@" not in sub.author_email:
@@ -66,8 +64,12 @@ def prepare(ledger: Ledger, settings: Settings, notices: Notices, reference: str
     name = template or _default_template(notices, decision, sub.kind)
     if not notices.has(name):
         raise WorkflowError(f"no template {name!r}; templates: {', '.join(notices.names())}")
+    language = notices.language_of(name, language_of(settings, sub))
+    if reason is not None:
+        reason_text = settings.reason_translations.get(reason, {}).get(
+            language, settings.reasons[reason])
     context = decision_context(settings, sub, actor, message.strip(), reason, reason_text)
-    rendered = notices.render(name, context)
+    rendered = notices.render(name, {**context, "language": language})
     in_reply_to, references = thread_of(ledger, sub)
     email = notices.compose(rendered, to_name=sub.author_name, to_email=sub.author_email,
                             in_reply_to=in_reply_to, references=references,
@@ -112,10 +114,11 @@ def decision_context(settings: Settings, sub: Submission, actor: Actor, message:
         label, days = rule.label, rule.response_days
     except KeyError:  # a kind since removed from the settings
         label, days = sub.kind, 0
+    kind = sub.kind
     if sub.classification is not None and not sub.classification.sure:
-        label = "submission"  # an unsure kind is not named to the author, as in the ack
+        label, kind = "submission", ""  # an unsure kind is not named, as in the ack
     return {
-        "reference": sub.reference, "kind": sub.kind, "kind_label": label,
+        "reference": sub.reference, "kind": kind, "kind_label": label,
         "author_name": sub.author_name, "author_email": sub.author_email,
         "subject": sub.subject, "title": sub.title, "word_count": sub.word_count,
         "files": [], "problem": "", "advice": "", "findings": [], "response_days": days,
@@ -123,7 +126,15 @@ def decision_context(settings: Settings, sub: Submission, actor: Actor, message:
         "reason_text": reason_text, "editor_name": actor.name,
         # The editor's words greet or sign off themselves: the frame does not again.
         "greets": greets(message), "signs": signs(message),
+        "language": language_of(settings, sub),
     }
+
+
+def language_of(settings: Settings, sub: Submission) -> str:
+    """The language its author is answered in: theirs if still offered, else the
+    default."""
+    offered = settings.languages.offered
+    return sub.language if sub.language in offered else settings.languages.default
 
 
 def _default_template(notices: Notices, decision: DecisionType, kind: str) -> str:

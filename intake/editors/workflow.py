@@ -264,6 +264,20 @@ def reclassify(ledger: Ledger, settings: Settings, reference: str, kind: str,
     return find(ledger, reference)
 
 
+def set_language(ledger: Ledger, settings: Settings, reference: str, language: str,
+                 actor: Actor) -> Submission:
+    """Correct the language its author is answered in, from the next email on."""
+    sub = find(ledger, reference)
+    if language not in settings.languages.offered:
+        raise WorkflowError(f"{language!r} is not offered: the languages in {settings.path} "
+                            f"are {', '.join(settings.languages.offered)}")
+    with ledger.transaction():
+        ledger.update_submission(sub.id, language=language)
+        ledger.add_event(EventName.LANGUAGE_CHANGED, submission_id=sub.id, actor=actor.id,
+                         before=sub.language, after=language)
+    return find(ledger, reference)
+
+
 def set_article_type(ledger: Ledger, settings: Settings, reference: str, article_type: str,
                      actor: Actor) -> Submission:
     """Correct a manuscript's article type ("none": not one of the types); the checks of

@@ -58,6 +58,7 @@ class EventName(StrEnum):
     RESULT_SENT = "result sent"
     TYPE_CHANGED = "article type changed"
     SIMILAR = "similar to another"
+    LANGUAGE_CHANGED = "language changed"
 
 
 # What changes the text search reads (a draft, a message, a note): the submission is
@@ -75,6 +76,7 @@ VERSIONED = frozenset({
     EventName.STATUS_CHANGED, EventName.DECIDED, EventName.REPLIED, EventName.RETRIED,
     EventName.PURGED, EventName.EDITED, EventName.PRIVACY_RESOLVED, EventName.PUBLISHED,
     EventName.JUDGES_COPY_CONFIRMED, EventName.AWARDED, EventName.TYPE_CHANGED,
+    EventName.LANGUAGE_CHANGED,
 })
 
 

@@ -478,4 +478,25 @@ MIGRATIONS: tuple[Migration, ...] = (
     CREATE INDEX similarity_bands_hash ON similarity_bands(band, hash);
     CREATE INDEX similarity_bands_submission ON similarity_bands(submission_id);
     """, _signatures),
+    # 12: the language an author is answered in (core.languages; NULL: the default), and
+    # editors' corrections of a kind, each with what triage read, for `intake model
+    # retrain`.
+    Migration("languages and corrections", """
+    ALTER TABLE submissions ADD COLUMN language TEXT;
+    CREATE TABLE corrections (
+        id INTEGER PRIMARY KEY,
+        submission_id INTEGER REFERENCES submissions(id),
+        before TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        body TEXT NOT NULL,
+        document TEXT NOT NULL,
+        title TEXT NOT NULL,
+        files TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX corrections_submission ON corrections(submission_id);
+    """),
 )

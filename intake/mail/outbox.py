@@ -41,9 +41,11 @@ class Outgoing:
         self.notices = notices
 
     def context(self, reference: str, kind: str, msg: ParsedMessage, draft: Draft, *,
-                sure: bool = True, revision: int = 1) -> dict[str, Any]:
+                sure: bool = True, revision: int = 1, language: str | None = None
+                ) -> dict[str, Any]:
         rule = self.settings.kind(kind)
         return {
+            "language": language or self.settings.languages.default,
             "reference": reference,
             "kind": kind if sure else "",
             # Unsure of the kind: say "submission" rather than guess wrong to the author.

@@ -3,6 +3,12 @@
 Templates are files editors may change, so they run in Jinja2's immutable
 sandbox with StrictUndefined (a misspelt variable is an error, not a blank), and
 HTML is autoescaped while plain text is not.
+
+An author is answered in their language (the context's `language`): a template in
+templates/LANG/ when all three of its parts are there, the English one (templates/)
+otherwise. A translated template's includes and parents are looked up in its own
+folder first, so a French acknowledgement is French throughout; numbers are written
+as the language writes them (`thousands`).
 """
 
 from __future__ import annotations
@@ -26,11 +32,20 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from intake.core import languages
 from intake.core.config import Settings, sender_address
 from intake.core.errors import SettingsError
 from intake.rules.automatic import LOOP_HEADER
 
 PARTS = ("subject.txt", "txt", "html")
+# The emails an author reads: each is shipped in every language of core.languages.NAMES
+# (templates/LANG/); the editors', judges' and readers' emails are in English.
+AUTHOR_TEMPLATES = (
+    "received", "received_guest_post", "received_sponsored", "received_application",
+    "received_contest", "received_other", "missing_manuscript", "unreadable_file",
+    "revision_received", "accepted", "accepted_application", "changes_requested",
+    "rejected", "rejected_application", "withdrawn", "reply", "contest_closed",
+    "contest_not_open", "contest_over_limit", "contest_result")
 
 # What every template may use, with believable values: for `intake doctor` and for
 # whoever edits the templates (`intake preview TEMPLATE --sample NAME`).
@@ -69,6 +84,8 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "winners": [], "judge_name": "Dr Maya Patel",
     "judging_closes": "28 February 2027, 23:59 (UTC)", "entries": 4, "left": 2,
     "blind": False,
+    # The language the author is answered in (core.languages.NAMES).
+    "language": "en",
 }
 # Named variations on it, one per situation a template has to handle.
 SAMPLES: dict[str, dict[str, Any]] = {
@@ -180,37 +197,67 @@ class Rendered:
 class Notices:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        folder = templates_dir(settings)
+        self.folder = folder = templates_dir(settings)
         if not folder.is_dir():
             raise SettingsError(f"{settings.path}: [intake] templates_dir {folder} is not a "
                                 "folder")
-        self.env = ImmutableSandboxedEnvironment(
-            loader=jinja2.FileSystemLoader(folder),
-            undefined=jinja2.StrictUndefined,
-            autoescape=jinja2.select_autoescape(["html"], default_for_string=False,
-                                                default=False),
-            keep_trailing_newline=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.env.filters["thousands"] = lambda n: f"{int(n):,}"
+        self._envs: dict[str, ImmutableSandboxedEnvironment] = {}
+        self.env = self._env("en")
         # Listed once: a run asks for every acknowledgement, and the folder does not change.
         self.available = frozenset(self.env.list_templates())
+
+    def _env(self, language: str) -> ImmutableSandboxedEnvironment:
+        """The templates as a language sees them: its own folder first, then English."""
+        if language not in self._envs:
+            root = jinja2.FileSystemLoader(self.folder)
+            loader: jinja2.BaseLoader = root if language == "en" else jinja2.ChoiceLoader(
+                [jinja2.FileSystemLoader(self.folder / language), root])
+            env = ImmutableSandboxedEnvironment(
+                loader=loader,
+                undefined=jinja2.StrictUndefined,
+                autoescape=jinja2.select_autoescape(["html"], default_for_string=False,
+                                                    default=False),
+                keep_trailing_newline=True,
+                trim_blocks=True,
+                lstrip_blocks=True,
+            )
+            env.filters["thousands"] = lambda n: languages.number(int(n), language)
+            self._envs[language] = env
+        return self._envs[language]
 
     def has(self, name: str) -> bool:
         return f"{name}.subject.txt" in self.available
 
-    def names(self) -> list[str]:
-        """Every complete template (subject, text and HTML present)."""
-        found = self.available
-        return sorted(n[: -len(".subject.txt")] for n in found if n.endswith(".subject.txt")
-                      and not n.startswith("_")
+    def names(self, language: str = "") -> list[str]:
+        """Every complete template (subject, text and HTML present), in English or in
+        one language's folder."""
+        found, prefix = self.available, f"{language}/" if language else ""
+        return sorted(n[len(prefix): -len(".subject.txt")] for n in found
+                      if n.startswith(prefix) and n.endswith(".subject.txt")
+                      and "/" not in n[len(prefix):] and not n[len(prefix):].startswith("_")
                       and {n.replace("subject.txt", p) for p in PARTS} <= found)
 
+    def translations(self) -> list[str]:
+        """The languages with a folder of templates."""
+        return sorted(code for code in languages.NAMES
+                      if code != "en" and (self.folder / code).is_dir())
+
+    def language_of(self, name: str, wanted: str) -> str:
+        """The language name is written in for an author of `wanted`: theirs when all
+        its parts are translated, else English."""
+        if wanted != "en" and all(f"{wanted}/{name}.{part}" in self.available
+                                  for part in PARTS):
+            return wanted
+        return "en"
+
     def render(self, name: str, context: dict[str, Any]) -> Rendered:
-        ctx = {"publication": self.settings.intake.publication, **_bounded(context)}
+        language = self.language_of(name, str(context.get("language") or
+                                              self.settings.languages.default))
+        ctx = {"publication": self.settings.intake.publication, **_bounded(context),
+               "language": language}
+        env = self._env(language)
         try:
-            subject, text, html = (self.env.get_template(f"{name}.{part}").render(ctx)
+            subject, text, html = (env.get_template(f"{name}.{part}").render(ctx)
                                    for part in PARTS)
         except jinja2.TemplateNotFound as exc:
             raise SettingsError(f"template {exc.name} is missing from "

@@ -17,9 +17,11 @@ from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
 from intake.contests.entries import contest_answer, enter
+from intake.core import languages
 from intake.core.models import Classification, Draft, MessageState, ParsedMessage, Status
 from intake.core.report import RunReport
 from intake.drafts.frontmatter import front_matter
+from intake.editors.decisions import language_of
 from intake.ledger import Ledger, StoredMessage, Submission
 from intake.ledger.events import EventName
 from intake.mail.notify import notify_editors
@@ -106,7 +108,8 @@ def commit_draft(app: Intake, version: Version, *, answer: str | None,
         template = acknowledgement_template(app.notices, sub.kind, draft, sure=sure,
                                             revision=version.revision)
         context = app.outgoing.context(sub.reference, sub.kind, msg, draft, sure=sure,
-                                       revision=version.revision)
+                                       revision=version.revision,
+                                       language=language_of(app.settings, sub))
         template, context = contest_answer(app.ledger, app.settings, sub, template, context)
         app.outgoing.queue(sub.id, answer, template, msg, context)
     app.ledger.finish_message(version.stored.id, state, message_id=msg.message_id,
@@ -133,8 +136,13 @@ def _new_submission(app: Intake, work: Work, verdict: Decided, report: RunReport
             warnings=list(made.warnings) if made else [],
             classification=verdict.classification,
             reason=reason, draft_dir=None)
+        # Automatic mail is never answered: its language is not worth the detector.
+        offered = app.settings.languages.offered if status is not Status.IGNORED else ()
+        told = languages.detect(msg.text, made.markdown if made else "", offered,
+                                app.settings.languages.default)
         app.ledger.update_submission(sub_id, sent_at=_sent_at(msg, stored.fetched_at),
-                                     article_type=made.article_type if made else None)
+                                     article_type=made.article_type if made else None,
+                                     language=told.language)
         app.ledger.add_event(EventName.RECEIVED, submission_id=sub_id, message_row=stored.id,
                              origin=stored.origin, sender=msg.sender_email,
                              forwarded_by=msg.forwarded_by or None,
@@ -144,7 +152,8 @@ def _new_submission(app: Intake, work: Work, verdict: Decided, report: RunReport
         else:
             app.ledger.add_event(EventName.CLASSIFIED, submission_id=sub_id, kind=found.kind,
                                  score=found.score, signals=list(found.signals),
-                                 sure=found.sure)
+                                 sure=found.sure, language=told.language,
+                                 language_from=told.source)
         if status is Status.QUARANTINED:
             app.ledger.add_event(EventName.QUARANTINED, submission_id=sub_id, reason=reason)
         elif made is not None:

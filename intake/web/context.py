@@ -176,5 +176,6 @@ def describe(event: Event, name_of: Callable[[str], str]) -> str:
         EventName.RETRIED: "processed it again",
         EventName.AUTHOR_ADDED: "added an author",
         EventName.PURGED: "purged its files",
+        EventName.LANGUAGE_CHANGED: f"set the author's language to {d.get('after')}",
     }.get(EventName(event.event), event.event)
     return f"{who} {what} at {event.at[:10]} {event.at[11:16]} UTC"

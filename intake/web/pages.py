@@ -25,13 +25,13 @@ from flask import (
 )
 from markupsafe import Markup, escape
 
-from intake.core import confine
+from intake.core import confine, languages
 from intake.core.errors import IntakeError
 from intake.core.models import AWAITING_EDITORS, Status
 from intake.editors import search
 from intake.editors.attention import held_versions
 from intake.editors.compare_view import Rendered, render, side
-from intake.editors.decisions import commit, prepare
+from intake.editors.decisions import commit, language_of, prepare
 from intake.editors.diff import revisions
 from intake.editors.privacy import edit_draft, flags_of, keep, require_clear
 from intake.editors.reply import prepare_reply, send_reply
@@ -44,6 +44,7 @@ from intake.editors.workflow import (
     assign,
     reclassify,
     set_article_type,
+    set_language,
     start_review,
 )
 from intake.export.bundle import Format, export_bundle
@@ -140,6 +141,8 @@ def register(app: Flask, desk: DeskContext) -> None:
             held=held_versions(ledger, submission_id=sub.id),
             entry=ledger.entry(sub.id), contest_of=settings.contest, types=TYPES,
             similar=_similar(ledger, sub),
+            offered_languages=settings.languages.offered, language_names=languages.NAMES,
+            author_language=language_of(settings, sub),
             reader_scores=ledger.scores_of(sub.id), reader_comments=ledger.comments_of(sub.id),
             messages=messages())
 
@@ -277,6 +280,15 @@ def register(app: Flask, desk: DeskContext) -> None:
         desk.act(reference, "type",
                  lambda db, actor: set_article_type(db, settings, reference, chosen, actor),
                  f"Article type: {TYPES.get(chosen, 'none')}.")
+        return back(reference)
+
+    @app.post("/s/<reference>/language")
+    def change_language(reference: str) -> Any:
+        chosen = request.form.get("language", "")
+        desk.act(reference, "language",
+                 lambda db, actor: set_language(db, settings, reference, chosen, actor),
+                 f"The author is answered in {languages.NAMES.get(chosen, chosen)} from the "
+                 "next email.")
         return back(reference)
 
     @app.post("/s/<reference>/privacy")
