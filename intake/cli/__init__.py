@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from intake.cli.contest import add_contest_commands, add_reader_commands
 from intake.cli.desk import add_desk_commands
 from intake.cli.editors import add_editor_commands
+from intake.cli.model import add_model_commands
 from intake.cli.privacy import add_privacy_commands
 from intake.cli.progress import progress_bar
 from intake.cli.setup import add_setup_commands
@@ -252,6 +253,7 @@ def _parser() -> argparse.ArgumentParser:
     add_privacy_commands(add)
     add_contest_commands(add)
     add_reader_commands(add)
+    add_model_commands(add)
     add_upkeep_commands(add)
     add_desk_commands(add)
 

@@ -17,6 +17,7 @@ from intake.core.models import Classification, Status
 from intake.ledger import Ledger, Submission
 from intake.ledger.events import EventName
 from intake.ledger.store import read_front_matter, update_front_matter
+from intake.rules import corrections
 
 # What may follow what. Anything else is refused with the reason and what is possible.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
@@ -255,6 +256,8 @@ def reclassify(ledger: Ledger, settings: Settings, reference: str, kind: str,
             raise overtaken(ledger, sub)
         ledger.add_event(EventName.RECLASSIFIED, submission_id=sub.id, actor=actor.id,
                          before=sub.kind, after=kind)
+        # A labelled example for `intake model retrain`, with what triage read.
+        corrections.keep(ledger, settings, sub, kind, actor.id)
         if sub.draft_dir:
             draft = settings.data_dir / sub.draft_dir / "draft.md"
             if draft.is_file():

@@ -12,6 +12,7 @@ from __future__ import annotations
 from intake.core.addresses import address_key
 from intake.ledger.base import LedgerError, now_iso
 from intake.ledger.contests import ContestState
+from intake.ledger.corrections import Corrections
 from intake.ledger.desk import DeskState, SavedReplies, SavedViews
 from intake.ledger.events import Event, EventName, Events
 from intake.ledger.mailboxes import Cursor, Health, Mailboxes
@@ -26,5 +27,5 @@ __all__ = ["MIGRATIONS", "Cursor", "Event", "EventName", "Health", "Hit", "Ledge
 
 
 class Ledger(Search, Messages, Mailboxes, Submissions, Events, Outbox, DeskState,
-             SavedReplies, SavedViews, ContestState):
+             SavedReplies, SavedViews, ContestState, Corrections):
     """Every entity's queries, on one connection (see base.LedgerBase)."""

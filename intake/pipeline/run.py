@@ -45,6 +45,8 @@ from intake.pipeline.stages import (
 )
 from intake.pipeline.threads import Threads
 from intake.rules.automatic import detect, relayed_author
+from intake.rules.learned import ModelError, cached
+from intake.rules.site_model import model_path
 
 __all__ = ["Intake", "RunReport"]
 
@@ -81,6 +83,14 @@ class Intake:
         # Editors invited on the desk are notified and digested as declared ones are.
         settings = self.settings = with_invited(settings, self.ledger)
         self.notices = Notices(settings)
+        # The model triage uses: the site's retrained one once installed (rules.retrain).
+        self.model_file = model_path(settings)
+        if self.model_file is not None:
+            try:
+                cached(self.model_file)
+            except ModelError as exc:
+                raise SettingsError(f"{exc}: `intake model rollback` puts back the one "
+                                    "before it") from exc
         # Editors' notifications of this run: a few each, the rest in one summary.
         self.notified = Batch(settings.replies.max_notifications_per_run)
         self.outgoing = Outgoing(settings, self.ledger, self.notices)

@@ -211,7 +211,7 @@ def document(app: Intake, work: Work) -> Work | Outcome:
 
 def kind(app: Intake, work: Work) -> Work | Outcome:
     work.classification = classify(work.message, app.settings.kinds, app.settings.triage,
-                                   work.document)
+                                   work.document, app.model_file)
     work.rule = app.settings.kind(work.classification.kind)
     return work
 

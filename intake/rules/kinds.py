@@ -88,7 +88,8 @@ def _score(rule: KindRule, msg: ParsedMessage, subject: str, body: str,
 
 
 def classify(msg: ParsedMessage, rules: Iterable[KindRule], triage: TriageSection,
-             document: Manuscript | None = None) -> Classification:
+             document: Manuscript | None = None, model_file: Path | None = None
+             ) -> Classification:
     """The kind of a message: a dedicated address decides; otherwise the learned model
     weighs what the message and its document say, and the operator's phrases add to it
     (RULES_WEIGHT per point); with [triage] model = "off", the phrases alone."""
@@ -101,7 +102,7 @@ def classify(msg: ParsedMessage, rules: Iterable[KindRule], triage: TriageSectio
     scored = sorted(((*_score(rule, msg, subject, body, names, manuscript), order, rule.name)
                      for order, rule in enumerate(rules)),
                     key=lambda s: (-s[0], s[2]))  # a tie goes to the kind listed first
-    model = _model(triage)
+    model = _model(triage, model_file)
     addressed = bool(scored) and any(s.startswith("sent to ") for s in scored[0][1])
     if model is None or addressed or not rules:
         return _by_rules(msg, scored, triage)
@@ -139,9 +140,12 @@ def classify(msg: ParsedMessage, rules: Iterable[KindRule], triage: TriageSectio
     return Classification(kind, round(p * 100), tuple(signals), sure)
 
 
-def _model(triage: TriageSection) -> Model | None:
+def _model(triage: TriageSection, model_file: Path | None) -> Model | None:
+    """model_file: the site's retrained model (intake.rules.retrain.model_path)."""
     if triage.model == "off":
         return None
+    if model_file is not None:
+        return cached(model_file)
     return cached(BUILTIN if triage.model == "builtin" else Path(triage.model))
 
 

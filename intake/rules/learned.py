@@ -74,8 +74,18 @@ def load(path: Path) -> Model:
     return Model(labels, intercept, weights, str(data.get("about", "")))
 
 
-@cache
 def cached(path: Path) -> Model:
+    """The model in path, read again only when the file changed (a retrain installs a
+    new one in place)."""
+    try:
+        stamp = path.stat()
+    except OSError as exc:
+        raise ModelError(f"the triage model {path} cannot be read ({exc.strerror})") from exc
+    return _read(path, stamp.st_mtime_ns, stamp.st_size, stamp.st_ino)
+
+
+@cache
+def _read(path: Path, mtime_ns: int, size: int, inode: int) -> Model:
     return load(path)
 
 
