@@ -50,10 +50,12 @@ def test_confidence_means_something(crossvalidated: object) -> None:
     assert sum(sure) / len(sure) > sum(unsure) / len(unsure) + 0.15
 
 
-def test_the_held_out_set_nothing_was_tuned_on() -> None:
+def test_the_held_out_sets_nothing_was_tuned_on() -> None:
+    """holdout.yaml (0.89 today) and voices.yaml (the classes issue 35 asked for, written
+    after the model was settled: 0.82 today, 0.51 with the model before it)."""
     result = evaluate(labelled=LABELLED / "holdout")
-    assert len(result.pairs) >= 30
-    assert result.accuracy() >= 0.85, result.report()
+    assert len(result.pairs) >= 70
+    assert result.accuracy() >= 0.83, result.report()
     assert len(result.triaged) <= len(result.pairs) // 10 + 1, result.report()
 
 

@@ -14,22 +14,42 @@ still counts as itself.
 from __future__ import annotations
 
 CONCEPTS: dict[str, tuple[str, ...]] = {
-    # Paying or being paid: the mark of a sponsored enquiry.
+    # Paying or being paid, either way: a sponsor's offer, or a writer's question.
     "money": (
-        "pay", "paid", "paying", "payment", "fee", "fees", "price", "pricing", "prices",
-        "rate", "rates", "cost", "costs", "charge", "budget", "compensat", "commission",
-        "affiliat", "backlink", "invoice", "quote", "dollar", "euro", "usd", "eur", "gbp",
+        "pay", "paid", "paying", "payment", "fee", "fees", "compensat", "commission",
+        "affiliat", "backlink", "invoice", "dollar", "euro", "usd", "eur", "gbp",
         "paypal", "remunerat", "monetis", "monetiz",
-        "pagar", "pago", "pagamos", "pagamento", "precio", "preco", "tarifa", "coste",
-        "costo", "cobra", "valor", "valores", "presupuesto", "orcamento", "comision",
-        "comissao", "remuner", "honorar",
-        "payer", "payant", "paiement", "prix", "tarif", "cout", "facture",
-        "bezahl", "zahl", "preis", "kosten", "honorar", "vergutung", "konditionen",
-        "entgelt",
+        "pagar", "pago", "pagamos", "pagamento", "comision", "comissao", "remuner",
+        "honorar", "payer", "payant", "paiement", "facture",
+        "bezahl", "zahl", "honorar", "vergutung", "entgelt",
         # Italian and Dutch
-        "pagare", "pagamento", "pagato", "prezzo", "prezzi", "tariff", "costo", "costi",
-        "compenso", "quanto costa", "commissione", "betalen", "betaald", "betaling",
-        "tarief", "tarieven", "kosten", "vergoeding", "commissie", "bureau",
+        "pagare", "pagamento", "pagato", "compenso", "commissione", "betalen", "betaald",
+        "betaling", "vergoeding", "commissie", "bureau",
+    ),
+    # What the blog would charge: a sponsor asking the price of a post.
+    "price": (
+        "price", "pricing", "prices", "rate", "rates", "cost", "costs", "charge",
+        "budget", "quote", "rate card", "media kit",
+        "precio", "precios", "preco", "precos", "tarifa", "tarifas", "coste", "costo",
+        "cobra", "cobran", "cobram", "valor", "valores", "presupuesto", "orcamento",
+        "cuanto cuesta", "quanto custa", "quanto cobram",
+        "prix", "tarif", "cout", "combien coute", "combien coutent",
+        "preis", "preise", "kosten", "konditionen", "was kostet",
+        # Italian and Dutch
+        "prezzo", "prezzi", "tariff", "costi", "quanto costa", "tarief", "tarieven",
+        "kosten",
+    ),
+    # A writer asking to be paid, not offering to pay: "do you pay writers?", "are
+    # authors paid?", "Honorar für Gastbeiträge?" (the money a sponsor offers is above).
+    "earning": (
+        "pay writers", "pay authors", "pay contributors", "pay the authors",
+        "pay the writers", "pay student", "get paid", "be paid", "are paid", "paid or",
+        "contributors get", "contributors receive", "authors receive", "honorarium",
+        "remuneration", "any payment", "give money", "pagan a", "pagan algo", "se pagan",
+        "remunerados", "autores reciben", "pagam os", "pagam pelos", "autores recebem",
+        "recebem alguma", "sao pagos", "remunerados", "sont remuneres", "remunerat",
+        "auteurs sont", "sont payes", "etre paye", "bekommt man", "zahlt ihr",
+        "bezahlt werden", "honorar fur", "compenso agli", "pagate", "worden betaald",
     ),
     # Advertising, sponsorship, promotion, partnership with a brand.
     "promotion": (
@@ -47,7 +67,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     # Joining the team: an application.
     "joining": (
         "apply", "applying", "application", "applicant", "join", "joining", "team",
-        "volunteer", "vacancy", "position", "role", "recruit", "board",
+        "volunteer", "vacancy", "vacancies", "position", "role", "recruit", "board",
+        "opening", "openings", "hiring",
         "reviewer", "proofread", "translator",
         "postul", "candidat", "formar parte", "unirme", "vacante", "puesto", "equipo",
         "voluntari", "colaborador", "revisor", "revisora", "integrar", "equipa", "equipe",

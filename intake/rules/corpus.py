@@ -2,8 +2,10 @@
 
 Each entry (tests/labelled/*.yaml) has a label (the kind an editor would give it, or
 "ignored" for automatic mail), from, subject, body, optional to, headers, lang (the
-language its documents are written in, default en) and attachments: file name → what
-it holds (article, essay, cv, letter, ratecard, image). Documents are written from a
+language its documents are written in, default en), attachments: file name → what
+it holds (article, essay, cv, letter, ratecard, image), and paste: a kind of document
+pasted into the body after it (a submission with nothing attached; a subject "{title}"
+becomes the pasted document's title). Documents are written from a
 bank of texts per kind of document and language (documents.yaml beside the entries):
 .docx names get a Word file, .pdf names a PDF with a text layer.
 
@@ -51,7 +53,13 @@ def build(entry: Entry, number: int, bank: dict[str, Any]) -> bytes:
     lang = str(entry.get("lang") or "en")
     attachments = tuple(_attachment(str(name), str(what), lang, bank, rng)
                         for name, what in (entry.get("attachments") or {}).items())
-    return make_email(entry["from"], entry["subject"], entry.get("body") or "",
+    subject, body = str(entry["subject"]), str(entry.get("body") or "")
+    if entry.get("paste"):
+        title, blocks = document_text(str(entry["paste"]), lang, bank, rng, subject)
+        text = "\n\n".join(b[2:] if b.startswith(("# ", "- ")) else b for b in blocks)
+        body = f"{body.rstrip()}\n\n{title or ''}\n\n{text}\n".lstrip("\n")
+        subject, body = (part.replace("{title}", title or "") for part in (subject, body))
+    return make_email(entry["from"], subject, body,
                       to=entry.get("to", "submissions@journal.example.org"),
                       attachments=attachments, message_id=f"<labelled-{number}@test>",
                       headers=entry.get("headers"))

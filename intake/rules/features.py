@@ -50,6 +50,7 @@ _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u
 _REPLY = re.compile(r"^\s*(?:re|aw|sv|rv|r)\s*:", re.IGNORECASE)
 _FORWARD = re.compile(r"^\s*(?:fwd?|tr|wg|enc|rv)\s*:", re.IGNORECASE)
 _BODY_WORDS = 400
+_PASTED_WORDS = 120  # a body this long with nothing attached holds a text of its own
 _DOC_WORDS = 600
 _SUBJECT_CHARS = 300
 _STEM = 5
@@ -63,7 +64,7 @@ _ROLES = frozenset({
 # Words every message has, in the five languages: alone they say nothing about its kind
 # (in pairs they may: "my article", "your fees"), and as reasons they would only puzzle.
 _STOPWORD_TEXT = """
-a an and or of to in on for with at by from is are was were be been it its this that
+a an the and or of to in on for with at by from is are was were be been it its this that
 these those i me my we our you your he she they them his her their as but not no so if
 do does did have has had will would can could should may am just very also about into
 than then there here what which who how all any some more most such only too s t hi
@@ -187,6 +188,9 @@ def message_features(msg: ParsedMessage, document: str | None = None,
     documents = [a for a in files if a.file_type.is_document]
     images = [a for a in files if a.file_type.is_image]
     out[f"f:documents_{min(len(documents), 3)}"] = 1.0
+    # Nothing attached, and a text of its own in the body: an article or a pitch.
+    if not documents and len(body_words) >= _PASTED_WORDS:
+        out["f:pasted_text"] = 1.0
     if images and not documents:
         out["f:images_only"] = 1.0
     for attachment in files:

@@ -129,7 +129,11 @@ def classify(msg: ParsedMessage, rules: Iterable[KindRule], triage: TriageSectio
     ranked = sorted(probs.items(), key=lambda kv: -kv[1])
     kind, p = ranked[0]
     said = "the message and its document say" if text else "the message says"
-    signals = [f"{p:.0%} sure, from what {said}", *model.reasons(features, kind)]
+    facts = _facts(msg)
+    matched = {s for score in scored if score[3] == kind for s in score[1]}
+    reasons = [r for r in model.reasons(features, kind)
+               if r not in facts and not _repeats(r, matched)]
+    signals = [f"{p:.0%} sure, from what {said}", *facts, *reasons[:max(2, 4 - len(facts))]]
     signals.extend(s for s in {s[3]: s[1] for s in scored}.get(kind, [])
                    if s != "a document is attached")
     sure = p * 100 >= triage.min_confidence
@@ -138,6 +142,36 @@ def classify(msg: ParsedMessage, rules: Iterable[KindRule], triage: TriageSectio
         signals.append(f"unsure: {p:.0%}, {triage.min_confidence}% needed"
                        + (f"; next: {runner[0]} {runner[1]:.0%}" if runner else ""))
     return Classification(kind, round(p * 100), tuple(signals), sure)
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+_QUOTED = re.compile(r"^[^\S\n]*>[^\n]*$", re.MULTILINE)
+_PASTED_WORDS = 250  # a body this long with nothing attached is a text, not a note
+
+
+def _repeats(reason: str, matched: set[str]) -> bool:
+    """A model's phrase that one of the settings' phrases already names."""
+    for place, rule in (("the subject says ", "subject mentions "),
+                        ("the message says ", "body mentions ")):
+        if reason.startswith(place) and rule + reason[len(place):] in matched:
+            return True
+    return False
+
+
+def _facts(msg: ParsedMessage) -> list[str]:
+    """What an editor sees at a glance and the model weighs: what is attached, and an
+    article pasted into the message."""
+    files = [a for a in msg.attachments if not a.inline]
+    facts = []
+    if any(a.file_type.is_document and CV_NAME.search(a.filename) for a in files):
+        facts.append("CV attached")
+    if any(a.file_type.is_document and COVER_NAME.search(a.filename) for a in files):
+        facts.append("cover letter attached")
+    if not any(a.file_type.is_document for a in files):
+        count = len(_WORD.findall(_QUOTED.sub("", msg.text[:_BODY_CHARS * 5])))
+        if count >= _PASTED_WORDS:
+            facts.append(f"text pasted in the message, {count:,} words")
+    return facts
 
 
 def _model(triage: TriageSection, model_file: Path | None) -> Model | None:

@@ -41,17 +41,19 @@ class Model:
         return totals
 
     def reasons(self, features: dict[str, float], label: str, count: int = 4) -> list[str]:
-        """The features that pulled most towards label, against the other kinds, in words."""
+        """The features that pulled most towards label, against the other kinds, in
+        words; only those an editor can check (shown()), each said once."""
         index = self.labels.index(label)
         pulls = []
         for name, value in features.items():
             row = self.weights.get(name)
-            if row is None:
+            if row is None or not shown(name):
                 continue
             others = (sum(row) - row[index]) / max(len(row) - 1, 1)
             pulls.append(((row[index] - others) * value, name))
         pulls.sort(reverse=True)
-        return [describe(name) for pull, name in pulls[:count] if pull > 0.05]
+        said = dict.fromkeys(describe(name) for pull, name in pulls if pull > 0.05)
+        return list(said)[:count]
 
 
 def softmax(scores: list[float]) -> list[float]:
@@ -89,37 +91,70 @@ def _read(path: Path, mtime_ns: int, size: int, inode: int) -> Model:
     return load(path)
 
 
-_FIELDS = {"s": "the subject", "b": "the message", "n": "an attachment's name"}
-_CONCEPT_PLACES = {"k": "the message", "ks": "the subject", "kn": "an attachment's name",
-                   "kd": "the document", "kt": "the document's title"}
-_CONCEPT_WORDS = {
-    "money": "speaks of paying or prices",
-    "promotion": "speaks of sponsorship, advertising or a brand",
-    "joining": "speaks of joining the team",
-    "cv": "names a CV or its sections",
-    "contest": "speaks of a contest, prize or entry",
-    "writing": "speaks of a piece of writing",
+# What a reason may name: an idea in the words, the shape of the message or document, a
+# kind of attachment, the sender's role, a phrase of two words. Never a single word or a
+# word's first letters: alone they are stop words and fragments ("the", "unive…"), which
+# the model weighs but an editor cannot use.
+_HIDDEN = frozenset({"b", "s", "n", "b5", "s5", "n5"})
+# Words too common to make a phrase worth showing ("of the", "I am").
+_FILLER = frozenset({"the", "and", "for", "you", "are", "was", "has", "have", "with", "this",
+                     "that", "will", "can", "would", "please", "thank", "thanks", "hi",
+                     "hello", "dear", "regards", "best", "just", "also", "here"})
+_PLACES = {"k": "the message", "ks": "the subject", "kn": "an attachment's name",
+           "kd": "the document", "kt": "the document's title"}
+_IDEAS = {
+    "money": "speaks of payment",
+    "price": "asks what a post costs",
+    "earning": "asks whether writers are paid",
+    "promotion": "speaks of sponsored or paid posts, or advertising",
+    "joining": "asks to join the team",
+    "cv": "names a CV",
+    "contest": "speaks of the contest",
+    "writing": "speaks of an article or a piece of writing",
     "status": "asks after something already sent",
     "request": "asks to delete, withdraw or correct something",
     "deadline": "asks about dates or deadlines",
 }
 _SHAPES = {
-    "f:reply": "the subject is a reply",
-    "f:forward": "the message is a forward",
-    "f:no_subject": "there is no subject",
-    "f:question": "the message asks a question",
-    "f:money": "the message names a price",
-    "f:shared_link": "a shared-document link",
-    "f:link": "a web link",
-    "f:role_sender": "sent from a role address",
-    "f:images_only": "only images are attached",
+    "f:reply": "a reply to an earlier email",
+    "f:forward": "a forwarded email",
+    "f:no_subject": "no subject",
+    "f:question": "asks a question",
+    "f:money": "names a price",
+    "f:shared_link": "a link to a shared document",
+    "f:link": "a link to a website",
+    "f:role_sender": "sent from a role address, not a person's",
+    "f:images_only": "only images attached",
+    "f:pasted_text": "a text pasted in the message, nothing attached",
     "f:doc_title": "the document has a title",
-    "f:doc_many_years": "the document lists many dates (like a CV)",
+    "f:doc_many_years": "the document lists many years (as a CV does)",
     "f:doc_mostly_lists": "the document is mostly lists",
     "f:doc_long_paragraphs": "the document is written in paragraphs",
     "f:doc_short_lines": "the document is short lines",
-    "f:doc_money": "the document names prices",
+    "f:doc_money": "the document names prices (a rate card?)",
 }
+_FILE_TYPES = {"docx": "a Word document", "doc": "an old Word document",
+               "docm": "a Word document with macros", "odt": "an OpenDocument text",
+               "pdf": "a PDF", "rtf": "an RTF document", "txt": "a text file",
+               "html": "a web page", "jpeg": "a photo", "png": "an image", "gif": "an image",
+               "webp": "an image", "heic": "an iPhone photo", "zip": "a zip archive"}
+_SIZES = {"none": "an empty message", "few": "a message of a few words",
+          "short": "a short message", "medium": "a message of a paragraph or two",
+          "long": "a long message", "very long": "a very long message (an article pasted "
+          "in?)"}
+_DOC_SIZES = {"none": "an empty document", "few": "a document of a few words",
+              "short": "a short document", "medium": "a document of a page or so",
+              "long": "a long document", "very long": "a very long document"}
+
+
+def shown(name: str) -> bool:
+    """Whether a feature means something an editor can check (see _HIDDEN)."""
+    kind, _, value = name.partition(":")
+    if kind in _HIDDEN:
+        return False
+    if kind in ("b2", "s2"):
+        return all(len(w) >= 3 and w not in _FILLER for w in value.split("_"))
+    return True
 
 
 def describe(name: str) -> str:
@@ -127,30 +162,28 @@ def describe(name: str) -> str:
     if name in _SHAPES:
         return _SHAPES[name]
     kind, _, value = name.partition(":")
-    if kind in _CONCEPT_PLACES:
-        return f"{_CONCEPT_PLACES[kind]} {_CONCEPT_WORDS.get(value, value)}"
+    if kind in _PLACES:
+        idea = _IDEAS.get(value, value)
+        return idea if kind == "k" else f"{_PLACES[kind]} {idea}"
     if kind == "kk":
         first, _, second = value.partition("+")
-        return (f"the message {_CONCEPT_WORDS.get(first, first)} and "
-                f"{_CONCEPT_WORDS.get(second, second)}")
+        return f"{_IDEAS.get(first, first)}, and {_IDEAS.get(second, second)}"
     if kind == "f":
         thing, _, size = value.rpartition("_")
         if thing == "documents":
-            return "nothing is attached" if size == "0" else f"{size} document(s) attached"
+            return "nothing attached" if size == "0" else \
+                f"{size}{'+' if size == '3' else ''} document(s) attached"
         if thing == "doc_headings":
-            return f"the document has {size}{'+' if size == '4' else ''} heading(s)"
-        if thing in ("body", "doc"):
-            words = {"none": "empty", "few": "a few words"}.get(size, size)
-            return f"{'the message' if thing == 'body' else 'the document'} is {words}"
+            return "the document has no headings" if size == "0" else \
+                f"the document has {size}{'+' if size == '4' else ''} heading(s)"
+        if thing == "body":
+            return _SIZES.get(size, f"a {size} message")
+        if thing == "doc":
+            return _DOC_SIZES.get(size, f"a {size} document")
         return f"{thing.replace('_', ' ')}: {size}"
     if kind == "r":
         return f"sent from a '{value}@' address"
     if kind == "t":
-        return f"a {value} file is attached"
-    field = kind.rstrip("25")
-    where = _FIELDS.get(field, field)
-    if kind.endswith("2"):
-        return f"{where} says '{value.replace('_', ' ')}'"
-    if kind.endswith("5"):
-        return f"{where} has a word starting '{value}…'"
-    return f"{where} says '{value}'"
+        return f"{_FILE_TYPES.get(value, 'a ' + value + ' file')} attached"
+    where = {"s2": "the subject", "b2": "the message"}.get(kind, kind)
+    return f"{where} says '{value.replace('_', ' ')}'"
