@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/hostile.py | tee bench/results/hostile-latest.txt
 	$(BIN)/python bench/triage_eval.py 2>/dev/null | tee bench/results/triage-latest.txt
 	$(BIN)/python bench/triage_eval.py --holdout 2>/dev/null | tee bench/results/triage-holdout-latest.txt
+	$(BIN)/python bench/language_eval.py 2>/dev/null | tee bench/results/language-latest.txt
 	$(BIN)/python bench/queue_bench.py | tee bench/results/queue-latest.txt
 	$(BIN)/python bench/desk_bench.py | tee bench/results/desk-latest.md
 	$(BIN)/python bench/report.py
