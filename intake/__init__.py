@@ -1,3 +1,3 @@
 """intake: emailed submissions in, drafts for review and answers to authors out."""
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
