@@ -342,3 +342,78 @@ def test_a_contest_winner_is_published_with_its_contest_line_and_category(
     assert isinstance(terms, list)
     assert "Writing contest" in {t["name"] for t in terms}
     assert len(post["categories"]) == 1  # the contest's (contest entries have no kind's)
+
+
+# -- issue 36: one byline, a real excerpt, sponsored posts disclosed -----------------------
+
+
+def test_the_authors_own_byline_is_the_only_one_and_never_the_excerpt(
+        tmp_path: Path, make_config: Configure, cli: Cli, site: WordPressSite,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    config = _config(make_config, site, monkeypatch)
+    document = text_docx("What nights teach", [
+        "By Sam Okafor, fourth-year medical student at the University of Example",
+        "Every night shift begins with a handover that nobody has time for. " * 6,
+        "The second paragraph says what the ward teaches after midnight. " * 4,
+        "# About the Author", "Sam Okafor is a fourth-year medical student who writes."])
+    ref = _accepted(tmp_path, cli, config, document)
+    post = site.api(f"/wp/v2/posts/{_post_id(_publish(cli, config, ref))}?context=edit")
+    assert isinstance(post, dict)
+    raw = str(post["content"]["raw"])
+    assert raw.count('class="byline"') == 1 and raw.count("By Sam Okafor") == 1, raw[:400]
+    assert raw.startswith('<p class="byline">By Sam Okafor, fourth-year medical student')
+    assert post["excerpt"]["raw"].startswith("Every night shift begins with a handover")
+
+
+def _sponsored(tmp_path: Path, cli: Cli, config: Path, site_url: str) -> str:
+    document = text_docx("Five apps that help students revise", [
+        "Revising for finals is easier with the right tools. " * 10,
+        "We compared five apps on price, offline use and question banks. " * 4],
+        links=("https://revise.example.com/offer", f"{site_url}/?p=1"))
+    mail = make_email("Dana Reyes <dana@revise.example.com>", "Our sponsored article",
+                      "As agreed, the sponsored article is attached.",
+                      to="submissions+sponsored@journal.example.org",
+                      attachments=(("article.docx", DOCX, document),),
+                      message_id="<sponsored-wp@revise.example.com>")
+    assert cli("--config", config, "ingest", "--no-send", eml_folder(tmp_path, [mail])).code == 0
+    rows = [json.loads(line) for line in cli("--config", config, "queue", "--json").out
+            .splitlines()]
+    assert rows[-1]["kind"] == "sponsored"
+    ref = str(rows[-1]["reference"])
+    # The link to the site itself is to 127.0.0.1, which the privacy screen flags.
+    for step in (("privacy", ref, "--keep", "1", "the blog's own address"), ("review", ref),
+                 ("accept", ref, "-y")):
+        done = cli("--config", config, *step, "--as", "ana")
+        assert done.code == 0, (step, done.err)
+    return ref
+
+
+def test_a_sponsored_post_is_published_disclosed_with_sponsored_links(
+        tmp_path: Path, make_config: Configure, cli: Cli, site: WordPressSite,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    line = "Sponsored: this article was paid for by its sponsor; our editors checked it."
+    config = _config(make_config, site, monkeypatch, disclosure=line)
+    ref = _sponsored(tmp_path, cli, config, site.url)
+    post = site.api(f"/wp/v2/posts/{_post_id(_publish(cli, config, ref))}?context=edit")
+    assert isinstance(post, dict)
+    raw = str(post["content"]["raw"])
+    assert raw.startswith(f'<p class="disclosure">{line}</p>'), raw[:300]
+    names = {site.api(f"/wp/v2/categories/{c}")["name"]  # type: ignore[index]
+             for c in post["categories"]}
+    assert "Sponsored" in names
+    links = dict(re.findall(r'<a href="([^"]+)"[^>]*?rel="([^"]*)"', raw))
+    assert "sponsored" in links["https://revise.example.com/offer"].split()
+    inside = [rel for href, rel in links.items() if href.startswith(site.url)]
+    assert inside and all("sponsored" not in rel.split() for rel in inside)
+
+
+def test_a_sponsored_post_without_a_disclosure_is_refused(
+        tmp_path: Path, make_config: Configure, cli: Cli, site: WordPressSite,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    config = _config(make_config, site, monkeypatch)
+    ref = _sponsored(tmp_path, cli, config, site.url)
+    before = site.api("/wp/v2/posts?status=draft&per_page=100&context=edit")
+    refused = _publish(cli, config, ref, code=2)
+    assert "disclosure" in refused.err and "[publish.wordpress]" in refused.err
+    after = site.api("/wp/v2/posts?status=draft&per_page=100&context=edit")
+    assert isinstance(before, list) and isinstance(after, list) and len(after) == len(before)

@@ -339,6 +339,15 @@ class WordPressSection:
     byline: str = _opt('where the author\'s name goes: "content" (a first paragraph), '
                        '"meta:KEY" (a custom field the site registers), or "none"', "content")
     timeout: float = _opt("seconds to wait for the site before giving up", 30.0)
+    sponsored_kinds: tuple[str, ...] = _opt(
+        "kinds whose posts are paid for: each carries the disclosure line at the top, the "
+        "sponsored category, and rel=\"sponsored\" on every link to another site",
+        ("sponsored",))
+    disclosure: str = _opt(
+        "the line at the top of every sponsored post (\"Sponsored: …\"); a sponsored "
+        "submission is not published without one", "")
+    sponsored_category: str = _opt("the category every sponsored post is put in",
+                                   "Sponsored")
     # [publish.wordpress.categories]: kind → the category its posts go in.
     categories: dict[str, str] = field(default_factory=dict)
 
@@ -684,6 +693,16 @@ def _wordpress(ctx: _Context, publish: dict[str, Any], kinds: set[str]
         raise SettingsError(f"{ctx.path}: [publish.wordpress] url: an Application Password "
                             "goes with every request, so only https:// (or a loopback "
                             "address, for tests) is allowed")
+    unknown_sponsored = sorted(set(section.sponsored_kinds) - kinds)
+    if unknown_sponsored and "sponsored_kinds" not in table:  # the default, kind removed
+        section = replace(section, sponsored_kinds=tuple(
+            k for k in section.sponsored_kinds if k in kinds))
+    elif unknown_sponsored:
+        ctx.fail("publish.wordpress", "sponsored_kinds",
+                 f"kinds among {', '.join(sorted(kinds))}", ", ".join(unknown_sponsored))
+    if not section.sponsored_category.strip():
+        ctx.fail("publish.wordpress", "sponsored_category", "a category name",
+                 section.sponsored_category)
     if not (section.byline in ("content", "none") or section.byline.startswith("meta:")):
         ctx.fail("publish.wordpress", "byline", '"content", "meta:KEY" or "none"',
                  section.byline)

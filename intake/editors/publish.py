@@ -18,6 +18,7 @@ import html
 import logging
 import mimetypes
 import re
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,10 @@ def publish(ledger: Ledger, settings: Settings, reference: str, actor: Actor,
     if not sub.draft_dir:
         raise WorkflowError(f"{sub.reference} has no draft to publish")
     require_clear(ledger, settings, sub, "published")
+    if sub.kind in section.sponsored_kinds and not section.disclosure.strip():
+        raise WorkflowError(f"{sub.reference} is a sponsored {sub.kind.replace('_', ' ')}: it "
+                            f"is published only with a disclosure line; set [publish."
+                            f"wordpress] disclosure in {settings.path}")
     folder = settings.data_dir / sub.draft_dir
     front, body = read_draft(folder / "draft.md")
     site = site or WordPress(section)
@@ -170,22 +175,34 @@ def _send(site: WordPress, section: WordPressSection, sub: Submission,
         media[name] = earlier
         if featured is None:
             featured = media[name].id
+    author = author_of(front) or sub.author_name
+    own = own_byline(body) if section.byline == "content" else None
+    if own is not None:  # the author's own "By …" line is the byline, once
+        body, byline = own
     content = safe_html(body)
     for name, found in media.items():
         source = f'src="assets/{html.escape(name)}"'
         content = content.replace(
             source, f'src="{html.escape(found.url)}" class="wp-image-{found.id}"')
-    author = author_of(front) or sub.author_name
+    sponsored = sub.kind in section.sponsored_kinds
+    if sponsored:
+        content = sponsored_links(content, section.url)
     fields: dict[str, Any] = {"title": html.escape(sub.title), "status": section.status,
                               "excerpt": _excerpt(content)}
-    if section.byline == "content" and author:
+    if own is not None:
+        content = f'<p class="byline">{_inline(byline)}</p>\n{content}'
+    elif section.byline == "content" and author:
         content = f'<p class="byline">By {html.escape(author)}</p>\n{content}'
     elif section.byline.startswith("meta:") and author:
         fields["meta"] = {section.byline.removeprefix("meta:"): author}
+    if sponsored:
+        content = f'<p class="disclosure">{html.escape(section.disclosure.strip())}</p>\n' \
+                  + content
     fields["content"] = content
     if featured is not None:
         fields["featured_media"] = featured
-    categories = [c for c in (section.categories.get(sub.kind), extra_category) if c]
+    categories = [c for c in (section.categories.get(sub.kind), extra_category,
+                              section.sponsored_category if sponsored else "") if c]
     if categories:
         fields["categories"] = [site.term("categories", c) for c in dict.fromkeys(categories)]
     if section.tags:
@@ -203,8 +220,63 @@ def _still_there(site: WordPress, media_id: int) -> Media | None:
     return Media(media_id, str(found.get("source_url", ""))) if found is not None else None
 
 
+# An author's own byline: a short first paragraph "By Name, …" in one of the five
+# languages (and Italian and Dutch), the name capitalised ("De nombreux…" is not one).
+_BYLINE = re.compile(r"^[*_\s]*(?:by|por|par|von|de|di|door)\s+[*_]*\w*[A-ZÀ-Ý]",
+                     re.IGNORECASE)
+_BYLINE_WORDS = 40
+
+
+def own_byline(body: str) -> tuple[str, str] | None:
+    """(the body without it, the author's byline) when one of the body's first three
+    blocks is the author's own "By …" line."""
+    blocks = split_blocks(body)
+    for index, block in enumerate(blocks[:3]):
+        text = block.strip()
+        if text.startswith(("#", "!", "|", ">", "- ", "* ", "+ ")):
+            continue
+        if _BYLINE.match(text) and len(text.split()) <= _BYLINE_WORDS:
+            rest = [*blocks[:index], *blocks[index + 1:]]
+            return "\n\n".join(rest) + "\n", text
+    return None
+
+
+def _inline(markdown: str) -> str:
+    """One paragraph of Markdown as sanitised HTML, without its <p>."""
+    rendered = safe_html(markdown).strip()
+    return re.sub(r"^<p>|</p>$", "", rendered)
+
+
+_LINK = re.compile(r"<a\b([^<>]*)>")
+_HREF = re.compile(r'\bhref="([^"]*)"')
+_REL = re.compile(r'\s*\brel="[^"]*"')
+
+
+def sponsored_links(content: str, site_url: str) -> str:
+    """Every link to another site marked rel="sponsored" (Google's word for a paid
+    link); links within the site stay as they are. content is sanitised HTML (nh3),
+    whose attributes are always double-quoted."""
+    home = (urllib.parse.urlsplit(site_url).hostname or "").lower()
+
+    def mark(found: re.Match[str]) -> str:
+        attributes = found.group(1)
+        href = _HREF.search(attributes)
+        target = urllib.parse.urlsplit(html.unescape(href.group(1))) if href else None
+        if target is None or target.scheme not in ("http", "https") or \
+                (target.hostname or "").lower() == home:
+            return found.group(0)
+        kept = _REL.sub("", attributes)
+        return f'<a{kept} rel="sponsored nofollow noopener noreferrer">'
+
+    return _LINK.sub(mark, content)
+
+
 def _excerpt(content: str) -> str:
-    first = next((p for p in re.split(r"</p>", content) if "<p" in p), "")
+    """The first paragraph of the article itself: not a byline, a disclosure, an image."""
+    paragraphs = [p for p in re.split(r"</p>", content) if "<p" in p]
+    first = next((p for p in paragraphs if 'class="' not in p[:p.find(">") + 1]
+                  and html.unescape(_TAG.sub(" ", p)).strip()
+                  and not _BYLINE.match(html.unescape(_TAG.sub(" ", p)).strip())), "")
     words = html.unescape(_TAG.sub(" ", first)).split()
     text = " ".join(words[:_EXCERPT_WORDS])
     return html.escape(text + ("…" if len(words) > _EXCERPT_WORDS else ""))
