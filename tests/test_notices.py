@@ -76,6 +76,10 @@ def test_every_template_renders_with_sample_data(tmp_path: Path) -> None:
             rendered = notices.render(name, {**SAMPLE_CONTEXT, **SAMPLE,
                                              "contest": "Essay prize 2026"})
             assert "Essay prize 2026" in rendered.subject
+        elif name.startswith("stage_"):  # a kind's own road: a price, an interview's time
+            rendered = notices.render(name, {**SAMPLE_CONTEXT, **SAMPLE})
+            assert SAMPLE_CONTEXT["price"] in rendered.text or \
+                SAMPLE_CONTEXT["when"] in rendered.text
         else:
             rendered = notices.render(name, SAMPLE)
         assert "JPMS-2026-0042" in rendered.subject + rendered.text

@@ -417,3 +417,21 @@ def test_a_sponsored_post_without_a_disclosure_is_refused(
     assert "disclosure" in refused.err and "[publish.wordpress]" in refused.err
     after = site.api("/wp/v2/posts?status=draft&per_page=100&context=edit")
     assert isinstance(before, list) and isinstance(after, list) and len(after) == len(before)
+
+
+def test_the_profiles_bio_is_the_about_the_author_of_an_article_without_one(
+        tmp_path: Path, make_config: Configure, cli: Cli, site: WordPressSite,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    config = _config(make_config, site, monkeypatch)
+    with_bio = text_docx("Night shifts", [
+        "The ward at night teaches patience. " * 30, "# About the Author",
+        "Sam Okafor is a fourth-year medical student who writes about nights."])
+    _accepted(tmp_path, cli, config, with_bio, subject="Guest post: nights")
+    without = text_docx("Ward rounds", ["Ward rounds move quickly and teach a lot. " * 30])
+    ref = _accepted(tmp_path, cli, config, without, subject="Guest post: rounds")
+    post = site.api(f"/wp/v2/posts/{_post_id(_publish(cli, config, ref))}?context=edit")
+    assert isinstance(post, dict)
+    raw = str(post["content"]["raw"])
+    assert "About the Author" in raw
+    assert "Sam Okafor is a fourth-year medical student who writes about nights." in raw
+    assert raw.index("Ward rounds move quickly") < raw.index("About the Author")

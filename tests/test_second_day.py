@@ -49,7 +49,7 @@ _ARGS: dict[str, list[str]] = {
     "privacy": ["1"], "edit": ["1", "DOC"], "init": ["INIT"], "serve": ["--port", "BUSY"],
     "demo": ["--dir", "DEMO"], "poll": ["--since", "2026-01-01"],
     "contest": ["results", "essay"], "reader": ["1", "Dr Lee", "lee@hospital.example.org"],
-    "model": ["status"],
+    "model": ["status"], "stage": ["1", "quoted"], "authors": ["export", "--csv"],
 }
 
 

@@ -80,6 +80,7 @@ FROZEN = {
     4: "db3d58c1575c9b3d", 5: "f26b1115e04b1ef2", 6: "2b268ba9fa7d8d35",
     7: "af987583171f4552", 8: "82b7080e19a936ce", 9: "98a74c1b8e656310",
     10: "32d7934bdb4fbeeb", 11: "1eb221791e4234be", 12: "b3dd70f30ba3710d",
+    13: "7bcfb9591472c105",
 }
 RELEASES = Path(__file__).parent / "data" / "releases"
 

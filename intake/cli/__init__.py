@@ -21,6 +21,7 @@ from intake.cli.editors import add_editor_commands
 from intake.cli.model import add_model_commands
 from intake.cli.privacy import add_privacy_commands
 from intake.cli.progress import progress_bar
+from intake.cli.roads import add_road_commands
 from intake.cli.setup import add_setup_commands
 from intake.cli.upkeep import add_upkeep_commands
 from intake.core.config import Settings, default_config_path, load_settings
@@ -254,6 +255,7 @@ def _parser() -> argparse.ArgumentParser:
     add_contest_commands(add)
     add_reader_commands(add)
     add_model_commands(add)
+    add_road_commands(add)
     add_upkeep_commands(add)
     add_desk_commands(add)
 

@@ -226,6 +226,10 @@ class KindRule:
         "ethics, conflicts of interest, funding, AI), references ([types.NAME])", False)
     require_disclosure: bool = _opt(
         "whether the text must say it is sponsored (one of disclosure_phrases)", False)
+    stages: tuple[str, ...] = _opt(
+        "its own road after intake, in order (the first is where a new one stands); an "
+        "editor moves it along, with an email from stage_NAME templates where one exists",
+        ())
     disclosure_phrases: tuple[str, ...] = _opt(
         "phrases that count as a disclosure statement",
         ("sponsored by", "sponsored post", "sponsored article", "sponsored content",
@@ -425,6 +429,7 @@ DEFAULT_KINDS: dict[str, dict[str, Any]] = {
                  "promote our", "media kit", "marketing", "seo", "we will pay", "we can pay",
                  "compensation"],
         "require_disclosure": True, "max_links": 3,
+        "stages": ["enquiry", "quoted", "agreed", "paid", "manuscript received", "published"],
     },
     "application": {
         "label": "Application to join",
@@ -437,6 +442,7 @@ DEFAULT_KINDS: dict[str, dict[str, Any]] = {
         "attachments": ["cv", "resume", "curriculum", "cover", "motivation"],
         "attachments_together": ["cv|resume|curriculum", "cover|motivation"],
         "response_days": 21,
+        "stages": ["received", "shortlisted", "interview", "offered", "joined", "declined"],
     },
     "contest": {
         "label": "Contest entry",
@@ -457,6 +463,7 @@ _T = TypeVar("_T")
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 _PREFIX = re.compile(r"[A-Z0-9]{2,10}")
 _KIND_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+_STAGE = re.compile(r"[a-z][a-z0-9]*(?: [a-z0-9]+){0,3}")
 _EDITOR_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}")
 _ANSWERABLE = re.compile(r"[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 _DENY_ENTRY = re.compile(r"([^@\s]+@)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
@@ -547,6 +554,10 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
             value = getattr(rule, key)
             if value is not None and value < 0:
                 ctx.fail(f"kinds.{name}", key, "0 or more", value)
+        if any(not _STAGE.fullmatch(stage) for stage in rule.stages) or \
+                len(set(rule.stages)) != len(rule.stages):
+            ctx.fail(f"kinds.{name}", "stages", "different names of lower-case words "
+                     "(such as \"manuscript received\")", list(rule.stages))
         if rule.min_words and rule.max_words and rule.min_words > rule.max_words:
             ctx.fail(f"kinds.{name}", "min_words", f"at most max_words ({rule.max_words})",
                      rule.min_words)

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from intake.convert.markdown import count_words
 
 BIO_LABEL = re.compile(r"^(about the authors?|about me|author'?s? bio(graphy)?|bio(graphy)?|"
-                  r"the authors?|author information|contributors?)$", re.I)
+                       r"the authors?|author information|contributors?|"
+                       # Spanish, Portuguese, French, German
+                       r"sobre (el|la|los|las|o|a|os|as) autor(a|es|as)?|sobre m[ií]m?|"
+                       r"[àa] propos (de l'|des )auteur(e|s|es)?|[àa] propos de moi|"
+                       r"l'auteur(e)?|les auteur(e)?s|"
+                       r"[üu]ber (den autor|die autorin|die autor(inn)?en|mich)|zur person)$",
+                       re.I)
 REFERENCES_LABEL = re.compile(r"^(references?( list)?|bibliography|works cited|sources|"
                          r"citations|literature( cited)?|further reading)$", re.I)
 _MARKUP = re.compile(r"^#{1,6}\s+|[*_]{1,3}|\\(?=.)")

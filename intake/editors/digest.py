@@ -20,6 +20,7 @@ from typing import Any
 
 from intake.core.config import Editor, Settings
 from intake.core.models import Status
+from intake.editors.stages import stage_of, stages_of
 from intake.editors.workflow import OPEN
 from intake.ledger import Ledger, OutboxItem, Submission, now_iso
 from intake.ledger.events import EventName
@@ -70,6 +71,9 @@ def build(ledger: Ledger, settings: Settings, notices: Notices, editor: Editor,
          "items": items(ledger.submissions((Status.CHANGES_REQUESTED,)))},
         {"title": "Quarantined: could not be processed",
          "items": items(ledger.submissions((Status.QUARANTINED,)))},
+        {"title": "On their own road (sponsored articles, applications): who it waits on",
+         "items": [{**_item(settings, sub, now), "reason": said}
+                   for sub, said in _on_the_road(ledger, settings)]},
     ]
     at = now.isoformat(timespec="seconds")
     digest = Digest(editor, since, at, sections)
@@ -81,6 +85,31 @@ def build(ledger: Ledger, settings: Settings, notices: Notices, editor: Editor,
     email = notices.compose(rendered, to_name=editor.name, to_email=editor.email,
                             auto_submitted="auto-generated")
     return Digest(editor, since, at, sections, rendered, email)
+
+
+# Stages that end a road: nothing waits on anyone there.
+_ENDS = frozenset({"declined", "joined", "published"})
+
+
+def _on_the_road(ledger: Ledger, settings: Settings) -> list[tuple[Submission, str]]:
+    """Open submissions of kinds with stages, past the first and short of the end: on
+    whom each waits. On the author, when the last move emailed them and they have not
+    written since; else on its editor."""
+    found = []
+    for sub in ledger.submissions(OPEN):
+        stages = stages_of(settings, sub)
+        stage = stage_of(settings, sub)
+        if not stages or stage is None or stage == stages[0] or stage == stages[-1] or \
+                stage in _ENDS:
+            continue
+        moved = ledger.last_event(sub.id, EventName.STAGE_CHANGED)
+        wrote = max((e.at for e in (ledger.last_event(sub.id, EventName.CORRESPONDENCE),
+                                    ledger.last_event(sub.id, EventName.REVISED)) if e),
+                    default="")
+        on_author = moved is not None and bool(moved.detail.get("email")) and wrote < moved.at
+        who = "the author" if on_author else (sub.assignee or "an editor")
+        found.append((sub, f"stage {stage}: waiting on {who}"))
+    return found
 
 
 def _item(settings: Settings, sub: Submission, now: datetime) -> dict[str, Any]:

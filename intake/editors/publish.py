@@ -77,6 +77,10 @@ def publish(ledger: Ledger, settings: Settings, reference: str, actor: Actor,
     if entry is not None and contest is not None:
         body = with_contest_line(body, contest_line(contest.name, entry.award))
         extra_category = contest.category
+    profile = ledger.author(sub.author_email) if sub.author_email else None
+    if profile is not None and profile.bio and bio_span(split_blocks(body)) is None:
+        # The article has no "About the author" of its own: the profile's, at its end.
+        body = f"{body.rstrip()}\n\n## About the Author\n\n{profile.bio}\n"
     try:
         published = _send(site, section, sub, front, body, folder, known, post_id,
                           extra_category)

@@ -10,6 +10,7 @@ together.
 from __future__ import annotations
 
 from intake.core.addresses import address_key
+from intake.ledger.authors import Authors
 from intake.ledger.base import LedgerError, now_iso
 from intake.ledger.contests import ContestState
 from intake.ledger.corrections import Corrections
@@ -27,5 +28,5 @@ __all__ = ["MIGRATIONS", "Cursor", "Event", "EventName", "Health", "Hit", "Ledge
 
 
 class Ledger(Search, Messages, Mailboxes, Submissions, Events, Outbox, DeskState,
-             SavedReplies, SavedViews, ContestState, Corrections):
+             SavedReplies, SavedViews, ContestState, Corrections, Authors):
     """Every entity's queries, on one connection (see base.LedgerBase)."""

@@ -59,6 +59,8 @@ class EventName(StrEnum):
     TYPE_CHANGED = "article type changed"
     SIMILAR = "similar to another"
     LANGUAGE_CHANGED = "language changed"
+    STAGE_CHANGED = "stage changed"
+    PROFILE_EDITED = "author profile edited"
 
 
 # What changes the text search reads (a draft, a message, a note): the submission is
@@ -76,7 +78,7 @@ VERSIONED = frozenset({
     EventName.STATUS_CHANGED, EventName.DECIDED, EventName.REPLIED, EventName.RETRIED,
     EventName.PURGED, EventName.EDITED, EventName.PRIVACY_RESOLVED, EventName.PUBLISHED,
     EventName.JUDGES_COPY_CONFIRMED, EventName.AWARDED, EventName.TYPE_CHANGED,
-    EventName.LANGUAGE_CHANGED,
+    EventName.LANGUAGE_CHANGED, EventName.STAGE_CHANGED,
 })
 
 

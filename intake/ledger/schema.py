@@ -499,4 +499,21 @@ MIGRATIONS: tuple[Migration, ...] = (
     );
     CREATE INDEX corrections_submission ON corrections(submission_id);
     """),
+    # 13: a submission's stage on its kind's own road after intake ([kinds.NAME] stages:
+    # a sponsored article quoted, agreed, paid; an application shortlisted, interviewed,
+    # offered), and a profile per author's address.
+    Migration("stages and authors", """
+    ALTER TABLE submissions ADD COLUMN stage TEXT;
+    CREATE TABLE author_profiles (
+        address_key TEXT PRIMARY KEY,
+        email TEXT NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        bio TEXT NOT NULL DEFAULT '',
+        institution TEXT NOT NULL DEFAULT '',
+        bio_from TEXT,
+        edited_by TEXT,
+        contributor INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL
+    );
+    """),
 )

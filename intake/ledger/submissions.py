@@ -39,6 +39,7 @@ class Submission:
     sent_at: str | None = None  # the mail's Date, no later than it arrived
     article_type: str | None = None  # medical.types (case_report…), read or set
     language: str | None = None  # what the author is answered in (None: the default)
+    stage: str | None = None  # on its kind's own road ([kinds.NAME] stages); None: the first
     # Raised by every change an editor could act on (events.VERSIONED): a form carries
     # the version its page showed, and a change made since refuses it.
     version: int = 1
@@ -63,6 +64,7 @@ class Submission:
             "assignee": self.assignee, "decided_at": self.decided_at,
             "purged_at": self.purged_at, "sent_at": self.sent_at, "version": self.version,
             "article_type": self.article_type, "language": self.language,
+            "stage": self.stage,
         }
 
 
@@ -81,7 +83,7 @@ class Submissions(LedgerBase):
                             "classification", "reason", "draft_dir", "revision", "assignee",
                             "decided_at", "purged_at", "author_name", "author_email",
                             "subject", "message_id", "sent_at", "article_type",
-                            "language"})
+                            "language", "stage"})
 
 
     def next_reference(self, prefix: str, year: int) -> str:
@@ -285,5 +287,6 @@ def _submission(row: sqlite3.Row) -> Submission:
         draft_dir=row["draft_dir"], created_at=row["created_at"],
         updated_at=row["updated_at"], revision=row["revision"], assignee=row["assignee"],
         decided_at=row["decided_at"], purged_at=row["purged_at"], sent_at=row["sent_at"],
-        version=row["version"], article_type=row["article_type"], language=row["language"])
+        version=row["version"], article_type=row["article_type"], language=row["language"],
+        stage=row["stage"])
 

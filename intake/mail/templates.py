@@ -45,7 +45,8 @@ AUTHOR_TEMPLATES = (
     "received_contest", "received_other", "missing_manuscript", "unreadable_file",
     "revision_received", "accepted", "accepted_application", "changes_requested",
     "rejected", "rejected_application", "withdrawn", "reply", "contest_closed",
-    "contest_not_open", "contest_over_limit", "contest_result")
+    "contest_not_open", "contest_over_limit", "contest_result", "stage_quoted",
+    "stage_interview")
 
 # What every template may use, with believable values: for `intake doctor` and for
 # whoever edits the templates (`intake preview TEMPLATE --sample NAME`).
@@ -86,6 +87,9 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "blind": False,
     # The language the author is answered in (core.languages.NAMES).
     "language": "en",
+    # A kind's own road ([kinds.NAME] stages): the stage, a sponsored article's price, an
+    # interview's date and time (in the author's language).
+    "stage": "", "price": "€400", "when": "10 December 2026, 14:00 (UTC)",
 }
 # Named variations on it, one per situation a template has to handle.
 SAMPLES: dict[str, dict[str, Any]] = {

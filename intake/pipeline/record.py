@@ -21,6 +21,7 @@ from intake.core import languages
 from intake.core.models import Classification, Draft, MessageState, ParsedMessage, Status
 from intake.core.report import RunReport
 from intake.drafts.frontmatter import front_matter
+from intake.editors import authors
 from intake.editors.decisions import language_of
 from intake.ledger import Ledger, StoredMessage, Submission
 from intake.ledger.events import EventName
@@ -99,6 +100,9 @@ def commit_draft(app: Intake, version: Version, *, answer: str | None,
                                        draft.originals, msg.text)
     app.ledger.add_files(sub.id, version.revision, version.stored.id,
                          [(f.name, f.role, f.sha256) for f in draft.source_files])
+    if version.status is not Status.IGNORED:  # what it says of its author, remembered
+        authors.remember(app.ledger, sub.author_email, sub.author_name, draft.markdown,
+                         sub.reference)
     if answer is not None and not app.acknowledge:
         app.ledger.add_event(EventName.NOT_ANSWERED_AUTOMATICALLY, submission_id=sub.id,
                              reason="taken without answering (--no-acknowledge: old mail "

@@ -256,31 +256,45 @@ def register(app: Flask, desk: DeskContext) -> None:
 
 def _invite_or_reset(desk: DeskContext) -> str:
     """Make the link, email it; the link itself when the email could not go."""
-    from intake.web.invitations import send_link
-
     action = request.form.get("action", "")
     if action == "invite":
-        new_id = request.form.get("id", "").strip().lower()
-        name = " ".join(request.form.get("name", "").split())[:120]
-        email = request.form.get("email", "").strip()[:254]
-        if not EDITOR_ID.fullmatch(new_id):
-            raise IntakeError("an editor's id is 2 to 32 lower-case letters, digits, - or _, "
-                              "starting with a letter")
-        if desk.editor(new_id) is not None or desk.editor(email) is not None:
-            raise IntakeError(f"{new_id} or {email} is an editor already: send a reset link "
-                              "instead")
-        if not name or not _EMAIL.fullmatch(email):
-            raise IntakeError("give the new editor's full name and email address")
-        with desk.changing() as db, db.transaction():
-            db.add_invited_editor(new_id, name, email, g.editor.id)
-        g.editors = None  # the roster now has them
-        who = desk.editor(new_id)
-    elif action == "reset":
-        who = desk.editor(request.form.get("editor", ""))
-    else:
+        return invite(desk, request.form.get("id", ""), request.form.get("name", ""),
+                      request.form.get("email", ""))
+    if action != "reset":
         raise IntakeError("no such action")
+    who = desk.editor(request.form.get("editor", ""))
     if who is None:
         raise IntakeError("no such editor")
+    return _send(desk, who, "reset")
+
+
+def invite(desk: DeskContext, new_id: str, name: str, email: str) -> str:
+    """A new editor on the roster, and their invitation emailed (an admin's step; an
+    applicant who joins is invited so too): the link itself when the email could not
+    go, else ""."""
+    new_id = new_id.strip().lower()
+    name = " ".join(name.split())[:120]
+    email = email.strip()[:254]
+    if not EDITOR_ID.fullmatch(new_id):
+        raise IntakeError("an editor's id is 2 to 32 lower-case letters, digits, - or _, "
+                          "starting with a letter")
+    if desk.editor(new_id) is not None or desk.editor(email) is not None:
+        raise IntakeError(f"{new_id} or {email} is an editor already: send a reset link "
+                          "instead")
+    if not name or not _EMAIL.fullmatch(email):
+        raise IntakeError("give the new editor's full name and email address")
+    with desk.changing() as db, db.transaction():
+        db.add_invited_editor(new_id, name, email, g.editor.id)
+    g.editors = None  # the roster now has them
+    who = desk.editor(new_id)
+    if who is None:
+        raise IntakeError("no such editor")
+    return _send(desk, who, "invite")
+
+
+def _send(desk: DeskContext, who: Editor, action: str) -> str:
+    from intake.web.invitations import send_link
+
     token = secrets.token_urlsafe(32)
     hours = INVITE_HOURS if action == "invite" else RESET_HOURS
     with desk.changing() as db, db.transaction():

@@ -31,7 +31,7 @@ from intake.core.config import Settings
 from intake.core.errors import IntakeError
 from intake.ledger import Ledger, Submission
 from intake.mail.templates import bundled_templates, templates_dir
-from intake.web import accounts, contests, judges, pages, sessions, work
+from intake.web import accounts, contests, judges, pages, roads, sessions, work
 from intake.web.context import DeskContext
 from intake.web.passwords import write_private
 
@@ -175,6 +175,7 @@ def create_app(settings: Settings) -> Flask:
     work.register(app, desk)
     judges.register(app, desk)
     contests.register(app, desk)
+    roads.register(app, desk)
     app.jinja_env.globals["has_contests"] = bool(settings.contests)
     app.jinja_env.filters["age"] = _age
     app.jinja_env.filters["page_query"] = pages.page_query

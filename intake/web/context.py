@@ -177,5 +177,9 @@ def describe(event: Event, name_of: Callable[[str], str]) -> str:
         EventName.AUTHOR_ADDED: "added an author",
         EventName.PURGED: "purged its files",
         EventName.LANGUAGE_CHANGED: f"set the author's language to {d.get('after')}",
+        EventName.STAGE_CHANGED: f"moved it to the stage {d.get('after')}"
+                                 + (f" ({d.get('when')})" if d.get("when") else "")
+                                 + (f" at {d.get('price')}" if d.get("price") else "")
+                                 + (", emailing the author" if d.get("email") else ""),
     }.get(EventName(event.event), event.event)
     return f"{who} {what} at {event.at[:10]} {event.at[11:16]} UTC"

@@ -5,6 +5,7 @@ the page's version and a one-time token: web.context)."""
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 import zipfile
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from intake.editors.decisions import commit, language_of, prepare
 from intake.editors.diff import revisions
 from intake.editors.privacy import edit_draft, flags_of, keep, require_clear
 from intake.editors.reply import prepare_reply, send_reply
+from intake.editors.stages import stage_of, stages_of
 from intake.editors.thread import thread
 from intake.editors.workflow import (
     DECISIONS,
@@ -143,6 +145,12 @@ def register(app: Flask, desk: DeskContext) -> None:
             similar=_similar(ledger, sub),
             offered_languages=settings.languages.offered, language_names=languages.NAMES,
             author_language=language_of(settings, sub),
+            stages=stages_of(settings, sub), stage=stage_of(settings, sub),
+            join_id=re.sub(r"[^a-z0-9_-]", "", sub.author_email.partition("@")[0]
+                           .partition("+")[0].lower())[:32],
+            profile=ledger.author(sub.author_email) if sub.author_email else None,
+            others=[o for o in ledger.submissions_of_author(sub.author_email)
+                    if o[0] != sub.reference] if sub.author_email else [],
             reader_scores=ledger.scores_of(sub.id), reader_comments=ledger.comments_of(sub.id),
             messages=messages())
 

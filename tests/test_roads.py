@@ -1,0 +1,187 @@
+"""Each kind's own road after intake (issue 36): a sponsored enquiry quoted, agreed and
+paid, through the pipeline and the outbox; an applicant taken from received to joined
+on the desk, as an editor who then signs in; a profile per author, read from their
+"About the author", shown beside their other submissions and exported as CSV."""
+
+from __future__ import annotations
+
+import csv
+import email
+import io
+import json
+import re
+from collections.abc import Callable
+from email import policy
+from pathlib import Path
+
+import pytest
+
+from intake.core.config import load_settings
+from intake.demo.samples import DOCX, cv_docx, text_docx
+from intake.demo.samples import email as make_email
+from intake.editors.digest import build
+from intake.ledger import Ledger
+from intake.mail.templates import Notices
+from tests.conftest import CliResult, eml_folder
+
+Cli = Callable[..., CliResult]
+ANA = {"editors.ana": {"name": "Ana Lima", "email": "ana@journal.example.org",
+                       "admin": True}}
+
+
+def _sent(config: Path) -> list[email.message.EmailMessage]:
+    return [email.message_from_bytes(p.read_bytes(), policy=policy.default)
+            for p in sorted((config.parent / "sent").glob("*.eml"))]
+
+
+def _text(msg: email.message.EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def test_a_sponsored_enquiry_is_quoted_agreed_and_paid(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Cli) -> None:
+    config = make_config(**ANA)
+    enquiry = make_email("Dana Reyes <dana@revise.example.com>", "Sponsored post",
+                         "Hello, we would like to publish a sponsored article about our "
+                         "revision app. What are your terms?",
+                         to="submissions+sponsored@journal.example.org")
+    assert cli("--config", config, "ingest", eml_folder(tmp_path, [enquiry])).code == 0
+    ref = "JPMS-2026-0001"
+    shown = json.loads(cli("--config", config, "show", ref, "--json").out)
+    assert shown["kind"] == "sponsored" and shown["stage"] is None  # the road's first
+
+    no_price = cli("--config", config, "stage", ref, "quoted", "--email", "--yes", "--as",
+                   "ana")
+    assert no_price.code == 2 and "--price" in no_price.err
+    wrong = cli("--config", config, "stage", ref, "shortlisted", "--as", "ana")
+    assert wrong.code == 2 and "enquiry, quoted, agreed" in wrong.err
+    quoted = cli("--config", config, "stage", ref, "quoted", "--price", "€400", "--email",
+                 "--yes", "-m", "We can publish it in January.", "--as", "ana")
+    assert quoted.code == 0, quoted.err
+    assert cli("--config", config, "send").code == 0
+    quote = _sent(config)[-1]
+    assert str(quote["Subject"]) == f"[{ref}] Our terms for a sponsored article"
+    assert "€400" in _text(quote) and "We can publish it in January." in _text(quote)
+    assert quote["In-Reply-To"]  # in the enquiry's thread
+
+    # Waiting on the sponsor now; once agreed, on an editor.
+    settings = load_settings(config)
+    ledger = Ledger(config.parent / "var" / "intake.sqlite3")
+    try:
+        waiting = build(ledger, settings, Notices(settings), settings.editors[0]).sections[-1]
+        assert [i["reason"] for i in waiting["items"]] == ["stage quoted: waiting on the author"]
+    finally:
+        ledger.close()
+    for stage in ("agreed", "paid"):
+        assert cli("--config", config, "stage", ref, stage, "--as", "ana").code == 0
+    history = json.loads(cli("--config", config, "show", ref, "--json").out)
+    assert history["stage"] == "paid"
+    moves = [e.get("after") for e in history["history"]
+             if e["event"] == "stage changed"]
+    assert moves == ["quoted", "agreed", "paid"]
+
+
+def test_an_interview_is_emailed_in_the_applicants_language(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Cli) -> None:
+    config = make_config(**ANA)
+    application = make_email(
+        "Lucía Gómez <lucia@alumnos.example.es>", "Candidatura para el equipo editorial",
+        "Hola, me gustaría formar parte del equipo editorial del blog. Adjunto mi "
+        "currículum y mi carta de presentación.",
+        attachments=(("CV Lucia Gomez.docx", DOCX, cv_docx("Lucía Gómez")),
+                     ("Carta de presentacion.docx", DOCX,
+                      text_docx(None, ["Estimados editores: escribo para presentar mi "
+                                       "candidatura."]))))
+    assert cli("--config", config, "ingest", eml_folder(tmp_path, [application])).code == 0
+    done = cli("--config", config, "stage", "JPMS-2026-0001", "interview", "--when",
+               "2026-12-10 14:00", "--email", "--yes", "--as", "ana")
+    assert done.code == 0, done.err
+    assert cli("--config", config, "send").code == 0
+    invitation = _sent(config)[-1]
+    assert "10 de diciembre de 2026, 14:00 (UTC)" in str(invitation["Subject"])
+    assert "su entrevista será el 10 de diciembre de 2026, 14:00 (UTC)" in _text(invitation)
+
+
+def test_an_applicant_joins_as_an_editor_who_then_signs_in(
+        make_config: Callable[..., Path], cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.deskhelp import fields, make_desk, sign_in, token
+
+    application = make_email(
+        "Priya Raman <priya.raman@uni.example.edu>", "Application to join as an editor",
+        "Dear editors, I would like to join the team as an editor. My CV and cover letter "
+        "are attached.", attachments=(
+            ("Priya Raman CV.docx", DOCX, cv_docx("Priya Raman")),
+            ("Cover letter.docx", DOCX, text_docx(None, ["I would like to join."]))))
+    app, config = make_desk(make_config, cli, monkeypatch, [application])
+    client = app.test_client()
+    assert sign_in(client) == 302
+    page = client.get("/s/JPMS-2026-0001/").get_data(as_text=True)
+    assert '<option value="received" selected>' in page  # the road's first stage
+    for stage in ("shortlisted", "offered"):
+        page = client.get("/s/JPMS-2026-0001/").get_data(as_text=True)
+        moved = client.post("/s/JPMS-2026-0001/stage", data={
+            "stage": stage, **fields(page, "stage")}, follow_redirects=True)
+        assert f"Stage: {stage}." in moved.get_data(as_text=True)
+    page = client.get("/s/JPMS-2026-0001/").get_data(as_text=True)
+    assert "Invite to the desk as an editor" in page
+    form = re.findall(r'<form method="post" action="join"[^>]*>(.*?)</form>', page, re.S)[0]
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    joined = client.post("/s/JPMS-2026-0001/join", data={**hidden, "id": "priya"},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "Invitation emailed to Priya Raman" in joined
+    assert "<dt>Stage</dt><dd>joined</dd>" in joined
+
+    mail = next(p.read_text(encoding="utf-8", errors="replace")
+                for p in sorted((config.parent / "sent").glob("*.eml"))
+                if "priya.raman@uni.example.edu" in p.read_text(errors="replace")
+                and "/welcome/" in p.read_text(errors="replace"))
+    link = re.search(r"/welcome/[A-Za-z0-9_-]+", mail)
+    assert link
+    newcomer = app.test_client()
+    chosen = "saffron lantern quiet harbour"
+    assert newcomer.post(link.group(0), data={
+        "new": chosen, "again": chosen,
+        "csrf_token": token(newcomer, link.group(0))}).status_code == 302
+    assert sign_in(newcomer, "priya", chosen) == 302
+    assert "Priya Raman" in newcomer.get("/").get_data(as_text=True)
+
+
+def test_the_authors_profile_is_kept_shown_and_exported(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Cli,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.deskhelp import fields, make_desk, sign_in
+
+    first = make_email(
+        "Sam Okafor <sam@uni.example.org>", "Guest post: night shifts", "My article.",
+        message_id="<p1@uni>", attachments=(("nights.docx", DOCX, text_docx(
+            "Night shifts", ["The ward at night teaches patience. " * 40,
+                             "# About the Author",
+                             "Sam Okafor is a fourth-year medical student at the University "
+                             "of Example, and writes about nights on the wards."])),))
+    second = make_email(
+        "Sam Okafor <sam+blog@uni.example.org>", "Guest post: ward rounds", "Another one.",
+        message_id="<p2@uni>", attachments=(("rounds.docx", DOCX, text_docx(
+            "Ward rounds", ["Ward rounds move quickly. " * 50])),))
+    app, config = make_desk(make_config, cli, monkeypatch, [first, second])
+    client = app.test_client()
+    assert sign_in(client) == 302
+    page = client.get("/s/JPMS-2026-0002/").get_data(as_text=True)
+    assert "University of Example" in page and "bio read from JPMS-2026-0001" in page
+    assert 'href="/s/JPMS-2026-0001/">JPMS-2026-0001</a> Night shifts' in page
+
+    # An editor's words win over what a later submission says.
+    edited = client.post("/s/JPMS-2026-0002/author", data={
+        "name": "Sam Okafor", "institution": "=HYPERLINK(\"http://x.example\")",
+        "bio": "Sam writes about nights.", **fields(page, "author")},
+        follow_redirects=True).get_data(as_text=True)
+    assert "The author&#39;s profile is kept." in edited or "profile is kept" in edited
+    exported = cli("--config", config, "authors", "export", "--csv")
+    assert exported.code == 0, exported.err
+    rows = list(csv.DictReader(io.StringIO(exported.out)))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["name"] == "Sam Okafor" and row["bio"] == "Sam writes about nights."
+    assert row["institution"].startswith("'=")  # never a formula in a spreadsheet
+    assert row["submissions"] == "2" and row["references"] == "JPMS-2026-0001 JPMS-2026-0002"
