@@ -185,3 +185,36 @@ def test_the_authors_profile_is_kept_shown_and_exported(
     assert row["name"] == "Sam Okafor" and row["bio"] == "Sam writes about nights."
     assert row["institution"].startswith("'=")  # never a formula in a spreadsheet
     assert row["submissions"] == "2" and row["references"] == "JPMS-2026-0001 JPMS-2026-0002"
+
+
+@pytest.mark.parametrize(("subject", "body", "language", "said"), [
+    ("Link insertion", "Hi, we'd like to add our link to an existing post on your blog, "
+     "dofollow please. What's your price?", "en", "We do not sell links"),
+    ("Colaboración", "Hola, queremos una inserción de enlace en un artículo existente de "
+     "su blog. ¿Cuál es su precio?", "es", "No vendemos enlaces"),
+])
+def test_an_offer_to_buy_links_is_named_and_refused_politely(
+        subject: str, body: str, language: str, said: str, tmp_path: Path,
+        make_config: Callable[..., Path], cli: Cli) -> None:
+    config = make_config(**{
+        "kinds.sponsored": {"label": "Sponsored article", "addresses": [],
+                            "body": ["link", "enlace", "sponsored"], "subject": ["link"],
+                            "link_buying": "refuse"},
+        "kinds.other": {"label": "Message"}})
+    offer = make_email("SEO Team <outreach.anna@linkfarm.example.com>", subject, body,
+                       to="submissions+sponsored@journal.example.org")
+    fair = make_email("Dana Reyes <dana@revise.example.com>", "Sponsored article",
+                      "We would like to publish a sponsored article about our revision "
+                      "app, clearly labelled. What are your terms?",
+                      to="submissions+sponsored@journal.example.org")
+    assert cli("--config", config, "ingest", eml_folder(tmp_path, [offer, fair])).code == 0
+    answers = {str(m["To"]).split("<")[-1].rstrip(">"): m for m in _sent(config)}
+    refusal = answers["outreach.anna@linkfarm.example.com"]
+    assert said in _text(refusal)
+    assert said not in _text(answers["dana@revise.example.com"])
+    rows = {r["author_email"]: r for r in map(json.loads, cli(
+        "--config", config, "queue", "--json").out.splitlines())}
+    assert any("An offer to buy links" in w
+               for w in rows["outreach.anna@linkfarm.example.com"]["warnings"])
+    assert not any("An offer to buy links" in w
+                   for w in rows["dana@revise.example.com"]["warnings"])

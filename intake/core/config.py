@@ -33,6 +33,7 @@ if typing.TYPE_CHECKING:
 Security = Literal["tls", "starttls", "plain"]
 AfterProcessing = Literal["move", "keyword", "leave"]
 Transport = Literal["smtp", "file"]
+LinkBuying = Literal["ignore", "mark", "refuse"]
 
 
 def _opt(help: str, default: Any = MISSING, key: str | None = None) -> Any:
@@ -226,6 +227,11 @@ class KindRule:
         "ethics, conflicts of interest, funding, AI), references ([types.NAME])", False)
     require_disclosure: bool = _opt(
         "whether the text must say it is sponsored (one of disclosure_phrases)", False)
+    link_buying: LinkBuying = _opt(
+        'an offer to buy links ("link insertion", "dofollow", "add our link to an existing '
+        'post", in five languages): "ignore", "mark" (a warning for the editors), or '
+        '"refuse" (marked, and answered with the polite standard refusal, '
+        'refused_link_buying, instead of the acknowledgement)', "ignore")
     stages: tuple[str, ...] = _opt(
         "its own road after intake, in order (the first is where a new one stands); an "
         "editor moves it along, with an email from stage_NAME templates where one exists",
@@ -428,7 +434,7 @@ DEFAULT_KINDS: dict[str, dict[str, Any]] = {
                  "link insertion", "on behalf of our client", "our client", "our brand",
                  "promote our", "media kit", "marketing", "seo", "we will pay", "we can pay",
                  "compensation"],
-        "require_disclosure": True, "max_links": 3,
+        "require_disclosure": True, "max_links": 3, "link_buying": "mark",
         "stages": ["enquiry", "quoted", "agreed", "paid", "manuscript received", "published"],
     },
     "application": {

@@ -207,4 +207,5 @@ class Draft:
     # The same, grouped for the acknowledgement (medical.review): (heading, lines).
     finding_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
     article_type: str | None = None  # medical.types: case_report, original_article, …
+    answer: str = ""  # a template a check chose instead of the acknowledgement
     privacy: tuple[dict[str, str], ...] = ()  # possible patient identifiers: what, where

@@ -25,6 +25,8 @@ def acknowledgement_template(notices: Notices, kind: str, draft: Draft, *, sure:
                              revision: int = 1) -> str:
     if draft.problem:
         return "unreadable_file"
+    if draft.answer and revision == 1 and notices.has(draft.answer):
+        return draft.answer  # a check chose the answer (rules.link_buying: a refusal)
     if draft.missing_manuscript and sure:  # unsure of the kind: not sure one is missing
         return "missing_manuscript"
     if revision > 1:

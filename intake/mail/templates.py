@@ -46,7 +46,7 @@ AUTHOR_TEMPLATES = (
     "revision_received", "accepted", "accepted_application", "changes_requested",
     "rejected", "rejected_application", "withdrawn", "reply", "contest_closed",
     "contest_not_open", "contest_over_limit", "contest_result", "stage_quoted",
-    "stage_interview")
+    "stage_interview", "refused_link_buying")
 
 # What every template may use, with believable values: for `intake doctor` and for
 # whoever edits the templates (`intake preview TEMPLATE --sample NAME`).

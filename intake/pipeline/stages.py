@@ -34,6 +34,7 @@ from intake.drafts.checks import review
 from intake.ledger import OutboxItem, StoredMessage, Submission
 from intake.mail.parse import ParseError, parse_message, parse_message_file
 from intake.medical.review import review as medical_review
+from intake.rules import link_buying
 from intake.rules.automatic import Automatic, Category, denied, detect, role_sender
 from intake.rules.bounces import read_bounce
 from intake.rules.kinds import classify
@@ -252,6 +253,16 @@ def checks(app: Intake, work: Work) -> Work | Outcome:
         work.draft = check_statement(work.draft, chosen, work.message)
     if work.rule.medical_checks:
         work.draft = medical_review(work.draft, app.settings.types, work.message.text)
+    if work.rule.link_buying != "ignore":
+        phrase = link_buying.offer(work.message.subject, work.message.text)
+        if phrase is not None:
+            sure = work.classification is None or work.classification.sure
+            refused = work.rule.link_buying == "refuse" and sure
+            note = (f"An offer to buy links (it says \"{phrase}\"): the publication does "
+                    "not sell links" + ("; the sender was sent the standard refusal"
+                                        if refused else ""))
+            work.draft = replace(work.draft, warnings=(note, *work.draft.warnings),
+                                 answer="refused_link_buying" if refused else "")
     return work
 
 
