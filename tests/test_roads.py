@@ -218,3 +218,34 @@ def test_an_offer_to_buy_links_is_named_and_refused_politely(
                for w in rows["outreach.anna@linkfarm.example.com"]["warnings"])
     assert not any("An offer to buy links" in w
                    for w in rows["dana@revise.example.com"]["warnings"])
+
+
+def test_a_sponsored_enquiry_is_answered_with_the_rate_card_attached(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Cli) -> None:
+    from intake.rules.corpus import text_pdf
+
+    card = tmp_path / "rate-card.pdf"
+    card.write_bytes(text_pdf(["Sponsored article: 400 EUR", "Terms: labelled, one link."]))
+    config = make_config(**{
+        "kinds.sponsored": {"label": "Sponsored article", "terms_file": str(card),
+                            "body": ["sponsored"]},
+        "kinds.other": {"label": "Message"}})
+    enquiries = [make_email("Dana Reyes <dana@revise.example.com>", "Sponsored article",
+                            "We would like to publish a sponsored article. Your terms?",
+                            to="submissions+sponsored@journal.example.org"),
+                 make_email("Jonas Weber <jonas@apps.example.de>", "Gesponserter Artikel",
+                            "Guten Tag, wir möchten einen gesponserten Artikel "
+                            "veröffentlichen. Wie sind Ihre Bedingungen?",
+                            to="submissions+sponsored@journal.example.org")]
+    assert cli("--config", config, "ingest", eml_folder(tmp_path, enquiries)).code == 0
+    answers = {str(m["To"]).split("<")[-1].rstrip(">"): m for m in _sent(config)}
+    for address, said in (("dana@revise.example.com", "Our rate card and terms are "
+                                                      "attached"),
+                          ("jonas@apps.example.de", "Unsere Preisliste und Bedingungen")):
+        answer = answers[address]
+        assert said in _text(answer)
+        (attached,) = list(answer.iter_attachments())
+        assert attached.get_filename() == "rate-card.pdf"
+        assert attached.get_content() == card.read_bytes()
+        html = answer.get_body(preferencelist=("html",))
+        assert html is not None and said.split()[0] in str(html.get_content())

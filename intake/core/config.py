@@ -34,6 +34,7 @@ Security = Literal["tls", "starttls", "plain"]
 AfterProcessing = Literal["move", "keyword", "leave"]
 Transport = Literal["smtp", "file"]
 LinkBuying = Literal["ignore", "mark", "refuse"]
+MAX_TERMS_BYTES = 5 * 1024 * 1024
 
 
 def _opt(help: str, default: Any = MISSING, key: str | None = None) -> Any:
@@ -227,6 +228,9 @@ class KindRule:
         "ethics, conflicts of interest, funding, AI), references ([types.NAME])", False)
     require_disclosure: bool = _opt(
         "whether the text must say it is sponsored (one of disclosure_phrases)", False)
+    terms_file: Path | None = _opt(
+        "a file (a rate card, the terms: PDF or similar, at most 5 MB) attached to this "
+        "kind's acknowledgement", None)
     link_buying: LinkBuying = _opt(
         'an offer to buy links ("link insertion", "dofollow", "add our link to an existing '
         'post", in five languages): "ignore", "mark" (a warning for the editors), or '
@@ -434,7 +438,7 @@ DEFAULT_KINDS: dict[str, dict[str, Any]] = {
                  "link insertion", "on behalf of our client", "our client", "our brand",
                  "promote our", "media kit", "marketing", "seo", "we will pay", "we can pay",
                  "compensation"],
-        "require_disclosure": True, "max_links": 3, "link_buying": "mark",
+        "require_disclosure": True, "max_links": 3, "link_buying": "refuse",
         "stages": ["enquiry", "quoted", "agreed", "paid", "manuscript received", "published"],
     },
     "application": {
@@ -564,6 +568,11 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
                 len(set(rule.stages)) != len(rule.stages):
             ctx.fail(f"kinds.{name}", "stages", "different names of lower-case words "
                      "(such as \"manuscript received\")", list(rule.stages))
+        if rule.terms_file is not None:
+            terms = rule.terms_file
+            if not terms.is_file() or terms.stat().st_size > MAX_TERMS_BYTES:
+                ctx.fail(f"kinds.{name}", "terms_file", "a readable file of at most 5 MB",
+                         str(terms))
         if rule.min_words and rule.max_words and rule.min_words > rule.max_words:
             ctx.fail(f"kinds.{name}", "min_words", f"at most max_words ({rule.max_words})",
                      rule.min_words)

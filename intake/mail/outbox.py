@@ -10,7 +10,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from intake.core.config import Settings
+from intake.core.config import MAX_TERMS_BYTES, Settings
 from intake.core.models import Draft, ParsedMessage
 from intake.ledger import Ledger
 from intake.ledger.events import EventName
@@ -71,6 +71,25 @@ class Outgoing:
             "contest": "",  # an entry's contest and dates: contests.entries.contest_answer
         }
 
+    def terms(self, template: str, kind: str) -> tuple[tuple[str, bytes], ...]:
+        """The kind's rate card and terms ([kinds.NAME] terms_file), for its first
+        acknowledgement only."""
+        if not kind or not template.startswith("received"):
+            return ()
+        try:
+            path = self.settings.kind(kind).terms_file
+        except KeyError:
+            return ()
+        if path is None:
+            return ()
+        try:
+            data = path.read_bytes()[:MAX_TERMS_BYTES + 1]
+        except OSError as exc:
+            log.warning("[kinds.%s] terms_file %s cannot be read (%s): the acknowledgement "
+                        "goes without it", kind, path, exc.strerror)
+            return ()
+        return ((path.name, data),) if len(data) <= MAX_TERMS_BYTES else ()
+
     def queue(self, sub: int, purpose: str, template: str, msg: ParsedMessage,
               context: dict[str, Any]) -> bool:
         """Queue one email in reply to msg; False when it was withheld (or already queued)."""
@@ -86,11 +105,14 @@ class Outgoing:
                                   template=template, reason=reason)
             log.warning("%s: no %s sent: %s", context.get("reference", sub), purpose, reason)
             return False
-        rendered = self.notices.render(template, context)
+        attachments = self.terms(template, str(context.get("kind") or ""))
+        rendered = self.notices.render(template, {**context,
+                                                  "terms_attached": bool(attachments)})
         email = self.notices.compose(rendered, to_name=msg.sender_name,
                                      to_email=msg.sender_email, in_reply_to=msg.message_id,
                                      references=msg.references,
-                                     reference=str(context.get("reference", "")))
+                                     reference=str(context.get("reference", "")),
+                                     attachments=attachments)
         queued = self.ledger.add_outbox(
             submission_id=sub, purpose=purpose, template=template, recipient=msg.sender_email,
             subject=rendered.subject, message_id=str(email["Message-ID"]),

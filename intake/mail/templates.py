@@ -13,15 +13,19 @@ as the language writes them (`thousands`).
 
 from __future__ import annotations
 
+import mimetypes
 import re
 import secrets
 import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import charset as _charsets
+from email import encoders
 from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import SMTPUTF8, Compat32
 from email.utils import format_datetime, formataddr, getaddresses, make_msgid
@@ -90,6 +94,8 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     # A kind's own road ([kinds.NAME] stages): the stage, a sponsored article's price, an
     # interview's date and time (in the author's language).
     "stage": "", "price": "€400", "when": "10 December 2026, 14:00 (UTC)",
+    # A sponsored enquiry's acknowledgement with the rate card attached ([kinds] terms_file).
+    "terms_attached": False,
 }
 # Named variations on it, one per situation a template has to handle.
 SAMPLES: dict[str, dict[str, Any]] = {
@@ -272,8 +278,8 @@ class Notices:
 
     def compose(self, rendered: Rendered, *, to_name: str, to_email: str,
                 in_reply_to: str = "", references: tuple[str, ...] = (),
-                reference: str = "", auto_submitted: str | None = "auto-replied"
-                ) -> Message:
+                reference: str = "", auto_submitted: str | None = "auto-replied",
+                attachments: tuple[tuple[str, bytes], ...] = ()) -> Message:
         """An email in the thread of the author's message: an auto-reply (RFC 3834), a
         digest ("auto-generated"), or with None an editor's decision, which a person
         chose to send."""
@@ -318,6 +324,25 @@ class Notices:
         if isinstance(msg, EmailMessage):
             msg.set_content(rendered.text)
             msg.add_alternative(rendered.html, subtype="html")
+            for name, data in attachments:
+                maintype, subtype = _mime(name).split("/", 1)
+                msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+        elif attachments:
+            # multipart/mixed: the text and HTML as one alternative part, then the files.
+            msg.replace_header("Content-Type", "multipart/mixed")
+            body = MIMEMultipart("alternative", policy=_WIRE)
+            body.attach(_text_part(rendered.text, "plain"))
+            body.attach(_text_part(rendered.html, "html"))
+            body.set_boundary(_boundary(rendered))
+            msg.attach(body)
+            for name, data in attachments:
+                maintype, subtype = _mime(name).split("/", 1)
+                part = MIMEBase(maintype, subtype, policy=_WIRE)
+                part.set_payload(data)
+                encoders.encode_base64(part)
+                part.add_header("Content-Disposition", "attachment", filename=name)
+                msg.attach(part)
+            msg.set_boundary(_boundary(rendered))
         else:
             msg.attach(_text_part(rendered.text, "plain"))
             msg.attach(_text_part(rendered.html, "html"))
@@ -368,6 +393,10 @@ def _boundary(rendered: Rendered) -> str:
         boundary = f"=_intake_{secrets.token_hex(16)}"
         if boundary not in rendered.text and boundary not in rendered.html:
             return boundary
+
+
+def _mime(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
 def _text_part(body: str, subtype: str) -> Message:
