@@ -249,3 +249,38 @@ def test_a_sponsored_enquiry_is_answered_with_the_rate_card_attached(
         assert attached.get_content() == card.read_bytes()
         html = answer.get_body(preferencelist=("html",))
         assert html is not None and said.split()[0] in str(html.get_content())
+
+
+def test_the_cover_letter_and_cv_side_by_side_with_contact_details_marked(
+        make_config: Callable[..., Path], cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from intake.rules.corpus import text_pdf
+    from tests.deskhelp import make_desk, sign_in
+
+    cv = text_pdf(["Priya Raman", "Email: priya.raman@uni.example.edu",
+                   "Phone: +44 20 7946 0958", "Education: MBBS, University of Example, 2023",
+                   "Experience: editor of the student newsletter, 2021-2024"])
+    letter = text_docx(None, ["Dear editors,", "I would like to join the team as an "
+                              "editor. I can be reached on +44 20 7946 0958.",
+                              "Priya Raman"])
+    application = make_email(
+        "Priya Raman <priya.raman@uni.example.edu>", "Application to join as an editor",
+        "Dear editors, my CV and cover letter are attached.", attachments=(
+            ("Priya Raman CV.pdf", "application/pdf", cv),
+            ("Cover letter.docx", DOCX, letter)))
+    app, config = make_desk(make_config, cli, monkeypatch, [application])
+    client = app.test_client()
+    assert sign_in(client) == 302
+    page = client.get("/s/JPMS-2026-0001/").get_data(as_text=True)
+    assert 'href="papers"' in page
+    shown = client.get("/s/JPMS-2026-0001/papers").get_data(as_text=True)
+    letter_at, cv_at = shown.index("Cover letter <span"), shown.index("CV <span")
+    assert letter_at < cv_at  # side by side: the letter first
+    assert "I would like to join the team as an editor" in shown
+    assert "MBBS, University of Example" in shown
+    assert "<mark" in shown and "priya.raman@uni.example.edu</mark>" in shown
+    assert "+44 20 7946 0958</mark>" in shown
+    assert "Cover letter.docx" in shown and "Priya Raman CV.pdf" in shown
+    # The CV converted once, then read from the draft folder (the letter is the draft).
+    kept = list((config.parent / "var" / "drafts").glob("*/papers/*.md"))
+    assert len(kept) == 1
+    assert client.get("/s/JPMS-2026-0001/papers").get_data(as_text=True) == shown

@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask, flash, g, redirect, request
+from flask import Flask, flash, g, redirect, render_template, request
 
 from intake.core.errors import IntakeError
+from intake.editors.papers import papers
 from intake.editors.stages import commit_stage, prepare_stage, stages_of
 from intake.editors.workflow import Actor, WorkflowError, find
 from intake.ledger import Ledger
@@ -42,6 +43,13 @@ def register(app: Flask, desk: DeskContext) -> None:
                                      if form.get("email") == "yes" else "")
         desk.act(reference, "stage", step, said)
         return back(reference)
+
+    @app.get("/s/<reference>/papers")
+    def application_papers(reference: str) -> Any:
+        """The cover letter and the CV side by side, contact details marked."""
+        sub = desk.found(reference)
+        return render_template("papers.html", sub=sub, papers=papers(settings, sub),
+                               editor=g.editor)
 
     @app.post("/s/<reference>/author")
     def edit_author(reference: str) -> Any:
