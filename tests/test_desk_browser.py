@@ -414,3 +414,78 @@ def test_no_page_scrolls_sideways_on_a_phone(two_editors: tuple[str, Path],
         page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
         assert page.locator("table.queue td[data-label='Status']").first.is_visible()
         browser.close()
+
+
+# -- issue 36: an application's own road, in the browser ---------------------------------
+
+
+def test_an_applicant_is_taken_from_received_to_joined_and_signs_in_as_an_editor(
+        make_config: Callable[..., Path], cli: Callable[..., CliResult],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The desk served as in production and Chromium: the stages moved, the interview
+    emailed, the cover letter and CV read side by side, the applicant invited; then the
+    applicant, from the link in their email, sets a password and signs in."""
+    import email
+    import re
+    from email import policy
+
+    from playwright.sync_api import sync_playwright
+
+    from intake.demo.samples import cv_docx, text_docx
+    from tests.deskhelp import EDITORS, set_password
+
+    config = make_config(**EDITORS)
+    application = make_email(
+        "Priya Raman <priya.raman@uni.example.edu>", "Application to join as an editor",
+        "Dear editors, my CV and cover letter are attached.", message_id="<apply@uni>",
+        attachments=(("Priya Raman CV.docx", DOCX, cv_docx("Priya Raman")),
+                     ("Cover letter.docx", DOCX, text_docx(None, [
+                         "I would like to join the team as an editor."]))))
+    assert cli("--config", config, "ingest", eml_folder(config.parent, [application])).code == 0
+    assert set_password(cli, config, "ana", PASSWORD, monkeypatch).code == 0
+
+    def sent() -> list[Any]:
+        return [email.message_from_bytes(p.read_bytes(), policy=policy.default)
+                for p in sorted((config.parent / "sent").glob("*.eml"))]
+
+    with _serving(config) as url, sync_playwright() as playwright:
+        browser = _browser(playwright)
+        page = _signed_in(browser, url)
+        submission = url + "/s/JPMS-2026-0001/"
+        page.goto(submission)
+        page.click("a:has-text('Cover letter and CV')")
+        assert "I would like to join the team" in page.inner_text("main")
+        page.goto(submission)
+        page.select_option("#stage", "interview")
+        page.fill("#stage-when", "2026-12-10T14:00")
+        page.check("input[name=email]")
+        page.click("button:has-text('Move')")
+        page.wait_for_url(submission)
+        assert "interview" in page.inner_text("dl.facts")
+        page.select_option("#stage", "offered")
+        page.click("button:has-text('Move')")
+        page.wait_for_url(submission)
+        page.fill("#join-id", "priya")
+        page.click("button:has-text('Invite to the desk as an editor')")
+        page.wait_for_url(submission)
+        assert "joined" in page.inner_text("dl.facts")
+        assert cli("--config", config, "send").code == 0
+        interview = next(m for m in sent() if "An interview" in str(m["Subject"]))
+        assert "10 December 2026, 14:00 (UTC)" in str(interview["Subject"])
+        invitation = next(m for m in sent() if "/welcome/" in m.as_string())
+        link = re.search(r"/welcome/[A-Za-z0-9_-]+", invitation.as_string())
+        assert link
+
+        newcomer = browser.new_context().new_page()
+        newcomer.goto(url + link.group(0))
+        chosen = "saffron lantern quiet harbour"
+        newcomer.fill("#new", chosen)
+        newcomer.fill("#again", chosen)
+        newcomer.click("button[type=submit]")
+        newcomer.wait_for_url("**/sign-in")
+        newcomer.fill("#editor", "priya")
+        newcomer.fill("#password", chosen)
+        newcomer.click("button[type=submit]")
+        newcomer.wait_for_url(url + "/attention")
+        assert "Priya Raman" in newcomer.inner_text("header")
+        browser.close()
