@@ -284,3 +284,29 @@ def test_the_cover_letter_and_cv_side_by_side_with_contact_details_marked(
     kept = list((config.parent / "var" / "drafts").glob("*/papers/*.md"))
     assert len(kept) == 1
     assert client.get("/s/JPMS-2026-0001/papers").get_data(as_text=True) == shown
+
+
+def test_the_sponsors_manuscript_moves_its_road_on(
+        tmp_path: Path, make_config: Callable[..., Path], cli: Cli) -> None:
+    config = make_config(**ANA)
+    enquiry = make_email("Dana Reyes <dana@revise.example.com>", "Sponsored post",
+                         "We would like to publish a sponsored article. Your terms?",
+                         to="submissions+sponsored@journal.example.org",
+                         message_id="<enquiry@revise.example.com>")
+    assert cli("--config", config, "ingest", eml_folder(tmp_path, [enquiry])).code == 0
+    for stage in ("quoted", "agreed", "paid"):
+        assert cli("--config", config, "stage", "JPMS-2026-0001", stage, "--as",
+                   "ana").code == 0
+    acknowledgement = _sent(config)[0]
+    article = make_email(
+        "Dana Reyes <dana@revise.example.com>", f"Re: {acknowledgement['Subject']}",
+        "Here is the article, as agreed.", message_id="<article@revise.example.com>",
+        headers={"In-Reply-To": str(acknowledgement["Message-ID"])},
+        attachments=(("article.docx", DOCX, text_docx("Five apps for revision", [
+            "Revising for finals is easier with the right tools. " * 40,
+            "This article is sponsored by Revise."])),))
+    assert cli("--config", config, "ingest", eml_folder(tmp_path, [article])).code == 0
+    shown = json.loads(cli("--config", config, "show", "JPMS-2026-0001", "--json").out)
+    assert shown["revision"] == 2 and shown["stage"] == "manuscript received"
+    assert [e.get("actor") for e in shown["history"]
+            if e["event"] == "stage changed"][-1] == "intake"

@@ -34,6 +34,7 @@ from intake.core.report import RunReport
 from intake.drafts.build import build_draft
 from intake.drafts.checks import review
 from intake.drafts.manuscript import choose_manuscript
+from intake.editors.stages import stage_of, stages_of
 from intake.ledger import StoredMessage, Submission, address_key, now_iso
 from intake.ledger.events import EventName
 from intake.mail.notify import notify_editors
@@ -191,11 +192,26 @@ class Threads:
             if status is not sub.status:
                 self.ledger.add_event(EventName.STATUS_CHANGED, submission_id=sub.id,
                                       before=sub.status.value, after=status.value)
+            if any(f.role == "manuscript" for f in draft.source_files):
+                self._manuscript_arrived(sub)
             notify_editors(self.ledger, self.settings, self.app.notices,
                            self.ledger.submission_by_id(sub.id), "revision", stored.id,
                            batch=self.app.notified)
         report.revisions += 1
         log.info("%s: revision %d from %s", sub.reference, revision, msg.sender_email)
+
+    def _manuscript_arrived(self, sub: Submission) -> None:
+        """A kind whose road has "manuscript received" (a sponsored article) reaches it
+        when the manuscript comes; never moved back from a later stage."""
+        stages = stages_of(self.settings, sub)
+        if "manuscript received" not in stages:
+            return
+        now = stage_of(self.settings, sub)
+        if now is not None and stages.index(now) >= stages.index("manuscript received"):
+            return
+        self.ledger.update_submission(sub.id, stage="manuscript received")
+        self.ledger.add_event(EventName.STAGE_CHANGED, submission_id=sub.id, actor="intake",
+                              before=sub.stage, after="manuscript received", email=False)
 
     def _correspond(self, stored: StoredMessage, msg: ParsedMessage, sub: Submission,
                     how: str, report: RunReport, held: str | None = None) -> None:
