@@ -89,6 +89,7 @@ def test_corrections_in_a_better_model_out_and_rolled_back(
     assert site and site[0].endswith("new 8/8"), said
     status = cli("--config", config, "model", "status").out
     assert "var/model/triage.json" in status and "8 correction(s) of this site" in status
+    assert "triage: this site's retrained model" in cli("--config", config, "doctor").out
 
     # Two press releases no editor corrected: the new model reads them as the site does.
     fresh = [_press_release(n, org, topic) for n, (org, topic) in enumerate(ORGS[8:], 20)]

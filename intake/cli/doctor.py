@@ -163,20 +163,24 @@ def _editors(settings: Settings) -> Check:
 
 def _triage(settings: Settings) -> Check:
     from intake.rules.learned import BUILTIN, ModelError, cached
+    from intake.rules.site_model import model_path
 
     triage = settings.triage
-    if triage.model == "off":
+    path = model_path(settings)
+    if path is None:
         return Check(True, "triage: the phrase rules alone ([triage] model = \"off\")")
-    path = BUILTIN if triage.model == "builtin" else Path(triage.model)
     try:
         model = cached(path)
     except ModelError as exc:
-        return Check(False, f"triage: {exc}")
+        hint = ("; `intake model rollback` puts back the one before it"
+                if path != BUILTIN and triage.model == "builtin" else "")
+        return Check(False, f"triage: {exc}{hint}")
     unknown = [k.name for k in settings.kinds if k.name not in model.labels]
     note = (f"; kinds it does not know, found by their phrases alone: {', '.join(unknown)}"
             if unknown else "")
-    return Check(True, f"triage: {'the built-in model' if triage.model == 'builtin' else path}"
-                       f" ({model.about or 'no description'}), unsure below "
+    which = ("the built-in model" if path == BUILTIN else
+             f"this site's retrained model {path}" if triage.model == "builtin" else str(path))
+    return Check(True, f"triage: {which} ({model.about or 'no description'}), unsure below "
                        f"{triage.min_confidence}%{note}")
 
 
