@@ -12,6 +12,7 @@ the cover letter when no file is one.
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ ROLES = ("cover letter", "cv")
 _EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 _PHONE = re.compile(r"\+?\d[\d ()./-]{7,18}\d")
 _MAX_READ = 25 * 1024 * 1024
+_CONVERTING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,9 @@ def _paper(settings: Settings, folder: Path, role: str, name: str, kind: str,
     try:
         path = confine.inside(folder / "original", name)
         data = path.read_bytes()[:_MAX_READ]
-        converted = convert_isolated(name, data, file_type,
-                                     conversion_limits(settings.drafts))
+        with _CONVERTING:  # the worker pool is the process's, and the desk has threads
+            converted = convert_isolated(name, data, file_type,
+                                         conversion_limits(settings.drafts))
     except confine.OutsideFolder:
         return Paper(role, name, "", 0, "not one of the submission's own files")
     except OSError as exc:
