@@ -24,11 +24,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import tempfile
 import tomllib
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,30 +138,13 @@ def evaluate(config: Path = REPO / "settings.toml", labelled: Path = LABELLED,
     return result
 
 
-def folds(labels: list[str], k: int, seed: int = 7) -> list[set[int]]:
-    """k sets of message numbers, each kind dealt out evenly (stratified)."""
-    by_label: dict[str, list[int]] = defaultdict(list)
-    for number, label in enumerate(labels):
-        by_label[label].append(number)
-    rng = random.Random(seed)
-    dealt: list[set[int]] = [set() for _ in range(k)]
-    turn = 0
-    for label in sorted(by_label):
-        numbers = by_label[label]
-        rng.shuffle(numbers)
-        for number in numbers:
-            dealt[turn % k].add(number)
-            turn += 1
-    return dealt
-
-
 def crossvalidate(k: int = 5, config: Path = REPO / "settings.toml",
                   labelled: Path = LABELLED, c: float = train.C) -> Evaluation:
     entries, _ = corpus.load(labelled)
     examples = {number: (label, feats) for number, label, feats in train.examples(labelled)}
     result = Evaluation(list(dict.fromkeys(e["label"] for e in entries)))
     with tempfile.TemporaryDirectory() as tmp:
-        for index, held in enumerate(folds([e["label"] for e in entries], k)):
+        for index, held in enumerate(train.folds([e["label"] for e in entries], k)):
             kept = [examples[n] for n in sorted(examples) if n not in held]
             data = train.fit([label for label, _ in kept], [f for _, f in kept], c)
             path = Path(tmp) / f"fold-{index}.json"

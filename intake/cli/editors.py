@@ -38,7 +38,7 @@ from intake.ledger import Ledger, Submission
 from intake.ledger.events import EventName
 
 if TYPE_CHECKING:
-    from intake.editors.decisions import Prepared
+    from intake.mail.templates import Rendered
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
@@ -326,7 +326,12 @@ def cmd_decide(args: argparse.Namespace) -> int:
                            actor_for(settings, args.actor), message=message,
                            template=args.template, reason=getattr(args, "reason", None),
                            send_email=not args.no_email)
-        if prepared.email is not None and not args.yes and not _confirmed(prepared):
+        if prepared.email is not None and prepared.rendered is not None and not args.yes \
+                and not _confirmed(prepared.sub, prepared.rendered,
+                                   f"Record {prepared.sub.reference} as "
+                                   f"{prepared.decision.status.value} and queue this email?",
+                                   template=prepared.template or "",
+                                   otherwise=", or --no-email to decide silently"):
             print("nothing recorded, no email queued", file=sys.stderr)
             return int(ExitCode.NEEDS_ATTENTION)
         sub = commit(ledger, settings, prepared)
@@ -367,15 +372,10 @@ def cmd_reply(args: argparse.Namespace) -> int:
     with _opened(args) as (settings, ledger):
         prepared = prepare_reply(ledger, settings, Notices(settings), args.reference,
                                  actor_for(settings, args.actor), message)
-        if not args.yes:
-            if not (sys.stdin.isatty() and sys.stdout.isatty()):
-                raise WorkflowError("the email cannot be shown for confirmation without a "
-                                    "terminal: add --yes to queue it unseen")
-            print(f"To: {prepared.sub.author_name} <{prepared.sub.author_email}>\n"
-                  f"Subject: {prepared.rendered.subject}\n\n{prepared.rendered.text}")
-            if input("Queue this email? [y/N] ").strip().lower() not in ("y", "yes"):
-                print("nothing queued", file=sys.stderr)
-                return int(ExitCode.NEEDS_ATTENTION)
+        if not args.yes and not _confirmed(prepared.sub, prepared.rendered,
+                                           "Queue this email?"):
+            print("nothing queued", file=sys.stderr)
+            return int(ExitCode.NEEDS_ATTENTION)
         sub = send_reply(ledger, prepared)
     print(f"{sub.reference}: reply to {sub.author_email} queued: the next intake poll or "
           "intake send delivers it")
@@ -422,18 +422,16 @@ def _from_editor() -> str:
     return "\n".join(line for line in text.splitlines() if not line.startswith("#")).strip()
 
 
-def _confirmed(prepared: Prepared) -> bool:
+def _confirmed(sub: Submission, rendered: Rendered, question: str, *, template: str = "",
+               otherwise: str = "") -> bool:
     """Show the email on the terminal and ask; without a terminal, refuse to guess."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise WorkflowError("the email cannot be shown for confirmation without a terminal: "
-                            "add --yes to queue it unseen, or --no-email to decide silently")
-    assert prepared.rendered is not None
-    print(f"To: {prepared.sub.author_name} <{prepared.sub.author_email}>\n"
-          f"Subject: {prepared.rendered.subject}\n(template {prepared.template})\n")
-    print(prepared.rendered.text)
-    answer = input(f"Record {prepared.sub.reference} as {prepared.decision.status.value} "
-                   "and queue this email? [y/N] ")
-    return answer.strip().lower() in ("y", "yes")
+                            f"add --yes to queue it unseen{otherwise}")
+    print(f"To: {sub.author_name} <{sub.author_email}>\nSubject: {rendered.subject}"
+          + (f"\n(template {template})\n" if template else "\n"))
+    print(rendered.text)
+    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
 
 
 # -- open ----------------------------------------------------------------------------

@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from intake.cli.editors import Register, _opened
+from intake.cli.editors import Register, _confirmed, _opened
 from intake.core.errors import ExitCode
-from intake.editors.workflow import WorkflowError, actor_for
+from intake.editors.workflow import actor_for
 
 
 def cmd_stage(args: argparse.Namespace) -> int:
@@ -20,17 +20,11 @@ def cmd_stage(args: argparse.Namespace) -> int:
             ledger, settings, Notices(settings), args.reference, args.stage,
             actor_for(settings, args.actor), message=args.message or "", when=args.when,
             price=args.price, send_email=args.email)
-        if prepared.email is not None and not args.yes:
-            if not (sys.stdin.isatty() and sys.stdout.isatty()):
-                raise WorkflowError("the email cannot be shown for confirmation without a "
-                                    "terminal: add --yes to queue it unseen")
-            assert prepared.rendered is not None
-            print(f"To: {prepared.sub.author_email}\nSubject: {prepared.rendered.subject}\n\n"
-                  f"{prepared.rendered.text}")
-            if input("Move it and queue this email? [y/N] ").strip().lower() not in ("y",
-                                                                                     "yes"):
-                print("nothing recorded, no email queued", file=sys.stderr)
-                return int(ExitCode.NEEDS_ATTENTION)
+        if prepared.rendered is not None and not args.yes and not _confirmed(
+                prepared.sub, prepared.rendered, "Move it and queue this email?",
+                template=prepared.template or ""):
+            print("nothing recorded, no email queued", file=sys.stderr)
+            return int(ExitCode.NEEDS_ATTENTION)
         sub = commit_stage(ledger, prepared)
     line = f"{sub.reference}: stage {prepared.stage}"
     if prepared.when:

@@ -3,7 +3,7 @@
 lingua (lingua-language-detector) in its high-accuracy mode, built for the offered
 languages only: it tells a one-line message ("Ci-joint mon CV.") where lighter
 detectors and its own low-accuracy mode guess (docs/figures.md). Its models cost about
-130 MiB once loaded, so they are loaded only when more than one language is offered,
+140 MiB once loaded, so they are loaded only when more than one language is offered,
 and at most once a process.
 
 The author's own words in the message decide; when they are too few to tell (an empty

@@ -78,25 +78,26 @@ def prepare_stage(ledger: Ledger, settings: Settings, notices: Notices, referenc
     if stage not in stages:
         raise WorkflowError(f"no stage {stage!r} for a {sub.kind.replace('_', ' ')}: its "
                             f"stages are {', '.join(stages)}")
+    moment = parse_when(when) if when.strip() else None
     language = language_of(settings, sub)
-    said_when = languages.when(parse_when(when), language) if when.strip() else ""
-    if not send_email:
+    template = template_for(stage) if send_email else None
+    if template is not None:
+        if not notices.has(template):
+            raise WorkflowError(f"no email for the stage {stage!r} (a template {template} "
+                                "would be one): move it without an email, or reply to the "
+                                "author")
+        if template == "stage_quoted" and not price.strip():
+            raise WorkflowError("a quote needs its price: --price \"€400\"")
+        if template == "stage_interview" and moment is None:
+            raise WorkflowError("an interview needs its date and time: --when \"2026-12-10 "
+                                "14:00\"")
+        if not sub.author_email or "@" not in sub.author_email:
+            raise WorkflowError(f"{sub.reference} has no author address to write to")
+        language = notices.language_of(template, language)  # English if not translated
+    said_when = languages.when(moment, language) if moment is not None else ""
+    if template is None:
         return PreparedStage(sub, stage, actor, message.strip(), said_when, price.strip(),
                              None, None, None)
-    template = template_for(stage)
-    if not notices.has(template):
-        raise WorkflowError(f"no email for the stage {stage!r} (a template {template} would "
-                            "be one): move it without an email, or reply to the author")
-    if template == "stage_quoted" and not price.strip():
-        raise WorkflowError("a quote needs its price: --price \"€400\"")
-    if template == "stage_interview" and not said_when:
-        raise WorkflowError("an interview needs its date and time: --when \"2026-12-10 "
-                            "14:00\"")
-    if not sub.author_email or "@" not in sub.author_email:
-        raise WorkflowError(f"{sub.reference} has no author address to write to")
-    language = notices.language_of(template, language)
-    if said_when:
-        said_when = languages.when(parse_when(when), language)
     context = {**decision_context(settings, sub, actor, message.strip(), None, ""),
                "stage": stage, "when": said_when, "price": price.strip(),
                "language": language}

@@ -29,7 +29,7 @@ from intake.core.models import Asset, Attachment
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -86,7 +86,7 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True,
         tmp.unlink(missing_ok=True)
         raise
     if durable:
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
 
 class Store:
@@ -163,7 +163,7 @@ class Store:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
 
     def write_revision(self, reference: str, front_matter: dict[str, Any], markdown: str,
                        assets: Iterable[Asset], originals: Iterable[Attachment],
@@ -190,7 +190,7 @@ class Store:
             if (nxt / name).exists():
                 (nxt / name).rename(old)
         shutil.rmtree(nxt)
-        _fsync_dir(folder)
+        fsync_dir(folder)
         return folder
 
     def keep_correspondence(self, reference: str, name: str, text: str,

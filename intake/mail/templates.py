@@ -247,11 +247,6 @@ class Notices:
                       and "/" not in n[len(prefix):] and not n[len(prefix):].startswith("_")
                       and {n.replace("subject.txt", p) for p in PARTS} <= found)
 
-    def translations(self) -> list[str]:
-        """The languages with a folder of templates."""
-        return sorted(code for code in languages.NAMES
-                      if code != "en" and (self.folder / code).is_dir())
-
     def language_of(self, name: str, wanted: str) -> str:
         """The language name is written in for an author of `wanted`: theirs when all
         its parts are translated, else English."""

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import json
 import os
-import random
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,11 +28,10 @@ from typing import Any
 from intake.core.config import Settings
 from intake.core.errors import IntakeError
 from intake.ledger import Ledger
+from intake.ledger.store import fsync_dir
 from intake.rules import corrections, train
 from intake.rules.learned import BUILTIN, Model, ModelError, load
 from intake.rules.site_model import installed, model_path, previous
-
-_SEED = 7
 
 
 @dataclass(frozen=True)
@@ -114,7 +112,7 @@ def compare(found: list[Example], old_upto: int, k: int = 5) -> Comparison:
     hits_old: Counter[str] = Counter()
     hits_new: Counter[str] = Counter()
     result.support = dict(Counter(e.label for e in found))
-    for held in _folds([e.label for e in found], k):
+    for held in train.folds([e.label for e in found], k):
         train_new = [e for i, e in enumerate(found) if i not in held]
         train_old = [e for e in train_new if e.correction <= old_upto]
         old, new = (_fitted(chosen) for chosen in (train_old, train_new))
@@ -179,11 +177,11 @@ def rollback(data_dir: Path) -> str:
     current, kept = installed(data_dir), previous(data_dir)
     if kept.is_file():
         kept.replace(current)
-        _sync(current.parent)
+        fsync_dir(current.parent)
         return f"the model trained {_about(current)} is back"
     if current.is_file():
         current.unlink()
-        _sync(current.parent)
+        fsync_dir(current.parent)
         return "the model shipped with intake is back"
     raise IntakeError("nothing to roll back: the model shipped with intake is in use")
 
@@ -230,15 +228,7 @@ def _install(data_dir: Path, data: dict[str, Any]) -> None:
     else:
         previous(data_dir).unlink(missing_ok=True)  # rollback then means the shipped one
     tmp.replace(current)
-    _sync(current.parent)
-
-
-def _sync(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(current.parent)
 
 
 def _trained_upto(path: Path) -> int:
@@ -265,21 +255,3 @@ def _fitted(chosen: list[Example]) -> Model:
 def _guess(model: Model, example: Example) -> str:
     scores = model.scores(example.features)
     return model.labels[max(range(len(scores)), key=scores.__getitem__)]
-
-
-def _folds(labels: list[str], k: int) -> list[set[int]]:
-    """k sets of example numbers, each kind dealt out evenly (stratified), the same for
-    the same examples."""
-    by_label: dict[str, list[int]] = defaultdict(list)
-    for number, label in enumerate(labels):
-        by_label[label].append(number)
-    rng = random.Random(_SEED)  # noqa: S311 - deals folds, no secret
-    dealt: list[set[int]] = [set() for _ in range(k)]
-    turn = 0
-    for label in sorted(by_label):
-        numbers = by_label[label]
-        rng.shuffle(numbers)
-        for number in numbers:
-            dealt[turn % k].add(number)
-            turn += 1
-    return dealt

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import Counter
+import random
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,24 @@ def examples(folder: Path = CORPUS) -> list[tuple[int, str, dict[str, float]]]:
             text, title = document.converted.markdown, document.converted.title
         found.append((number, str(entry["label"]), message_features(msg, text, title)))
     return found
+
+
+def folds(labels: Sequence[str], k: int, seed: int = 7) -> list[set[int]]:
+    """k sets of example numbers, each label dealt out evenly (stratified); the same for
+    the same labels, so that two models can be scored on the same folds."""
+    by_label: dict[str, list[int]] = defaultdict(list)
+    for number, label in enumerate(labels):
+        by_label[label].append(number)
+    rng = random.Random(seed)  # noqa: S311 - deals folds, no secret
+    dealt: list[set[int]] = [set() for _ in range(k)]
+    turn = 0
+    for label in sorted(by_label):
+        numbers = by_label[label]
+        rng.shuffle(numbers)
+        for number in numbers:
+            dealt[turn % k].add(number)
+            turn += 1
+    return dealt
 
 
 def fit(labels: Sequence[str], features: Sequence[dict[str, float]], c: float = C,
